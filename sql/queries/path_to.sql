@@ -1,0 +1,19 @@
+-- path_to: the entry :entry_id and its ancestors, root first; only the last :limit of them.
+-- Bindings: :entry_id, :limit (a large number for all). One primary-key SEARCH per level.
+-- The walk only follows a parent that is older and in the same thread: the schema guarantees
+-- both, and on a damaged file the walk still ends instead of looping or leaving the thread.
+with recursive chain (id, thread_id, parent_entry_id, steps) as (
+  select id, thread_id, parent_entry_id, 1
+  from entries
+  where id = :entry_id
+  union all
+  select e.id, e.thread_id, e.parent_entry_id, chain.steps + 1
+  from chain
+  join entries as e
+    on e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
+  where chain.steps < :limit
+)
+select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth
+from chain
+join entries as e on e.id = chain.id
+order by chain.steps desc

@@ -1,0 +1,30 @@
+"""threadtree: branching conversations stored as trees in one SQLite file.
+
+>>> import threadtree
+>>> with threadtree.open(":memory:") as store:
+...     thread = store.create_thread("demo")
+...     hello = store.append(thread.id, "user", "Hello")
+...     store.append(thread.id, "assistant", "Hi! How can I help?").depth
+1
+"""
+
+from ._connection import default_path
+from .errors import Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
+from .records import Entry, Thread
+from .store import Store, open
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Busy",
+    "Conflict",
+    "Entry",
+    "InvalidInput",
+    "NotFound",
+    "SchemaError",
+    "Store",
+    "Thread",
+    "ThreadTreeError",
+    "default_path",
+    "open",
+]

@@ -1,0 +1,630 @@
+"""The Store: threads and their trees of entries in one SQLite file.
+
+Glossary:
+
+thread
+    A conversation. It holds a forest of entries and a *current leaf*.
+entry
+    One message: role, content, an optional JSON item. Every entry but a root has one parent
+    in the same thread; ids only grow, so a parent is always older than its children.
+root
+    An entry without a parent (depth 0). A thread may have several.
+leaf
+    An entry without children: the tip of a branch.
+current leaf
+    The leaf of the *live* branch (any entry, in fact: after a rewind it may have children).
+    ``None`` means the live path is empty.
+path
+    The entries from a root down to an entry, root first. The live path ends at the current
+    leaf.
+fork
+    A new child of any entry; the earlier history is shared, never copied.
+
+Every write is one ``BEGIN IMMEDIATE`` transaction that reads what it depends on (the current
+leaf above all) under the write lock: two processes appending to one thread always make a
+chain, never a fork nobody asked for. Input is checked before the transaction opens, so a
+rejected call has written nothing. Reads that take more than one statement run in one read
+transaction and see a single snapshot.
+
+A Store may be shared by the threads of one process (calls are serialised by a lock); it must
+not cross a ``fork()``: open a new one in each process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import apsw
+
+from . import _sql, _validate
+from ._connection import connect, default_path, write_transaction
+from .errors import Busy, Conflict, InvalidInput, NotFound, ThreadTreeError
+from .records import Entry, Thread
+
+__all__ = ["Store", "open"]
+
+
+class _Sentinel:
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+_LEAF: Any = _Sentinel("<the current leaf>")
+_UNCHECKED: Any = _Sentinel("<unchecked>")
+_UNSET: Any = _Sentinel("<unchanged>")
+_NO_LIMIT = 2**63 - 1
+
+# Connections of stores that were closed in a forked child: closing them there could checkpoint
+# or unlink the parent's WAL, so they are kept (and never used) instead.
+_ABANDONED: list[apsw.Connection] = []
+
+q = _sql.query
+
+
+def _like_pattern(search: str) -> str:
+    """A LIKE pattern (escape character backslash) that matches ``search`` literally."""
+    escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class Store:
+    """Branching conversations in one SQLite file. Create one with :func:`threadtree.open`.
+
+    Use it as a context manager, or call :meth:`close`, to release the file.
+    """
+
+    def __init__(self, conn: apsw.Connection, filename: str, *, timeout: float) -> None:
+        self._conn: apsw.Connection | None = conn
+        self._filename = filename
+        self._timeout = timeout
+        self._lock = threading.RLock()
+        self._pid = os.getpid()
+
+    @property
+    def filename(self) -> str:
+        """The database file this store was opened on (``":memory:"`` for a memory store)."""
+        return self._filename
+
+    def __repr__(self) -> str:
+        state = "" if self._conn is not None else " closed"
+        return f"<threadtree.Store filename={self._filename!r}{state}>"
+
+    def close(self) -> None:
+        """Close the database file. Closing twice is harmless; any other call then raises."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is None:
+                return
+            if os.getpid() != self._pid:
+                _ABANDONED.append(conn)
+                return
+            conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- transactions --
+
+    @contextlib.contextmanager
+    def _held(self) -> Iterator[apsw.Connection]:
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                raise ThreadTreeError(f"the store on {self._filename!r} is closed")
+            if os.getpid() != self._pid:
+                raise ThreadTreeError(
+                    f"this store was opened in process {self._pid}: open a new store in each "
+                    "process (an SQLite connection must not cross fork())"
+                )
+            yield conn
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[apsw.Connection]:
+        """One all-or-nothing write. Raise inside the block to write nothing."""
+        with self._held() as conn:
+            try:
+                with write_transaction(conn):
+                    yield conn
+            except apsw.BusyError as exc:  # only BEGIN IMMEDIATE waits for other writers
+                raise Busy(
+                    f"database {self._filename!r} stayed locked by other writers for more "
+                    f"than {self._timeout:g} s; nothing was written"
+                ) from exc
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[apsw.Connection]:
+        """Several statements on one snapshot of the database."""
+        with self._held() as conn:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+
+    # -- threads --
+
+    def create_thread(
+        self, title: str | None = None, *, metadata: Mapping[str, Any] | None = None,
+        thread_id: str | None = None,
+    ) -> Thread:
+        """Create an empty thread and return it.
+
+        :param title: free text, or ``None``.
+        :param metadata: a dict of JSON values kept with the thread (default ``{}``).
+        :param thread_id: the id to use; by default a random one (32 hex digits) is made.
+        :raises Conflict: ``thread_id`` is taken.
+        :raises InvalidInput: an argument has the wrong type or cannot be stored exactly.
+
+        >>> store.create_thread("Trip planning", thread_id="trip").id
+        'trip'
+        """
+        title = _validate.optional_text(title, "title")
+        meta = _validate.metadata(metadata)
+        given = None if thread_id is None else _validate.thread_id(thread_id)
+        with self._write() as conn:
+            while True:
+                bindings = {
+                    "thread_id": given or uuid.uuid4().hex,
+                    "title": title,
+                    "metadata": meta,
+                    "now": time.time(),
+                }
+                try:
+                    return Thread.from_row(conn.execute(q("insert_thread"), bindings).get)
+                except apsw.ConstraintError as exc:
+                    if exc.extendedresult != apsw.SQLITE_CONSTRAINT_PRIMARYKEY:
+                        raise
+                    if given is not None:
+                        raise Conflict(f"thread {given!r} already exists") from exc
+                    # A random id collided (about never): draw another one.
+
+    def get_thread(self, thread_id: str) -> Thread:
+        """The thread ``thread_id``.
+
+        :raises NotFound: there is no such thread.
+        """
+        tid = _validate.thread_id(thread_id)
+        with self._held() as conn:
+            row = conn.execute(q("get_thread"), {"thread_id": tid}).get
+        if row is None:
+            raise NotFound(f"thread {tid!r} does not exist")
+        return Thread.from_row(row)
+
+    def list_threads(
+        self, *, limit: int | None = 50, offset: int = 0, search: str | None = None,
+        include_archived: bool = False,
+    ) -> list[Thread]:
+        """Threads, most recently updated first.
+
+        :param limit: at most this many (``None``: all).
+        :param offset: skip this many first.
+        :param search: keep threads whose title contains this text, matched literally
+            (``%`` and ``_`` are plain characters) and case-insensitively for ASCII letters.
+            ``None`` or ``""``: no filter.
+        :param include_archived: also list archived threads.
+        :raises InvalidInput: ``limit`` below 1, ``offset`` below 0, ``search`` not a string.
+        """
+        n = _validate.limit(limit)
+        skip = _validate.offset(offset)
+        text = _validate.optional_text(search, "search")
+        bindings = {
+            "include_archived": bool(include_archived),
+            "pattern": _like_pattern(text) if text else None,
+            "limit": -1 if n is None else n,
+            "offset": skip,
+        }
+        with self._held() as conn:
+            return [Thread.from_row(row) for row in conn.execute(q("list_threads"), bindings)]
+
+    def update_thread(self, thread_id: str, *, title: Any = _UNSET, metadata: Any = _UNSET) -> Thread:
+        """Replace the title and/or the metadata of a thread; return the thread.
+
+        Arguments not given are left as they are; ``title=None`` removes the title.
+
+        :raises NotFound: there is no such thread.
+        :raises InvalidInput: a value has the wrong type or cannot be stored exactly.
+        """
+        tid = _validate.thread_id(thread_id)
+        set_title, set_metadata = title is not _UNSET, metadata is not _UNSET
+        if not (set_title or set_metadata):
+            return self.get_thread(tid)
+        bindings = {
+            "thread_id": tid,
+            "set_title": set_title,
+            "title": _validate.optional_text(title, "title") if set_title else None,
+            "set_metadata": set_metadata,
+            "metadata": _validate.metadata(metadata) if set_metadata else None,
+        }
+        return self._thread_write("update_thread", tid, bindings)
+
+    def archive_thread(self, thread_id: str) -> Thread:
+        """Archive a thread: it stays whole but leaves the default listing. Returns it.
+
+        :raises NotFound: there is no such thread.
+        """
+        tid = _validate.thread_id(thread_id)
+        return self._thread_write("archive_thread", tid, {"thread_id": tid})
+
+    def unarchive_thread(self, thread_id: str) -> Thread:
+        """Undo :meth:`archive_thread`. Returns the thread.
+
+        :raises NotFound: there is no such thread.
+        """
+        tid = _validate.thread_id(thread_id)
+        return self._thread_write("unarchive_thread", tid, {"thread_id": tid})
+
+    def _thread_write(self, query: str, tid: str, bindings: dict[str, Any]) -> Thread:
+        with self._write() as conn:
+            row = conn.execute(q(query), bindings | {"now": time.time()}).get
+            if row is None:
+                raise NotFound(f"thread {tid!r} does not exist")
+            return Thread.from_row(row)
+
+    def delete_thread(self, thread_id: str) -> int:
+        """Delete a thread and all its entries; return how many entries went with it.
+
+        :raises NotFound: there is no such thread.
+        """
+        tid = _validate.thread_id(thread_id)
+        with self._write() as conn:
+            count = conn.execute(q("count_entries"), {"thread_id": tid}).get
+            conn.execute(q("delete_thread"), {"thread_id": tid})
+            if conn.changes() == 0:
+                raise NotFound(f"thread {tid!r} does not exist")
+            return count
+
+    # -- entries --
+
+    def append(
+        self, thread_id: str, role: str, content: str, *, item: Any = None,
+        parent_id: int | None = _LEAF, expected_leaf_id: int | None = _UNCHECKED,
+    ) -> Entry:
+        """Add an entry under the current leaf (or ``parent_id``); the leaf moves to it.
+
+        :param item: any JSON value kept with the entry (e.g. the full provider message).
+        :param parent_id: the parent to use instead of the current leaf; ``None`` starts a
+            new root.
+        :param expected_leaf_id: compare-and-set: write only if the current leaf is this id
+            (``None``: an empty live path).
+        :raises NotFound: the thread or ``parent_id`` does not exist.
+        :raises InvalidInput: a bad role, content or item, or a parent in another thread.
+        :raises Conflict: the current leaf is not ``expected_leaf_id``; nothing was written.
+
+        >>> store.append("trip", "user", "Where should we go?").content
+        'Where should we go?'
+        """
+        tid = _validate.thread_id(thread_id)
+        message = _validate.message(role, content, item)
+        parent = parent_id if parent_id is _LEAF else _validate.optional_entry_id(parent_id, "parent_id")
+        expected = self._expected(expected_leaf_id)
+        with self._write() as conn:
+            return self._add(conn, tid, parent, expected, [message])[0]
+
+    def extend(
+        self, thread_id: str, messages: Iterable[Mapping[str, Any]], *,
+        parent_id: int | None = _LEAF, expected_leaf_id: int | None = _UNCHECKED,
+    ) -> list[Entry]:
+        """Append several messages as one chain in one transaction; the leaf moves to the last.
+
+        :param messages: dicts with ``role``, ``content`` and optionally ``item``.
+        :param parent_id: as in :meth:`append`, for the first message.
+        :param expected_leaf_id: as in :meth:`append`.
+        :raises InvalidInput: a message is malformed (the error names its index and field);
+            nothing is written.
+        :raises NotFound: the thread or ``parent_id`` does not exist.
+        :raises Conflict: the current leaf is not ``expected_leaf_id``.
+        """
+        tid = _validate.thread_id(thread_id)
+        checked = _validate.messages(messages)
+        parent = parent_id if parent_id is _LEAF else _validate.optional_entry_id(parent_id, "parent_id")
+        expected = self._expected(expected_leaf_id)
+        with self._write() as conn:
+            return self._add(conn, tid, parent, expected, checked)
+
+    def fork(
+        self, entry_id: int, role: str, content: str, *, item: Any = None,
+        expected_leaf_id: int | None = _UNCHECKED,
+    ) -> Entry:
+        """Add a new child of ``entry_id`` (any entry) in its thread; the leaf moves to it.
+
+        The history up to ``entry_id`` is shared with the other branches, not copied: a fork
+        costs the same at any depth.
+
+        :raises NotFound: the entry does not exist.
+        :raises InvalidInput: a bad role, content or item.
+        :raises Conflict: the thread's current leaf is not ``expected_leaf_id``.
+        """
+        eid = _validate.entry_id(entry_id)
+        message = _validate.message(role, content, item)
+        expected = self._expected(expected_leaf_id)
+        with self._write() as conn:
+            tid = self._place(conn, eid)[0]
+            return self._add(conn, tid, eid, expected, [message])[0]
+
+    def rewind(
+        self, thread_id: str, entry_id: int | None, *, expected_leaf_id: int | None = _UNCHECKED
+    ) -> Entry | None:
+        """Move the current leaf to ``entry_id``, any entry of the thread; return that entry.
+
+        Nothing is deleted: the entries below stay as a branch. ``entry_id=None`` empties the
+        live path (the next :meth:`append` starts a new root).
+
+        :raises NotFound: the thread or the entry does not exist.
+        :raises InvalidInput: the entry belongs to another thread.
+        :raises Conflict: the current leaf is not ``expected_leaf_id``.
+        """
+        tid = _validate.thread_id(thread_id)
+        target = _validate.optional_entry_id(entry_id, "entry_id")
+        expected = self._expected(expected_leaf_id)
+        with self._write() as conn:
+            leaf, _ = self._leaf(conn, tid)
+            self._check_expected(tid, leaf, expected)
+            entry = None
+            if target is not None:
+                entry = self._entry(conn, target)
+                if entry.thread_id != tid:
+                    raise InvalidInput(
+                        f"entry_id {target} belongs to thread {entry.thread_id!r}, not {tid!r}"
+                    )
+            self._move_leaf(conn, tid, target)
+            return entry
+
+    def delete_branch(self, entry_id: int) -> int:
+        """Delete ``entry_id`` and all its descendants; return how many entries went.
+
+        If the current leaf was among them, it moves to the entry's parent (for a root: the
+        live path becomes empty).
+
+        :raises NotFound: the entry does not exist.
+        """
+        eid = _validate.entry_id(entry_id)
+        with self._write() as conn:
+            tid, parent, _ = self._place(conn, eid)
+            leaf, _ = self._leaf(conn, tid)
+            inside = leaf is not None and conn.execute(
+                q("is_ancestor"), {"entry_id": leaf, "ancestor_id": eid}
+            ).get
+            self._move_leaf(conn, tid, parent if inside else leaf)
+            conn.execute(q("delete_subtree"), {"entry_id": eid})
+            return conn.changes()
+
+    def _add(
+        self, conn: apsw.Connection, tid: str, parent: Any, expected: Any,
+        messages: list[tuple[str, str, str | None]],
+    ) -> list[Entry]:
+        """Insert ``messages`` as a chain under ``parent`` (``_LEAF``: the current leaf) and
+        move the leaf to the last one. Runs inside a write transaction."""
+        leaf, leaf_depth = self._leaf(conn, tid)
+        self._check_expected(tid, leaf, expected)
+        if parent is _LEAF:
+            parent, depth = leaf, 0 if leaf is None else leaf_depth + 1
+        elif parent is None:
+            depth = 0
+        else:
+            parent_tid, _, parent_depth = self._place(conn, parent, "parent_id")
+            if parent_tid != tid:
+                raise InvalidInput(f"parent_id {parent} belongs to thread {parent_tid!r}, not {tid!r}")
+            depth = parent_depth + 1
+        if not messages:
+            return []
+        now = time.time()
+        insert = q("insert_entry")
+        added = []
+        for role, content, item in messages:
+            bindings = {
+                "thread_id": tid, "parent_id": parent, "role": role, "content": content,
+                "item": item, "now": now, "depth": depth,
+            }
+            new_id = conn.execute(insert, bindings).get
+            added.append(Entry.from_row((new_id, tid, parent, role, content, item, now, depth)))
+            parent, depth = new_id, depth + 1
+        self._move_leaf(conn, tid, parent, now)
+        return added
+
+    @staticmethod
+    def _expected(value: Any) -> Any:
+        if value is _UNCHECKED:
+            return value
+        return _validate.optional_entry_id(value, "expected_leaf_id")
+
+    @staticmethod
+    def _check_expected(tid: str, leaf: int | None, expected: Any) -> None:
+        if expected is not _UNCHECKED and expected != leaf:
+            at = "an empty path" if leaf is None else f"entry {leaf}"
+            raise Conflict(f"thread {tid!r} is at {at}, not at expected_leaf_id {expected}")
+
+    @staticmethod
+    def _move_leaf(conn: apsw.Connection, tid: str, leaf: int | None, now: float | None = None) -> None:
+        bindings = {"thread_id": tid, "leaf_id": leaf, "now": time.time() if now is None else now}
+        conn.execute(q("move_leaf"), bindings)
+
+    # -- reading --
+
+    def get_entry(self, entry_id: int) -> Entry:
+        """The entry ``entry_id``.
+
+        :raises NotFound: there is no such entry.
+        """
+        eid = _validate.entry_id(entry_id)
+        with self._held() as conn:
+            return self._entry(conn, eid)
+
+    def path(self, thread_id: str, *, limit: int | None = None) -> list[Entry]:
+        """The live path: root first, down to the current leaf.
+
+        :param limit: keep only the last ``limit`` entries (still root-first order).
+        :raises NotFound: there is no such thread.
+        :raises InvalidInput: ``limit`` below 1.
+        """
+        tid = _validate.thread_id(thread_id)
+        n = _validate.limit(limit)
+        with self._read() as conn:
+            leaf, _ = self._leaf(conn, tid)
+            if leaf is None:
+                return []
+            return self._path_to(conn, leaf, n)
+
+    def path_to(self, entry_id: int, *, limit: int | None = None) -> list[Entry]:
+        """The path from a root down to ``entry_id``, root first.
+
+        :param limit: keep only the last ``limit`` entries.
+        :raises NotFound: there is no such entry.
+        """
+        eid = _validate.entry_id(entry_id)
+        n = _validate.limit(limit)
+        with self._held() as conn:
+            path = self._path_to(conn, eid, n)
+        if not path:
+            raise NotFound(f"entry {eid} does not exist")
+        return path
+
+    def _path_to(self, conn: apsw.Connection, eid: int, limit: int | None) -> list[Entry]:
+        bindings = {"entry_id": eid, "limit": _NO_LIMIT if limit is None else limit}
+        return [Entry.from_row(row) for row in conn.execute(q("path_to"), bindings)]
+
+    def messages(self, thread_id: str, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """The live path as chat messages, ready for a model API.
+
+        An entry whose item is a dict gives that dict (the message exactly as it was stored,
+        tool calls and all); any other entry gives ``{"role": ..., "content": ...}``.
+
+        :raises NotFound: there is no such thread.
+        """
+        return [
+            entry.item if isinstance(entry.item, dict) else {"role": entry.role, "content": entry.content}
+            for entry in self.path(thread_id, limit=limit)
+        ]
+
+    def children(self, entry_id: int) -> list[Entry]:
+        """The direct children of an entry, oldest first.
+
+        :raises NotFound: there is no such entry.
+        """
+        return self._entries_of("children", entry_id)
+
+    def siblings(self, entry_id: int) -> list[Entry]:
+        """The entries that share the entry's parent, the entry included, oldest first.
+
+        For a root: every root of its thread.
+
+        :raises NotFound: there is no such entry.
+        """
+        return self._entries_of("siblings", entry_id)
+
+    def subtree(self, entry_id: int) -> list[Entry]:
+        """The entry and all its descendants, in id order (parents before their children).
+
+        :raises NotFound: there is no such entry.
+        """
+        return self._entries_of("subtree", entry_id)
+
+    def _entries_of(self, query: str, entry_id: int) -> list[Entry]:
+        eid = _validate.entry_id(entry_id)
+        with self._read() as conn:
+            found = [Entry.from_row(row) for row in conn.execute(q(query), {"entry_id": eid})]
+            if not found:
+                self._place(conn, eid)  # NotFound for an unknown entry; else a childless one
+        return found
+
+    def leaves(self, thread_id: str) -> list[Entry]:
+        """Every branch tip of the thread (entries without children), oldest first.
+
+        :raises NotFound: there is no such thread.
+        """
+        tid = _validate.thread_id(thread_id)
+        with self._read() as conn:
+            found = [Entry.from_row(row) for row in conn.execute(q("leaves"), {"thread_id": tid})]
+            if not found:
+                self._leaf(conn, tid)  # NotFound for an unknown thread
+        return found
+
+    def common_ancestor(self, a_id: int, b_id: int) -> Entry | None:
+        """The deepest entry that is an ancestor of both (an entry is its own ancestor).
+
+        ``None`` when they share none: different roots, or different threads.
+
+        :raises NotFound: either entry does not exist.
+        """
+        a = _validate.entry_id(a_id, "a_id")
+        b = _validate.entry_id(b_id, "b_id")
+        with self._read() as conn:
+            self._place(conn, a)
+            self._place(conn, b)
+            row = conn.execute(q("common_ancestor"), {"a_id": a, "b_id": b}).get
+        return None if row is None else Entry.from_row(row)
+
+    # -- lookups inside a transaction --
+
+    @staticmethod
+    def _leaf(conn: apsw.Connection, tid: str) -> tuple[int | None, int | None]:
+        """(current leaf, its depth) of a thread; NotFound if there is no such thread."""
+        row = conn.execute(q("thread_leaf"), {"thread_id": tid}).get
+        if row is None:
+            raise NotFound(f"thread {tid!r} does not exist")
+        return row
+
+    @staticmethod
+    def _place(conn: apsw.Connection, eid: int, field: str | None = None) -> tuple[str, int | None, int]:
+        """(thread id, parent id, depth) of an entry; NotFound if there is no such entry."""
+        row = conn.execute(q("entry_place"), {"entry_id": eid}).get
+        if row is None:
+            named = "" if field is None else f" ({field})"
+            raise NotFound(f"entry {eid}{named} does not exist")
+        return row
+
+    @staticmethod
+    def _entry(conn: apsw.Connection, eid: int) -> Entry:
+        row = conn.execute(q("get_entry"), {"entry_id": eid}).get
+        if row is None:
+            raise NotFound(f"entry {eid} does not exist")
+        return Entry.from_row(row)
+
+
+def open(
+    path: str | os.PathLike[str] | None = None, *, synchronous: str = "FULL", timeout: float = 5.0
+) -> Store:
+    """Open (creating and migrating as needed) a threadtree database and return its Store.
+
+    :param path: the database file; ``":memory:"`` for a private in-memory database; ``None``
+        for ``$THREADTREE_DB``, else ``threadtree.db`` in the user data directory (see
+        :func:`threadtree.default_path`; that folder is created when missing).
+    :param synchronous: ``"FULL"`` (default): a write acknowledged by a return survives power
+        loss. ``"NORMAL"``: faster commits; a power loss can drop the last writes (never
+        corrupt the file).
+    :param timeout: seconds a write waits for other writers before raising :class:`Busy`.
+    :raises SchemaError: the file is not a threadtree database, is damaged, or was written by
+        a newer threadtree; it is left unchanged.
+    :raises ThreadTreeError: the file cannot be opened (a directory, a missing folder).
+    :raises InvalidInput: a bad argument.
+
+    >>> with threadtree.open(":memory:") as store:
+    ...     store.create_thread("demo").title
+    'demo'
+    """
+    mode = _validate.synchronous(synchronous)
+    wait = _validate.timeout(timeout)
+    if path is None:
+        target = default_path()
+        if not os.environ.get("THREADTREE_DB"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+        filename = str(target)
+    elif isinstance(path, (str, os.PathLike)):
+        filename = os.fsdecode(path)
+        if not filename:
+            raise InvalidInput("path must not be empty (use ':memory:' for a memory database)")
+    else:
+        raise InvalidInput(f"path must be a str, a path or None, not {type(path).__name__}")
+    return Store(connect(filename, synchronous=mode, timeout=wait), filename, timeout=wait)
+
