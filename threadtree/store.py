@@ -593,7 +593,7 @@ class Store:
 
 
 def open(
-    path: str | os.PathLike[str] | None = None, *, synchronous: str = "FULL", timeout: float = 5.0
+    path: str | bytes | os.PathLike[str] | None = None, *, synchronous: str = "FULL", timeout: float = 5.0
 ) -> Store:
     """Open (creating and migrating as needed) a threadtree database and return its Store.
 
@@ -620,11 +620,11 @@ def open(
         if not os.environ.get("THREADTREE_DB"):
             target.parent.mkdir(parents=True, exist_ok=True)
         filename = str(target)
-    elif isinstance(path, (str, os.PathLike)):
+    elif isinstance(path, (str, bytes, os.PathLike)):
         filename = os.fsdecode(path)
         if not filename:
             raise InvalidInput("path must not be empty (use ':memory:' for a memory database)")
     else:
-        raise InvalidInput(f"path must be a str, a path or None, not {type(path).__name__}")
+        raise InvalidInput(f"path must be a str, bytes, a path or None, not {type(path).__name__}")
     return Store(connect(filename, synchronous=mode, timeout=wait), filename, timeout=wait)
 

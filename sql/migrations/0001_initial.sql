@@ -48,3 +48,39 @@ create table entries (
 -- children, siblings, roots, the "is it a parent?" half of leaves, and the checks of the
 -- composite foreign key when an entry is deleted.
 create index entries_thread_parent on entries (thread_id, parent_entry_id);
+
+-- The rules above also hold for connections that leave foreign keys off (the sqlite3 shell
+-- does by default): triggers fire on every connection. Insert: the parent exists in the same
+-- thread, one level up. Update: an entry never moves (fork or delete a branch instead).
+-- Threads: the current leaf is an entry of the thread.
+create trigger entries_parent_in_thread
+before insert on entries
+when new.parent_entry_id is not null and not exists (
+  select 1 from entries
+  where id = new.parent_entry_id and thread_id = new.thread_id and depth = new.depth - 1
+)
+begin
+  select raise(abort, 'threadtree: the parent entry must exist in the same thread, one level up');
+end;
+
+create trigger entries_do_not_move
+before update of id, thread_id, parent_entry_id, depth on entries
+begin
+  select raise(abort, 'threadtree: entries do not move; fork or delete a branch instead');
+end;
+
+create trigger threads_leaf_in_thread_on_insert
+before insert on threads
+when new.current_leaf_id is not null
+begin
+  select raise(abort, 'threadtree: a new thread has no entries to be its current leaf');
+end;
+
+create trigger threads_leaf_in_thread
+before update of current_leaf_id on threads
+when new.current_leaf_id is not null and not exists (
+  select 1 from entries where id = new.current_leaf_id and thread_id = new.id
+)
+begin
+  select raise(abort, 'threadtree: the current leaf must be an entry of the thread');
+end;

@@ -7,16 +7,16 @@ with recursive
     union all
     select e.id, e.thread_id, e.parent_entry_id
     from up_a
-    join entries as e
-      on e.id = up_a.parent_entry_id and e.id < up_a.id and e.thread_id = up_a.thread_id
+    cross join entries as e
+    where e.id = up_a.parent_entry_id and e.id < up_a.id and e.thread_id = up_a.thread_id
   ),
   up_b (id, thread_id, parent_entry_id) as (
     select id, thread_id, parent_entry_id from entries where id = :b_id
     union all
     select e.id, e.thread_id, e.parent_entry_id
     from up_b
-    join entries as e
-      on e.id = up_b.parent_entry_id and e.id < up_b.id and e.thread_id = up_b.thread_id
+    cross join entries as e
+    where e.id = up_b.parent_entry_id and e.id < up_b.id and e.thread_id = up_b.thread_id
   )
 select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth
 from entries as e

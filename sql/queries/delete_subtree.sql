@@ -6,7 +6,7 @@ with recursive tree (id, thread_id) as (
   union all
   select c.id, c.thread_id
   from tree
-  join entries as c
-    on c.thread_id = tree.thread_id and c.parent_entry_id = tree.id and c.id > tree.id
+  cross join entries as c
+  where c.thread_id = tree.thread_id and c.parent_entry_id = tree.id and c.id > tree.id
 )
 delete from entries where id in (select id from tree)

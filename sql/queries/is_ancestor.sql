@@ -6,8 +6,8 @@ with recursive chain (id, thread_id, parent_entry_id) as (
   union all
   select e.id, e.thread_id, e.parent_entry_id
   from chain
-  join entries as e
-    on e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
-  where chain.id > :ancestor_id
+  cross join entries as e
+  where e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
+    and chain.id > :ancestor_id
 )
 select exists (select 1 from chain where id = :ancestor_id)

@@ -2,6 +2,8 @@
 -- Bindings: :entry_id, :limit (a large number for all). One primary-key SEARCH per level.
 -- The walk only follows a parent that is older and in the same thread: the schema guarantees
 -- both, and on a damaged file the walk still ends instead of looping or leaving the thread.
+-- CROSS JOIN (standard SQL) tells SQLite to keep the walk as the outer loop: left to guess,
+-- the planner may scan all of entries against the CTE.
 with recursive chain (id, thread_id, parent_entry_id, steps) as (
   select id, thread_id, parent_entry_id, 1
   from entries
@@ -9,11 +11,12 @@ with recursive chain (id, thread_id, parent_entry_id, steps) as (
   union all
   select e.id, e.thread_id, e.parent_entry_id, chain.steps + 1
   from chain
-  join entries as e
-    on e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
-  where chain.steps < :limit
+  cross join entries as e
+  where e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
+    and chain.steps < :limit
 )
 select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth
 from chain
-join entries as e on e.id = chain.id
+cross join entries as e
+where e.id = chain.id
 order by chain.steps desc

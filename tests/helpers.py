@@ -1,0 +1,62 @@
+"""Helpers shared by the tests: logical dumps, tree building, query plans."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import apsw
+
+import threadtree
+
+
+def logical_dump(db_path: os.PathLike[str] | str) -> dict[str, Any]:
+    """Everything a caller could observe in the file: header fields and every row of every
+    table, read through a separate connection (so only committed data counts)."""
+    conn = apsw.Connection(os.fspath(db_path), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        dump: dict[str, Any] = {
+            "user_version": conn.pragma("user_version"),
+            "application_id": conn.pragma("application_id"),
+        }
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "select name from sqlite_schema where type = 'table' order by name"
+            )
+        ]
+        for name in tables:
+            dump[name] = conn.execute(f'select * from "{name}" order by rowid').fetchall()
+        return dump
+    finally:
+        conn.close()
+
+
+def build(store: threadtree.Store, thread_id: str, spec: list[tuple[str, Any]]) -> dict[str, int]:
+    """Build a tree from ``[(name, parent_name or None or '^'), ...]``.
+
+    ``'^'`` appends under the current leaf, ``None`` starts a root, a name forks under that
+    entry. Returns ``name -> entry id``; each entry's content is its name.
+    """
+    ids: dict[str, int] = {}
+    for name, parent in spec:
+        if parent == "^":
+            entry = store.append(thread_id, "user", name)
+        elif parent is None:
+            entry = store.append(thread_id, "user", name, parent_id=None)
+        else:
+            entry = store.fork(ids[parent], "assistant", name)
+        ids[name] = entry.id
+    return ids
+
+
+def contents(entries: list[threadtree.Entry]) -> list[str]:
+    return [entry.content for entry in entries]
+
+
+def plan_lines(plan: Any, depth: int = 0) -> Iterator[str]:
+    """The lines of an ``apsw.ext`` query plan, indented by nesting."""
+    yield "  " * depth + plan.detail
+    for step in plan.sub or ():
+        yield from plan_lines(step, depth + 1)

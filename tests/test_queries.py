@@ -1,0 +1,241 @@
+"""Reading the trees: path, path_to, messages, children, siblings, leaves, subtree,
+common_ancestor; and the sql/ files behind them (used, bound right, index-driven)."""
+
+from __future__ import annotations
+
+import apsw
+import apsw.ext
+import pytest
+
+from threadtree import InvalidInput, NotFound, _sql
+
+from .helpers import build, contents, plan_lines
+
+#   a - b - c - d            live path: a b x y (the last fork)
+#   |    \
+#   |     x - y
+#   e                        (a child of a)
+#   r                        (a second root)
+TREE = [("a", "^"), ("b", "^"), ("c", "^"), ("d", "^"), ("e", "a"), ("r", None), ("x", "b"), ("y", "x")]
+
+
+@pytest.fixture
+def ids(store, thread):
+    return build(store, thread.id, TREE)
+
+
+class TestPath:
+    def test_the_live_path_runs_root_to_leaf(self, store, thread, ids):
+        assert contents(store.path(thread.id)) == ["a", "b", "x", "y"]
+
+    def test_limit_keeps_the_last_entries_root_first(self, store, thread, ids):
+        assert contents(store.path(thread.id, limit=2)) == ["x", "y"]
+        assert contents(store.path(thread.id, limit=1)) == ["y"]
+        assert contents(store.path(thread.id, limit=100)) == ["a", "b", "x", "y"]
+
+    def test_an_empty_thread_has_an_empty_path(self, store, thread):
+        assert store.path(thread.id) == []
+
+    def test_an_unknown_thread_is_not_found(self, store):
+        with pytest.raises(NotFound, match="'nope'"):
+            store.path("nope")
+
+    def test_path_to_any_entry(self, store, ids):
+        assert contents(store.path_to(ids["d"])) == ["a", "b", "c", "d"]
+        assert contents(store.path_to(ids["e"])) == ["a", "e"]
+        assert contents(store.path_to(ids["r"])) == ["r"]
+        assert contents(store.path_to(ids["d"], limit=3)) == ["b", "c", "d"]
+
+    def test_path_to_an_unknown_entry_is_not_found(self, store):
+        with pytest.raises(NotFound, match="entry 404"):
+            store.path_to(404)
+
+    def test_a_deep_path_is_complete(self, store, thread):
+        added = store.extend(thread.id, [{"role": "user", "content": str(k)} for k in range(5000)])
+        path = store.path(thread.id)
+        assert path == added
+        assert store.path(thread.id, limit=10) == added[-10:]
+
+
+class TestMessages:
+    def test_dict_items_are_returned_as_they_were_stored(self, store, thread):
+        tool_call = {"role": "assistant", "content": None, "tool_calls": [{"id": "c1"}]}
+        store.append(thread.id, "system", "be brief")
+        store.append(thread.id, "assistant", "", item=tool_call)
+        store.append(thread.id, "tool", "42", item=["not", "a", "dict"])
+        assert store.messages(thread.id) == [
+            {"role": "system", "content": "be brief"},
+            tool_call,
+            {"role": "tool", "content": "42"},
+        ]
+
+    def test_limit_and_unknown_threads(self, store, thread):
+        store.extend(thread.id, [{"role": "user", "content": str(k)} for k in range(4)])
+        assert store.messages(thread.id, limit=1) == [{"role": "user", "content": "3"}]
+        with pytest.raises(NotFound):
+            store.messages("nope")
+
+
+class TestNeighbours:
+    def test_children_in_id_order(self, store, ids):
+        assert contents(store.children(ids["a"])) == ["b", "e"]
+        assert contents(store.children(ids["b"])) == ["c", "x"]
+        assert store.children(ids["d"]) == []
+
+    def test_siblings_include_the_entry(self, store, ids):
+        assert contents(store.siblings(ids["c"])) == ["c", "x"]
+        assert contents(store.siblings(ids["d"])) == ["d"]
+
+    def test_the_siblings_of_a_root_are_the_roots_of_its_thread(self, store, ids, other_thread):
+        store.append(other_thread.id, "user", "other root")
+        assert contents(store.siblings(ids["a"])) == ["a", "r"]
+
+    def test_leaves_are_every_branch_tip_in_id_order(self, store, thread, ids):
+        assert contents(store.leaves(thread.id)) == ["d", "e", "r", "y"]
+
+    def test_leaves_of_an_empty_thread_and_an_unknown_one(self, store, thread):
+        assert store.leaves(thread.id) == []
+        with pytest.raises(NotFound, match="'nope'"):
+            store.leaves("nope")
+
+    def test_subtree_puts_parents_before_children(self, store, ids):
+        assert contents(store.subtree(ids["b"])) == ["b", "c", "d", "x", "y"]
+        assert contents(store.subtree(ids["d"])) == ["d"]
+        found = store.subtree(ids["a"])
+        seen = set()
+        for entry in found:
+            assert entry.parent_id is None or entry.parent_id in seen
+            seen.add(entry.id)
+        assert len(found) == 7
+
+    @pytest.mark.parametrize("method", ["children", "siblings", "subtree"])
+    def test_unknown_entries_are_not_found(self, store, method):
+        with pytest.raises(NotFound, match="entry 404"):
+            getattr(store, method)(404)
+
+
+class TestCommonAncestor:
+    @pytest.mark.parametrize(
+        "a, b, expected",
+        [
+            ("d", "y", "b"),
+            ("y", "d", "b"),
+            ("d", "e", "a"),
+            ("c", "d", "c"),  # an ancestor of the other
+            ("d", "d", "d"),  # an entry is its own ancestor
+            ("a", "y", "a"),
+            ("d", "r", None),  # different roots
+        ],
+    )
+    def test_the_deepest_shared_ancestor(self, store, ids, a, b, expected):
+        found = store.common_ancestor(ids[a], ids[b])
+        assert (found.content if found else None) == expected
+
+    def test_entries_of_different_threads_share_none(self, store, ids, other_thread):
+        foreign = store.append(other_thread.id, "user", "x")
+        assert store.common_ancestor(ids["a"], foreign.id) is None
+
+    def test_unknown_entries_are_not_found(self, store, ids):
+        with pytest.raises(NotFound, match="entry 404"):
+            store.common_ancestor(ids["a"], 404)
+        with pytest.raises(NotFound, match="entry 404"):
+            store.common_ancestor(404, ids["a"])
+
+    def test_ids_are_checked(self, store):
+        with pytest.raises(InvalidInput, match="b_id"):
+            store.common_ancestor(1, "2")
+
+
+class _RecordingConnection:
+    """Stands in for the store's APSW connection and records (sql, binding names)."""
+
+    def __init__(self, conn):
+        self._conn = conn
+        self.executed = []
+
+    def execute(self, sql, bindings=None):
+        self.executed.append((sql, frozenset(bindings or ())))
+        return self._conn.execute(sql, bindings)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+def _every_call(store):
+    """One call of every Store method, enough to run every query file."""
+    thread = store.create_thread("all", thread_id="all")
+    ids = build(store, thread.id, TREE)
+    store.extend(thread.id, [{"role": "user", "content": "z"}])
+    store.get_thread(thread.id)
+    store.list_threads(search="a%")
+    store.update_thread(thread.id, title="x")
+    store.archive_thread(thread.id)
+    store.unarchive_thread(thread.id)
+    store.get_entry(ids["a"])
+    store.path(thread.id)
+    store.path_to(ids["d"])
+    store.messages(thread.id)
+    store.children(ids["a"])
+    store.siblings(ids["a"])
+    store.leaves(thread.id)
+    store.subtree(ids["b"])
+    store.common_ancestor(ids["d"], ids["y"])
+    store.rewind(thread.id, ids["c"])
+    store.delete_branch(ids["x"])
+    store.delete_thread(thread.id)
+
+
+def test_every_query_file_is_used_with_exactly_its_bindings(store):
+    recorder = _RecordingConnection(store._conn)
+    store._conn = recorder
+    try:
+        _every_call(store)
+    finally:
+        store._conn = recorder._conn
+    by_text = {_sql.query(name): name for name in _sql.query_names()}
+    used = {}
+    for sql, bound in recorder.executed:
+        if sql in by_text:
+            used.setdefault(by_text[sql], set()).add(bound)
+        else:
+            assert sql.split()[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK"), f"inline SQL: {sql!r}"
+    assert sorted(used) == _sql.query_names(), "query files never executed"
+    for name, bindings in used.items():
+        declared = set(apsw.ext.query_info(store._conn, _sql.query(name)).bindings_names)
+        assert bindings == {frozenset(declared)}, name
+
+
+# Scanning a recursive CTE is walking the tree, not a table; a constant row is no table at all.
+_NOT_TABLES = {"chain", "tree", "up_a", "up_b", "CONSTANT"}
+
+PLANNED = [
+    ("path_to", {"entry_id": 5, "limit": 10}),
+    ("children", {"entry_id": 5}),
+    ("siblings", {"entry_id": 5}),
+    ("leaves", {"thread_id": "t"}),
+    ("subtree", {"entry_id": 5}),
+    ("delete_subtree", {"entry_id": 5}),
+    ("is_ancestor", {"entry_id": 9, "ancestor_id": 5}),
+    ("common_ancestor", {"a_id": 5, "b_id": 9}),
+    ("thread_leaf", {"thread_id": "t"}),
+    ("count_entries", {"thread_id": "t"}),
+    ("entry_place", {"entry_id": 5}),
+    ("get_entry", {"entry_id": 5}),
+]
+
+
+@pytest.mark.parametrize("analyzed", [False, True], ids=["no-stats", "analyzed"])
+@pytest.mark.parametrize("name, bindings", PLANNED, ids=[name for name, _ in PLANNED])
+def test_queries_never_scan_a_table(store, thread, name, bindings, analyzed):
+    """Plans are checked with the planner's defaults and with ANALYZE statistics of a file
+    holding many threads: either way, every table access is an index SEARCH."""
+    for k in range(40):
+        tid = store.create_thread(thread_id=f"t{k}").id
+        build(store, tid, [("a", "^"), ("b", "^"), ("c", "a"), ("d", "^")])
+    if analyzed:
+        store._conn.execute("analyze")
+    plan = apsw.ext.query_info(store._conn, _sql.query(name), bindings, explain_query_plan=True).query_plan
+    lines = list(plan_lines(plan))
+    scans = [line.strip() for line in lines if line.strip().startswith("SCAN ")]
+    assert all(scan.split()[1] in _NOT_TABLES for scan in scans), "\n".join(lines)
+    assert any(line.strip().startswith("SEARCH ") for line in lines), "\n".join(lines)

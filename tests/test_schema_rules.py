@@ -1,0 +1,139 @@
+"""The tree rules are held by the database itself, not only by the Python checks.
+
+Every test writes with a plain APSW connection, bypassing threadtree, and expects SQLite to
+refuse. Foreign keys need ``PRAGMA foreign_keys = ON`` on the writing connection; the
+triggers hold even without it (the sqlite3 shell leaves foreign keys off by default).
+"""
+
+from __future__ import annotations
+
+import apsw
+import pytest
+
+import threadtree
+
+from .helpers import build
+
+
+@pytest.fixture
+def tree(db_path):
+    with threadtree.open(db_path) as store:
+        store.create_thread("a", thread_id="a")
+        store.create_thread("b", thread_id="b")
+        ids = build(store, "a", [("a1", "^"), ("a2", "^"), ("a3", "a1")])
+        ids |= build(store, "b", [("b1", "^")])
+    return ids
+
+
+@pytest.fixture(params=["foreign keys on", "foreign keys off"])
+def raw(request, db_path, tree):
+    conn = apsw.Connection(str(db_path))
+    conn.pragma("foreign_keys", request.param == "foreign keys on")
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def raw_fk(db_path, tree):
+    conn = apsw.Connection(str(db_path))
+    conn.pragma("foreign_keys", True)
+    yield conn
+    conn.close()
+
+
+def _insert(conn, thread_id, parent_id, depth, *, role="user", content="x", entry_id=None):
+    conn.execute(
+        "insert into entries (id, thread_id, parent_entry_id, role, content, item, created_at, depth) "
+        "values (?, ?, ?, ?, ?, null, 0, ?)",
+        (entry_id, thread_id, parent_id, role, content, depth),
+    )
+
+
+class TestOnEveryConnection:
+    def test_a_parent_in_another_thread_is_refused(self, raw, tree):
+        with pytest.raises(apsw.ConstraintError):
+            _insert(raw, "b", tree["a1"], 1)
+
+    def test_a_missing_parent_is_refused(self, raw, tree):
+        with pytest.raises(apsw.ConstraintError):
+            _insert(raw, "a", 9999, 1)
+
+    @pytest.mark.parametrize("depth", [0, 2, 5])
+    def test_a_wrong_depth_under_a_parent_is_refused(self, raw, tree, depth):
+        with pytest.raises(apsw.ConstraintError):
+            _insert(raw, "a", tree["a2"], depth + (depth == 2))
+
+    def test_a_root_has_depth_zero(self, raw, tree):
+        with pytest.raises(apsw.ConstraintError, match="CHECK"):
+            _insert(raw, "a", None, 1)
+
+    def test_a_parent_must_be_older_so_no_cycle_can_form(self, raw, tree):
+        with pytest.raises(apsw.ConstraintError):
+            _insert(raw, "a", tree["a3"], 2, entry_id=tree["a1"] - 1 if tree["a1"] > 1 else 0)
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            "set parent_entry_id = {a3} where id = {a1}",
+            "set thread_id = 'b' where id = {a3}",
+            "set depth = 7 where id = {a2}",
+            "set id = 999 where id = {a3}",
+        ],
+    )
+    def test_entries_do_not_move(self, raw, tree, change):
+        with pytest.raises(apsw.ConstraintError, match="do not move"):
+            raw.execute("update entries " + change.format(**tree))
+
+    def test_the_current_leaf_is_an_entry_of_the_thread(self, raw, tree):
+        with pytest.raises(apsw.ConstraintError):
+            raw.execute("update threads set current_leaf_id = ? where id = 'b'", (tree["a1"],))
+        with pytest.raises(apsw.ConstraintError):
+            raw.execute("update threads set current_leaf_id = 9999 where id = 'b'")
+
+    def test_a_new_thread_has_no_leaf(self, raw, tree):
+        with pytest.raises(apsw.ConstraintError):
+            raw.execute(
+                "insert into threads (id, metadata, created_at, updated_at, current_leaf_id) "
+                "values ('c', '{}', 0, 0, ?)",
+                (tree["a1"],),
+            )
+
+    @pytest.mark.parametrize(
+        "role, content",
+        [("", "x"), (None, "x"), (b"user", "x"), ("user", None), ("user", b"blob")],
+    )
+    def test_role_and_content_are_text(self, raw, tree, role, content):
+        """(A number is stored as text by the column's TEXT affinity, so blobs are the test.)"""
+        with pytest.raises(apsw.ConstraintError):
+            _insert(raw, "a", None, 0, role=role, content=content)
+
+    @pytest.mark.parametrize("thread_id", ["", b"t", None])
+    def test_thread_ids_are_non_empty_text(self, raw, thread_id):
+        with pytest.raises(apsw.ConstraintError):
+            raw.execute("insert into threads (id, metadata, created_at, updated_at) values (?, '{}', 0, 0)", (thread_id,))
+
+    def test_a_valid_raw_insert_is_accepted(self, raw, tree):
+        _insert(raw, "a", tree["a2"], 2)
+
+
+class TestWithForeignKeys:
+    def test_a_parent_cannot_be_deleted_from_under_its_children(self, raw_fk, tree):
+        raw_fk.execute("update threads set current_leaf_id = ? where id = 'a'", (tree["a3"],))
+        with pytest.raises(apsw.ConstraintError, match="FOREIGN KEY"):
+            raw_fk.execute("delete from entries where id = ?", (tree["a2"] - 1,))
+
+    def test_the_current_leaf_cannot_be_deleted(self, raw_fk, tree):
+        raw_fk.execute("update threads set current_leaf_id = ? where id = 'a'", (tree["a2"],))
+        with pytest.raises(apsw.ConstraintError, match="FOREIGN KEY"):
+            raw_fk.execute("delete from entries where id = ?", (tree["a2"],))
+
+    def test_entries_go_with_their_thread(self, raw_fk, tree):
+        raw_fk.execute("delete from threads where id = 'a'")
+        assert raw_fk.execute("select thread_id from entries").fetchall() == [("b",)]
+
+    def test_entry_ids_are_never_reused(self, raw_fk, tree):
+        _insert(raw_fk, "a", None, 0)
+        newest = raw_fk.execute("select max(id) from entries").get
+        raw_fk.execute("delete from entries where id = ?", (newest,))
+        _insert(raw_fk, "a", None, 0)
+        assert raw_fk.execute("select max(id) from entries").get == newest + 1
