@@ -71,6 +71,12 @@ class TestAppend:
         entry = store.append(thread.id, "user", content)
         assert store.get_entry(entry.id).content == content
 
+    @pytest.mark.parametrize("role", ["\x00", "\x00user", "assistant\x00", "🤖", "tool:search"])
+    def test_any_non_blank_role_round_trips(self, store, thread, role):
+        """A leading NUL too: SQLite's length() would call it empty, the schema must not."""
+        entry = store.append(thread.id, role, "x")
+        assert store.get_entry(entry.id).role == role
+
     def test_parent_id_appends_under_any_entry_of_the_thread(self, store, thread):
         a = store.append(thread.id, "user", "a")
         store.append(thread.id, "user", "b")

@@ -40,7 +40,7 @@ class TestCreateThread:
 
     @pytest.mark.parametrize(
         "thread_id",
-        ["with space", "ünïcödé", "quote'\"", "100%_done", "a\x00b", "x" * 1000, "'); drop table threads; --"],
+        ["with space", "ünïcödé", "quote'\"", "100%_done", "a\x00b", "\x00leading-nul", "x" * 1000, "'); drop table threads; --"],
     )
     def test_odd_ids_round_trip(self, store, thread_id):
         store.create_thread("odd", thread_id=thread_id)

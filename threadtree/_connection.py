@@ -137,9 +137,16 @@ def _refuse_foreign_files(conn: apsw.Connection, filename: str) -> None:
     """Raise SchemaError, having written nothing, unless the file is ours or empty."""
     known = len(_sql.migrations())
     try:
-        application_id = conn.pragma("application_id")
-        user_version = conn.pragma("user_version")
-        tables = conn.execute("select count(*) from sqlite_schema").get
+        # One read transaction, one snapshot: read apart, a process that is creating the same
+        # file can commit in between, and its tables then look like someone else's
+        # (measured: 6 of 480 concurrent opens of a new file refused before this).
+        conn.execute("BEGIN")
+        try:
+            application_id = conn.pragma("application_id")
+            user_version = conn.pragma("user_version")
+            tables = conn.execute("select count(*) from sqlite_schema").get
+        finally:
+            conn.execute("COMMIT")
     except apsw.NotADBError as exc:
         raise SchemaError(f"{filename!r} is not a threadtree database: not an SQLite file") from exc
     except apsw.CorruptError as exc:

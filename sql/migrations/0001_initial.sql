@@ -11,13 +11,15 @@
 -- The self reference has no ON DELETE action on purpose: a whole branch is deleted in one
 -- statement and checked at its end, where a cascade would recurse once per level and hit
 -- SQLite's trigger depth limit on deep chains.
+-- Non-empty text is checked with <> '' rather than length(): SQLite's length() stops at the
+-- first NUL, so it calls '\0' empty although the value is one character long.
 -- AUTOINCREMENT: an entry id is never reused after a branch is deleted, so an id an agent kept
 -- can never come to name a different message.
 
 pragma application_id = 1953002610;  -- 0x74687472, 'thtr': marks the file as ours
 
 create table threads (
-  id text primary key not null check (typeof(id) = 'text' and length(id) > 0),
+  id text primary key not null check (typeof(id) = 'text' and id <> ''),
   title text check (title is null or typeof(title) = 'text'),
   metadata text not null default '{}',   -- a JSON object
   created_at real not null,              -- Unix seconds, UTC
@@ -34,7 +36,7 @@ create table entries (
   id integer primary key autoincrement,
   thread_id text not null references threads (id) on delete cascade,
   parent_entry_id integer,
-  role text not null check (typeof(role) = 'text' and length(role) > 0),
+  role text not null check (typeof(role) = 'text' and role <> ''),
   content text not null check (typeof(content) = 'text'),
   item text,                             -- JSON text, NULL when the entry has no item
   created_at real not null,
