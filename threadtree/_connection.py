@@ -15,12 +15,10 @@ The order of :func:`connect` matters, and each step is there for a measured reas
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import apsw
@@ -172,7 +170,7 @@ def _migrate(conn: apsw.Connection, filename: str) -> None:
     if conn.pragma("user_version") == len(steps):
         return
     for number, script in steps:
-        with write_transaction(conn):
+        with WriteTransaction(conn):
             current = conn.pragma("user_version")  # re-read under the lock: another process
             if current >= number:  # may have migrated since we looked
                 continue
@@ -181,8 +179,22 @@ def _migrate(conn: apsw.Connection, filename: str) -> None:
             conn.pragma("user_version", number)
 
 
-@contextlib.contextmanager
-def write_transaction(conn: apsw.Connection) -> Iterator[apsw.Connection]:
+def end_write(conn: apsw.Connection, commit: bool) -> None:
+    """End a write transaction: COMMIT if ``commit``, else ROLLBACK. A COMMIT that fails is
+    rolled back and re-raised, so the connection is never left inside a transaction."""
+    if commit:
+        try:
+            conn.execute("COMMIT")
+            return
+        except BaseException:
+            if not conn.get_autocommit():
+                conn.execute("ROLLBACK")
+            raise
+    if not conn.get_autocommit():
+        conn.execute("ROLLBACK")
+
+
+class WriteTransaction:
     """One all-or-nothing write: BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any exception.
 
     IMMEDIATE, because a deferred transaction that reads and then writes fails with BusyError
@@ -190,18 +202,17 @@ def write_transaction(conn: apsw.Connection) -> Iterator[apsw.Connection]:
     a write lock). An explicit ``execute("BEGIN IMMEDIATE")`` rather than APSW's ``with conn:``,
     because the latter waits for the lock holding the GIL, freezing every other Python thread
     (and deadlocking against a lock holder in the same process until the timeout).
+    A class rather than a generator: this sits on every write's hot path.
     """
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        if not conn.get_autocommit():
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        try:
-            conn.execute("COMMIT")
-        except BaseException:
-            if not conn.get_autocommit():
-                conn.execute("ROLLBACK")
-            raise
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: apsw.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> apsw.Connection:
+        self._conn.execute("BEGIN IMMEDIATE")
+        return self._conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        end_write(self._conn, exc_type is None)

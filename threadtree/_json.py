@@ -20,8 +20,9 @@ _loads = orjson.loads
 _dumps = orjson.dumps
 
 
-def dumps(value: Any, field: str) -> str:
-    """JSON text for ``value``, which must survive a round trip unchanged.
+def dumps(value: Any, field: str) -> tuple[str, Any]:
+    """JSON text for ``value``, which must survive a round trip unchanged, and the value as it
+    will come back from the database (a fresh copy, detached from the caller's objects).
 
     :raises InvalidInput: naming ``field`` and the offending part of ``value``.
     """
@@ -30,11 +31,12 @@ def dumps(value: Any, field: str) -> str:
     except orjson.JSONEncodeError as exc:
         raise InvalidInput(f"{field} cannot be stored as JSON: {exc}") from None
     # The round trip is C-speed; only a mismatch pays for the walk that explains it.
-    if _loads(data) != value:
+    copy = _loads(data)
+    if copy != value:
         where, why = _first_inexact(value, field)
         why = why or "it would not come back equal"
         raise InvalidInput(f"{where} cannot be stored exactly as JSON: {why}")
-    return data.decode("utf-8")
+    return data.decode("utf-8"), copy
 
 
 def loads(text: str | None) -> Any:

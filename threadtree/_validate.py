@@ -87,51 +87,55 @@ def offset(value: Any, field: str = "offset") -> int:
     return value
 
 
-def item(value: Any, field: str = "item") -> str | None:
-    """JSON text for an entry's item, ``None`` when there is none."""
-    return None if value is None else _json.dumps(value, field)
-
-
 def metadata(value: Any, field: str = "metadata") -> str:
     """JSON text for a thread's metadata: a JSON object (``None`` stands for ``{}``)."""
     if value is None:
         return "{}"
     if not isinstance(value, Mapping):
         raise InvalidInput(f"{field} must be a dict (a JSON object), not {type(value).__name__}")
-    return _json.dumps(dict(value), field)
+    return _json.dumps(dict(value), field)[0]
 
 
-def message(role: Any, content: Any, item_: Any, prefix: str = "") -> tuple[str, str, str | None]:
-    """The three stored fields of one message, checked: (role, content, item JSON)."""
-    return (
-        name(role, prefix + "role"),
-        text(content, prefix + "content"),
-        item(item_, prefix + "item"),
-    )
+Message = tuple[str, str, "str | None", Any]
+"""A checked message: (role, content, item JSON text or None, item as it will read back)."""
+
+
+def message(role: Any, content: Any, item: Any) -> Message:
+    """One message, checked, ready to store."""
+    role = name(role, "role")
+    content = text(content, "content")
+    if item is None:
+        return role, content, None, None
+    return (role, content, *_json.dumps(item, "item"))
 
 
 _MESSAGE_KEYS = frozenset({"role", "content", "item"})
 
 
-def messages(value: Any) -> list[tuple[str, str, str | None]]:
-    """The messages of ``Store.extend``: mappings with role, content and an optional item."""
+def messages(value: Any) -> list[Message]:
+    """The messages of ``Store.extend``: mappings with role, content and an optional item.
+
+    Errors name the message: ``messages[3].item['a'] cannot be stored exactly as JSON``.
+    """
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise InvalidInput(f"messages must be a list of dicts, not {type(value).__name__}")
     checked = []
     for index, msg in enumerate(value):
-        prefix = f"messages[{index}]."
-        if not isinstance(msg, Mapping):
+        # Cheap checks first: extend may be handed 100,000 messages.
+        if type(msg) is not dict and not isinstance(msg, Mapping):
             raise InvalidInput(f"messages[{index}] must be a dict, not {type(msg).__name__}")
-        unknown = set(msg) - _MESSAGE_KEYS
-        if unknown:
+        if not msg.keys() <= _MESSAGE_KEYS:
+            unknown = sorted(map(str, msg.keys() - _MESSAGE_KEYS))
             raise InvalidInput(
-                f"messages[{index}] has unknown keys {sorted(map(str, unknown))}: "
+                f"messages[{index}] has unknown keys {unknown}: "
                 "a message has role, content and an optional item"
             )
-        for key in ("role", "content"):
-            if key not in msg:
-                raise InvalidInput(f"messages[{index}] has no {key!r}")
-        checked.append(message(msg["role"], msg["content"], msg.get("item"), prefix))
+        try:
+            checked.append(message(msg["role"], msg["content"], msg.get("item")))
+        except KeyError as exc:
+            raise InvalidInput(f"messages[{index}] has no {exc.args[0]!r}") from None
+        except InvalidInput as exc:  # "role must be ..." becomes "messages[3].role must be ..."
+            raise InvalidInput(f"messages[{index}].{exc}") from None
     return checked
 
 

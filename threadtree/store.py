@@ -32,18 +32,17 @@ not cross a ``fork()``: open a new one in each process.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import apsw
 
 from . import _sql, _validate
-from ._connection import connect, default_path, write_transaction
+from ._connection import connect, default_path, end_write
 from .errors import Busy, Conflict, InvalidInput, NotFound, ThreadTreeError
 from .records import Entry, Thread
 
@@ -74,6 +73,75 @@ def _like_pattern(search: str) -> str:
     """A LIKE pattern (escape character backslash) that matches ``search`` literally."""
     escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+class _Use:
+    """``with _Use(store) as conn``: one call's exclusive use of the store's connection.
+
+    Enough for a read of a single statement, which SQLite runs on one snapshot. Context
+    managers here are small classes, not generators: they sit on every call's hot path.
+    """
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> apsw.Connection:
+        return self._store._acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._store._lock.release()
+
+
+class _Snapshot(_Use):
+    """A read of several statements, all on one snapshot (a read transaction)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> apsw.Connection:
+        conn = self._store._acquire()
+        try:
+            conn.execute("BEGIN")
+        except BaseException:
+            self._store._lock.release()
+            raise
+        return conn
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            self._store._conn.execute("COMMIT")  # nothing was written: COMMIT just ends it
+        finally:
+            self._store._lock.release()
+
+
+class _Write(_Use):
+    """One all-or-nothing write (see ``_connection.WriteTransaction``). Raise inside the block
+    to write nothing. Waiting too long for other writers raises Busy."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> apsw.Connection:
+        store = self._store
+        conn = store._acquire()
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # waits for other writers, GIL released
+        except apsw.BusyError as exc:
+            store._lock.release()
+            raise Busy(
+                f"database {store._filename!r} stayed locked by other writers for more than "
+                f"{store._timeout:g} s; nothing was written"
+            ) from exc
+        except BaseException:
+            store._lock.release()
+            raise
+        return conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            end_write(self._store._conn, exc_type is None)
+        finally:
+            self._store._lock.release()
 
 
 class Store:
@@ -117,41 +185,19 @@ class Store:
 
     # -- transactions --
 
-    @contextlib.contextmanager
-    def _held(self) -> Iterator[apsw.Connection]:
-        with self._lock:
-            conn = self._conn
-            if conn is None:
-                raise ThreadTreeError(f"the store on {self._filename!r} is closed")
-            if os.getpid() != self._pid:
-                raise ThreadTreeError(
-                    f"this store was opened in process {self._pid}: open a new store in each "
-                    "process (an SQLite connection must not cross fork())"
-                )
-            yield conn
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[apsw.Connection]:
-        """One all-or-nothing write. Raise inside the block to write nothing."""
-        with self._held() as conn:
-            try:
-                with write_transaction(conn):
-                    yield conn
-            except apsw.BusyError as exc:  # only BEGIN IMMEDIATE waits for other writers
-                raise Busy(
-                    f"database {self._filename!r} stayed locked by other writers for more "
-                    f"than {self._timeout:g} s; nothing was written"
-                ) from exc
-
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[apsw.Connection]:
-        """Several statements on one snapshot of the database."""
-        with self._held() as conn:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                conn.execute("COMMIT")
+    def _acquire(self) -> apsw.Connection:
+        """Take the store's lock and return the connection; on failure, release and raise."""
+        self._lock.acquire()
+        conn = self._conn
+        if conn is not None and self._pid == os.getpid():
+            return conn
+        self._lock.release()
+        if conn is None:
+            raise ThreadTreeError(f"the store on {self._filename!r} is closed")
+        raise ThreadTreeError(
+            f"this store was opened in process {self._pid}: open a new store in each process "
+            "(an SQLite connection must not cross fork())"
+        )
 
     # -- threads --
 
@@ -173,7 +219,7 @@ class Store:
         title = _validate.optional_text(title, "title")
         meta = _validate.metadata(metadata)
         given = None if thread_id is None else _validate.thread_id(thread_id)
-        with self._write() as conn:
+        with _Write(self) as conn:
             while True:
                 bindings = {
                     "thread_id": given or uuid.uuid4().hex,
@@ -196,7 +242,7 @@ class Store:
         :raises NotFound: there is no such thread.
         """
         tid = _validate.thread_id(thread_id)
-        with self._held() as conn:
+        with _Use(self) as conn:
             row = conn.execute(q("get_thread"), {"thread_id": tid}).get
         if row is None:
             raise NotFound(f"thread {tid!r} does not exist")
@@ -225,7 +271,7 @@ class Store:
             "limit": -1 if n is None else n,
             "offset": skip,
         }
-        with self._held() as conn:
+        with _Use(self) as conn:
             return [Thread.from_row(row) for row in conn.execute(q("list_threads"), bindings)]
 
     def update_thread(self, thread_id: str, *, title: Any = _UNSET, metadata: Any = _UNSET) -> Thread:
@@ -266,7 +312,7 @@ class Store:
         return self._thread_write("unarchive_thread", tid, {"thread_id": tid})
 
     def _thread_write(self, query: str, tid: str, bindings: dict[str, Any]) -> Thread:
-        with self._write() as conn:
+        with _Write(self) as conn:
             row = conn.execute(q(query), bindings | {"now": time.time()}).get
             if row is None:
                 raise NotFound(f"thread {tid!r} does not exist")
@@ -278,7 +324,7 @@ class Store:
         :raises NotFound: there is no such thread.
         """
         tid = _validate.thread_id(thread_id)
-        with self._write() as conn:
+        with _Write(self) as conn:
             count = conn.execute(q("count_entries"), {"thread_id": tid}).get
             conn.execute(q("delete_thread"), {"thread_id": tid})
             if conn.changes() == 0:
@@ -309,7 +355,7 @@ class Store:
         message = _validate.message(role, content, item)
         parent = parent_id if parent_id is _LEAF else _validate.optional_entry_id(parent_id, "parent_id")
         expected = self._expected(expected_leaf_id)
-        with self._write() as conn:
+        with _Write(self) as conn:
             return self._add(conn, tid, parent, expected, [message])[0]
 
     def extend(
@@ -330,7 +376,7 @@ class Store:
         checked = _validate.messages(messages)
         parent = parent_id if parent_id is _LEAF else _validate.optional_entry_id(parent_id, "parent_id")
         expected = self._expected(expected_leaf_id)
-        with self._write() as conn:
+        with _Write(self) as conn:
             return self._add(conn, tid, parent, expected, checked)
 
     def fork(
@@ -349,7 +395,7 @@ class Store:
         eid = _validate.entry_id(entry_id)
         message = _validate.message(role, content, item)
         expected = self._expected(expected_leaf_id)
-        with self._write() as conn:
+        with _Write(self) as conn:
             tid = self._place(conn, eid)[0]
             return self._add(conn, tid, eid, expected, [message])[0]
 
@@ -368,7 +414,7 @@ class Store:
         tid = _validate.thread_id(thread_id)
         target = _validate.optional_entry_id(entry_id, "entry_id")
         expected = self._expected(expected_leaf_id)
-        with self._write() as conn:
+        with _Write(self) as conn:
             leaf, _ = self._leaf(conn, tid)
             self._check_expected(tid, leaf, expected)
             entry = None
@@ -390,7 +436,7 @@ class Store:
         :raises NotFound: the entry does not exist.
         """
         eid = _validate.entry_id(entry_id)
-        with self._write() as conn:
+        with _Write(self) as conn:
             tid, parent, _ = self._place(conn, eid)
             leaf, _ = self._leaf(conn, tid)
             inside = leaf is not None and conn.execute(
@@ -402,7 +448,7 @@ class Store:
 
     def _add(
         self, conn: apsw.Connection, tid: str, parent: Any, expected: Any,
-        messages: list[tuple[str, str, str | None]],
+        messages: list[_validate.Message],
     ) -> list[Entry]:
         """Insert ``messages`` as a chain under ``parent`` (``_LEAF``: the current leaf) and
         move the leaf to the last one. Runs inside a write transaction."""
@@ -422,13 +468,13 @@ class Store:
         now = time.time()
         insert = q("insert_entry")
         added = []
-        for role, content, item in messages:
+        for role, content, item_json, item in messages:
             bindings = {
                 "thread_id": tid, "parent_id": parent, "role": role, "content": content,
-                "item": item, "now": now, "depth": depth,
+                "item": item_json, "now": now, "depth": depth,
             }
             new_id = conn.execute(insert, bindings).get
-            added.append(Entry.from_row((new_id, tid, parent, role, content, item, now, depth)))
+            added.append(Entry(new_id, tid, parent, role, content, item, now, depth))
             parent, depth = new_id, depth + 1
         self._move_leaf(conn, tid, parent, now)
         return added
@@ -458,7 +504,7 @@ class Store:
         :raises NotFound: there is no such entry.
         """
         eid = _validate.entry_id(entry_id)
-        with self._held() as conn:
+        with _Use(self) as conn:
             return self._entry(conn, eid)
 
     def path(self, thread_id: str, *, limit: int | None = None) -> list[Entry]:
@@ -470,7 +516,7 @@ class Store:
         """
         tid = _validate.thread_id(thread_id)
         n = _validate.limit(limit)
-        with self._read() as conn:
+        with _Snapshot(self) as conn:
             leaf, _ = self._leaf(conn, tid)
             if leaf is None:
                 return []
@@ -484,7 +530,7 @@ class Store:
         """
         eid = _validate.entry_id(entry_id)
         n = _validate.limit(limit)
-        with self._held() as conn:
+        with _Use(self) as conn:
             path = self._path_to(conn, eid, n)
         if not path:
             raise NotFound(f"entry {eid} does not exist")
@@ -492,7 +538,7 @@ class Store:
 
     def _path_to(self, conn: apsw.Connection, eid: int, limit: int | None) -> list[Entry]:
         bindings = {"entry_id": eid, "limit": _NO_LIMIT if limit is None else limit}
-        return [Entry.from_row(row) for row in conn.execute(q("path_to"), bindings)]
+        return Entry.from_rows(conn.execute(q("path_to"), bindings))
 
     def messages(self, thread_id: str, *, limit: int | None = None) -> list[dict[str, Any]]:
         """The live path as chat messages, ready for a model API.
@@ -532,8 +578,8 @@ class Store:
 
     def _entries_of(self, query: str, entry_id: int) -> list[Entry]:
         eid = _validate.entry_id(entry_id)
-        with self._read() as conn:
-            found = [Entry.from_row(row) for row in conn.execute(q(query), {"entry_id": eid})]
+        with _Snapshot(self) as conn:
+            found = Entry.from_rows(conn.execute(q(query), {"entry_id": eid}))
             if not found:
                 self._place(conn, eid)  # NotFound for an unknown entry; else a childless one
         return found
@@ -544,8 +590,8 @@ class Store:
         :raises NotFound: there is no such thread.
         """
         tid = _validate.thread_id(thread_id)
-        with self._read() as conn:
-            found = [Entry.from_row(row) for row in conn.execute(q("leaves"), {"thread_id": tid})]
+        with _Snapshot(self) as conn:
+            found = Entry.from_rows(conn.execute(q("leaves"), {"thread_id": tid}))
             if not found:
                 self._leaf(conn, tid)  # NotFound for an unknown thread
         return found
@@ -559,7 +605,7 @@ class Store:
         """
         a = _validate.entry_id(a_id, "a_id")
         b = _validate.entry_id(b_id, "b_id")
-        with self._read() as conn:
+        with _Snapshot(self) as conn:
             self._place(conn, a)
             self._place(conn, b)
             row = conn.execute(q("common_ancestor"), {"a_id": a, "b_id": b}).get
