@@ -83,31 +83,39 @@ def test_processes_creating_a_new_file_together_all_succeed(tmp_path):
     assert all(len(out) == len(files) for out in outputs)
 
 
-def test_threads_with_their_own_stores_make_one_chain(db_path):
-    with threadtree.open(db_path) as store:
-        store.create_thread("shared", thread_id="shared")
-    acknowledged: list[int] = []
+def _in_threads(count: int, work) -> None:
+    """Run ``work(n)`` in ``count`` threads at once; re-raise the first exception any raised
+    (an exception in a thread is otherwise only printed)."""
     errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(4)
+    start = threading.Barrier(count)
 
-    def writer(n: int) -> None:
+    def run(n: int) -> None:
         try:
-            with threadtree.open(db_path) as store:
-                start.wait()
-                for k in range(150):
-                    entry = store.append("shared", "user", f"t{n}-{k}")
-                    with lock:
-                        acknowledged.append(entry.id)
-        except BaseException as exc:  # reported below: a thread's exception is otherwise lost
+            start.wait()
+            work(n)
+        except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert errors == []
+    if errors:
+        raise errors[0]
+
+
+def test_threads_with_their_own_stores_make_one_chain(db_path):
+    with threadtree.open(db_path) as store:
+        store.create_thread("shared", thread_id="shared")
+    acknowledged: list[int] = []
+
+    def writer(n: int) -> None:
+        with threadtree.open(db_path) as store:
+            for k in range(150):
+                acknowledged.append(store.append("shared", "user", f"t{n}-{k}").id)
+
+    _in_threads(4, writer)
     with threadtree.open(db_path) as store:
         _assert_one_chain(store, "shared", acknowledged)
 
@@ -115,22 +123,13 @@ def test_threads_with_their_own_stores_make_one_chain(db_path):
 def test_threads_sharing_one_store_make_one_chain(store):
     store.create_thread("shared", thread_id="shared")
     acknowledged: list[int] = []
-    errors: list[BaseException] = []
 
     def writer(n: int) -> None:
-        try:
-            for k in range(100):
-                acknowledged.append(store.append("shared", "user", f"t{n}-{k}").id)
-                store.path("shared", limit=5)
-        except BaseException as exc:
-            errors.append(exc)
+        for k in range(100):
+            acknowledged.append(store.append("shared", "user", f"t{n}-{k}").id)
+            store.path("shared", limit=5)
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    _in_threads(4, writer)
     _assert_one_chain(store, "shared", acknowledged)
 
 

@@ -68,23 +68,21 @@ def optional_entry_id(value: Any, field: str) -> int | None:
     return None if value is None else entry_id(value, field)
 
 
+def _integer(value: Any, field: str, minimum: int, kind: str = "an int") -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{field} must be {kind}, not {type(value).__name__} {_short(value)}")
+    if value < minimum:
+        raise InvalidInput(f"{field} must be at least {minimum}, not {value}")
+    return value
+
+
 def limit(value: Any, field: str = "limit") -> int | None:
     """``None`` (no limit) or an int of at least 1."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{field} must be an int or None, not {type(value).__name__} {_short(value)}")
-    if value < 1:
-        raise InvalidInput(f"{field} must be at least 1, not {value}")
-    return value
+    return None if value is None else _integer(value, field, 1, "an int or None")
 
 
 def offset(value: Any, field: str = "offset") -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{field} must be an int, not {type(value).__name__} {_short(value)}")
-    if value < 0:
-        raise InvalidInput(f"{field} must be at least 0, not {value}")
-    return value
+    return _integer(value, field, 0)
 
 
 def metadata(value: Any, field: str = "metadata") -> str:
