@@ -26,8 +26,9 @@ def logical_dump(db_path: os.PathLike[str] | str) -> dict[str, Any]:
                 "select name from sqlite_schema where type = 'table' order by name"
             )
         ]
-        for name in tables:
-            dump[name] = conn.execute(f'select * from "{name}" order by rowid').fetchall()
+        for name in tables:  # sorted here: WITHOUT ROWID tables have no rowid to order by
+            rows = conn.execute(f'select * from "{name}"').fetchall()
+            dump[name] = sorted(rows, key=lambda row: [(type(v).__name__, 0 if v is None else v) for v in row])
         return dump
     finally:
         conn.close()

@@ -137,3 +137,51 @@ class TestWithForeignKeys:
         raw_fk.execute("delete from entries where id = ?", (newest,))
         _insert(raw_fk, "a", None, 0)
         assert raw_fk.execute("select max(id) from entries").get == newest + 1
+
+
+class TestTheLeavesTable:
+    """The leaves table is derived state kept by triggers: after any raw write it must equal
+    the entries that have no child, whatever the writer and its foreign-key setting."""
+
+    @staticmethod
+    def _assert_leaves_true(conn):
+        kept = conn.execute("select thread_id, entry_id from leaves order by 1, 2").fetchall()
+        derived = conn.execute(
+            "select thread_id, id from entries as e where not exists "
+            "(select 1 from entries as c where c.parent_entry_id = e.id) order by 1, 2"
+        ).fetchall()
+        assert kept == derived
+
+    def test_raw_inserts_keep_it(self, raw, tree):
+        _insert(raw, "a", tree["a2"], 2)
+        _insert(raw, "b", None, 0)
+        _insert(raw, "a", tree["a1"], 1)
+        self._assert_leaves_true(raw)
+
+    def test_deleting_a_leaf_makes_its_parent_a_leaf_again(self, raw_fk, tree):
+        def kept():
+            return raw_fk.execute("select thread_id, entry_id from leaves").fetchall()
+
+        raw_fk.execute("update threads set current_leaf_id = null")
+        raw_fk.execute("delete from entries where id = ?", (tree["a2"],))
+        assert ("a", tree["a1"]) not in kept()  # a3 is still its child
+        raw_fk.execute("delete from entries where id = ?", (tree["a3"],))
+        assert ("a", tree["a1"]) in kept()
+        self._assert_leaves_true(raw_fk)
+
+    def test_deleting_a_whole_branch_in_one_statement_keeps_it(self, db_path):
+        with threadtree.open(db_path) as store:
+            store.create_thread(thread_id="t")
+            ids = build(store, "t", [("r", "^"), ("a", "^"), ("b", "^"), ("c", "a"), ("d", "r"), ("e", "d")])
+            store.rewind("t", None)
+            assert store.delete_branch(ids["a"]) == 3
+            self._assert_leaves_true(store._conn)
+            assert [e.content for e in store.leaves("t")] == ["e"]
+            assert store.delete_branch(ids["d"]) == 2
+            assert [e.content for e in store.leaves("t")] == ["r"]
+            self._assert_leaves_true(store._conn)
+
+    def test_deleting_a_thread_takes_its_leaves(self, raw_fk, tree):
+        raw_fk.execute("delete from threads where id = 'a'")
+        assert raw_fk.execute("select distinct thread_id from leaves").fetchall() == [("b",)]
+        self._assert_leaves_true(raw_fk)

@@ -47,9 +47,19 @@ create table entries (
   foreign key (thread_id, parent_entry_id) references entries (thread_id, id)
 );
 
--- children, siblings, roots, the "is it a parent?" half of leaves, and the checks of the
--- composite foreign key when an entry is deleted.
+-- children, siblings, roots, and the checks of the composite foreign key when an entry is
+-- deleted.
 create index entries_thread_parent on entries (thread_id, parent_entry_id);
+
+-- Every branch tip (an entry without children), kept by the triggers below for every
+-- connection. Derived state, on purpose: leaves and leaf counts then cost O(leaves), where
+-- deriving them costs O(entries) (measured on 100,000 entries with 1,000 leaves: 5 ms here,
+-- 35-46 ms for the anti-join of two index ranges), for about 10 % on an append.
+create table leaves (
+  thread_id text not null,
+  entry_id integer not null,
+  primary key (thread_id, entry_id)
+) without rowid;
 
 -- The rules above also hold for connections that leave foreign keys off (the sqlite3 shell
 -- does by default): triggers fire on every connection. Insert: the parent exists in the same
@@ -69,6 +79,29 @@ create trigger entries_do_not_move
 before update of id, thread_id, parent_entry_id, depth on entries
 begin
   select raise(abort, 'threadtree: entries do not move; fork or delete a branch instead');
+end;
+
+-- A new entry is a leaf and its parent no longer is. When an entry goes, its parent becomes a
+-- leaf again if it survives and has no child left. (Inside one DELETE of a whole branch the
+-- parents go first, so only the branch's surviving parent is ever re-added.)
+create trigger entries_leaves_on_insert
+after insert on entries
+begin
+  delete from leaves where thread_id = new.thread_id and entry_id = new.parent_entry_id;
+  insert into leaves (thread_id, entry_id) values (new.thread_id, new.id);
+end;
+
+create trigger entries_leaves_on_delete
+after delete on entries
+begin
+  delete from leaves where thread_id = old.thread_id and entry_id = old.id;
+  insert or ignore into leaves (thread_id, entry_id)
+  select old.thread_id, old.parent_entry_id
+  where old.parent_entry_id is not null
+    and not exists (
+      select 1 from entries where thread_id = old.thread_id and parent_entry_id = old.parent_entry_id
+    )
+    and exists (select 1 from entries where id = old.parent_entry_id);
 end;
 
 create trigger threads_leaf_in_thread_on_insert
