@@ -123,15 +123,29 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def alternate(rounds: int, *fns) -> list[float]:
-    """Median seconds of each function, all run in every round in a rotating order, so that a
-    noisy moment of the machine falls on all of them alike."""
+class Timings:
+    """Seconds per round of several functions measured side by side."""
+
+    def __init__(self, times: list[list[float]]) -> None:
+        self.times = times
+
+    def median(self, i: int) -> float:
+        return statistics.median(self.times[i])
+
+    def ratio(self, i: int, j: int) -> float:
+        """The median of the per-round ratios: each round's pair ran back to back, so a slow
+        spell of the machine weighs on both sides of it."""
+        return statistics.median(a / b for a, b in zip(self.times[i], self.times[j]))
+
+
+def alternate(rounds: int, *fns) -> Timings:
+    """Run every function once per round, in a rotating order."""
     times: list[list[float]] = [[] for _ in fns]
     for k in range(rounds):
         for j in range(len(fns)):
             i = (j + k) % len(fns)
             times[i].append(timed(fns[i]))
-    return [statistics.median(t) for t in times]
+    return Timings(times)
 
 
 def build_wide_tree(store: threadtree.Store, tid: str, total: int, leaves: int, rng: random.Random) -> None:
@@ -159,13 +173,13 @@ def run(synchronous: str, quick: bool, workdir: Path) -> list[tuple[str, str, st
     msgs = messages(n_append)
     chunk = n_append // 10
     gc.collect()
-    tt_t, raw_t = alternate(
+    t = alternate(
         10,
         lambda: [store.append("append", m["role"], m["content"], item=m["item"]) for m in msgs[:chunk]],
         lambda: [raw.append("append", m) for m in msgs[:chunk]],
     )
-    rows.append(("append (1 transaction each)", f"{chunk / tt_t:,.0f}/s", f"{chunk / raw_t:,.0f}/s",
-                 f"{tt_t / raw_t:.2f}x", "<= 1.5x"))
+    rows.append(("append (1 transaction each)", f"{chunk / t.median(0):,.0f}/s", f"{chunk / t.median(1):,.0f}/s",
+                 f"{t.ratio(0, 1):.2f}x", "<= 1.5x"))
 
     # -- bulk extend --
     n_extend = 100_000 // scale
@@ -183,11 +197,11 @@ def run(synchronous: str, quick: bool, workdir: Path) -> list[tuple[str, str, st
         raw.extend(tid, bulk)
 
     gc.collect()
-    tt_t, raw_t = alternate(5, tt_extend, raw_extend)
+    t = alternate(5, tt_extend, raw_extend)
     one_message = bulk[0]
     del bulk  # a section starts from a clean heap: the collector's work grows with what is alive
-    rows.append((f"extend {n_extend:,} entries", f"{tt_t * 1000:,.0f} ms", f"{raw_t * 1000:,.0f} ms",
-                 f"{tt_t / raw_t:.2f}x", "<= 2x"))
+    rows.append((f"extend {n_extend:,} entries", f"{t.median(0) * 1000:,.0f} ms", f"{t.median(1) * 1000:,.0f} ms",
+                 f"{t.ratio(0, 1):.2f}x", "<= 2x"))
 
     # -- fork at depth 10 vs depth 10,000 --
     deep = 10_000 // scale
@@ -201,31 +215,28 @@ def run(synchronous: str, quick: bool, workdir: Path) -> list[tuple[str, str, st
     forks = 200 // (2 if quick else 1)
     m = one_message
     gc.collect()
-    shallow_times, deep_times, raw_s, raw_d = [], [], [], []
-    for _ in range(forks):
-        shallow_times.append(timed(lambda: store.fork(shallow_entry.id, "user", m["content"], item=m["item"])))
-        deep_times.append(timed(lambda: store.fork(deep_entry.id, "user", m["content"], item=m["item"])))
-        raw_s.append(timed(lambda: raw.fork(raw_shallow, m)))
-        raw_d.append(timed(lambda: raw.fork(raw_leaf, m)))
-    s_med, d_med = statistics.median(shallow_times), statistics.median(deep_times)
-    rows.append(("fork at depth 10", f"{s_med * 1e6:,.0f} us", f"{statistics.median(raw_s) * 1e6:,.0f} us",
-                 f"{s_med / statistics.median(raw_s):.2f}x", ""))
-    rows.append((f"fork at depth {deep:,}", f"{d_med * 1e6:,.0f} us", f"{statistics.median(raw_d) * 1e6:,.0f} us",
-                 f"{d_med / statistics.median(raw_d):.2f}x", ""))
-    rows.append((f"fork depth {deep:,} / depth 10", f"{d_med / s_med:.2f}", f"{statistics.median(raw_d) / statistics.median(raw_s):.2f}",
-                 "", "< 1.3"))
+    t = alternate(
+        forks,
+        lambda: store.fork(shallow_entry.id, "user", m["content"], item=m["item"]),
+        lambda: store.fork(deep_entry.id, "user", m["content"], item=m["item"]),
+        lambda: raw.fork(raw_shallow, m),
+        lambda: raw.fork(raw_leaf, m),
+    )
+    rows.append(("fork at depth 10", f"{t.median(0) * 1e6:,.0f} us", f"{t.median(2) * 1e6:,.0f} us",
+                 f"{t.ratio(0, 2):.2f}x", ""))
+    rows.append((f"fork at depth {deep:,}", f"{t.median(1) * 1e6:,.0f} us", f"{t.median(3) * 1e6:,.0f} us",
+                 f"{t.ratio(1, 3):.2f}x", ""))
+    rows.append((f"fork depth {deep:,} / depth 10", f"{t.ratio(1, 0):.2f}", f"{t.ratio(3, 2):.2f}", "", "< 1.3"))
 
     # -- path at depth 10,000 --
     store.rewind("deep", deep_entry.id)
     raw.conn.execute(raw.move_sql, {"thread_id": "deep", "leaf_id": raw_leaf, "now": time.time()})
     assert len(store.path("deep")) == len(raw.path("deep")) == deep
     gc.collect()
-    tt_t, raw_t, bare_t = alternate(
-        21, lambda: store.path("deep"), lambda: raw.path("deep"), lambda: raw.path_rows("deep")
-    )
-    rows.append((f"path at depth {deep:,}", f"{tt_t * 1000:,.1f} ms", f"{raw_t * 1000:,.1f} ms",
-                 f"{tt_t / raw_t:.2f}x", "<= 2x"))
-    rows.append(("  vs bare rows, items undecoded", "", f"{bare_t * 1000:,.1f} ms", f"{tt_t / bare_t:.2f}x", ""))
+    t = alternate(21, lambda: store.path("deep"), lambda: raw.path("deep"), lambda: raw.path_rows("deep"))
+    rows.append((f"path at depth {deep:,}", f"{t.median(0) * 1000:,.1f} ms", f"{t.median(1) * 1000:,.1f} ms",
+                 f"{t.ratio(0, 1):.2f}x", "<= 2x"))
+    rows.append(("  vs bare rows, items undecoded", "", f"{t.median(2) * 1000:,.1f} ms", f"{t.ratio(0, 2):.2f}x", ""))
 
     # -- leaves of a wide tree --
     total, tips = 100_000 // scale, 1000 // scale
@@ -236,9 +247,9 @@ def run(synchronous: str, quick: bool, workdir: Path) -> list[tuple[str, str, st
         build_wide_tree(builder, "wide", total, tips, random.Random(7))
     assert len(store.leaves("wide")) == len(raw.leaves("wide")) == tips
     gc.collect()
-    tt_t, raw_t = alternate(15, lambda: store.leaves("wide"), lambda: raw.leaves("wide"))
-    rows.append((f"leaves: {total:,} entries, {tips:,} leaves", f"{tt_t * 1000:,.1f} ms", f"{raw_t * 1000:,.1f} ms",
-                 f"{tt_t / raw_t:.2f}x", "< 50 ms"))
+    t = alternate(15, lambda: store.leaves("wide"), lambda: raw.leaves("wide"))
+    rows.append((f"leaves: {total:,} entries, {tips:,} leaves", f"{t.median(0) * 1000:,.1f} ms",
+                 f"{t.median(1) * 1000:,.1f} ms", f"{t.ratio(0, 1):.2f}x", "< 50 ms"))
 
     # -- bytes on disk per entry --
     store.close()
@@ -270,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         widths = [max(len(str(r[i])) for r in [header, *results]) for i in range(5)]
         for row in [header, tuple("-" * w for w in widths), *results]:
             print("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
-    print(f"\n(total {time.perf_counter() - started:.0f} s; medians; rounds alternate between the two sides)")
+    print(f"\n(total {time.perf_counter() - started:.0f} s. Times are medians; a ratio is the median of "
+          "per-round ratios, each round running both sides back to back)")
     return 0
 
 
