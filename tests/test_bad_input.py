@@ -118,6 +118,7 @@ BAD = [
     pytest.param(lambda store, ids: store.list_threads(offset=-1), InvalidInput, "offset must be at least 0", id="list-offset-neg"),
     pytest.param(lambda store, ids: store.list_threads(search=5), InvalidInput, "search must be a string", id="search-int"),
     pytest.param(lambda store, ids: store.list_threads(search="\ud800"), InvalidInput, "search is not valid Unicode", id="search-surrogate"),
+    pytest.param(lambda store, ids: store.list_threads(include_archived="no"), InvalidInput, "include_archived must be True or False", id="archived-str"),
     pytest.param(lambda store, ids: store.get_entry(1.5), InvalidInput, "entry_id must be an int", id="get-entry-float"),
     pytest.param(lambda store, ids: store.get_entry(404), NotFound, "entry 404", id="get-entry-unknown"),
 ]

@@ -95,10 +95,10 @@ def connect(filename: str, *, synchronous: str, timeout: float) -> apsw.Connecti
         conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)  # schema can't call functions
         apsw.bestpractice.connection_dqs(conn)  # "text" is an identifier, never a string
         _refuse_foreign_files(conn, filename)
-        _retry_busy(lambda: apsw.bestpractice.connection_wal(conn), filename, timeout)
+        _retry_busy(lambda: apsw.bestpractice.connection_wal(conn), timeout)
         apsw.bestpractice.connection_enable_foreign_keys(conn)  # outside any transaction
         conn.pragma("synchronous", synchronous)
-        _migrate(conn, filename)
+        _migrate(conn)
     except apsw.BusyError as exc:
         conn.close()
         raise Busy(f"database {filename!r} stayed locked for more than {timeout:g} s") from exc
@@ -117,7 +117,7 @@ def _why_not(filename: str) -> str:
     return "permission denied or not a regular file"
 
 
-def _retry_busy(step, filename: str, timeout: float) -> None:
+def _retry_busy(step, timeout: float) -> None:
     """Run ``step``, retrying on BusyError: switching to WAL needs a moment of exclusive access
     and SQLite may give up at once rather than wait (measured: 4 failures in 3,520 concurrent
     opens without the retry, none with it)."""
@@ -165,7 +165,7 @@ def _refuse_foreign_files(conn: apsw.Connection, filename: str) -> None:
         )
 
 
-def _migrate(conn: apsw.Connection, filename: str) -> None:
+def _migrate(conn: apsw.Connection) -> None:
     steps = _sql.migrations()
     if conn.pragma("user_version") == len(steps):
         return

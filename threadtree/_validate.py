@@ -85,6 +85,13 @@ def offset(value: Any, field: str = "offset") -> int:
     return _integer(value, field, 0)
 
 
+def flag(value: Any, field: str) -> bool:
+    """A real bool: ``"false"`` or ``0`` passed for a flag is far more often a mistake."""
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{field} must be True or False, not {type(value).__name__} {_short(value)}")
+    return value
+
+
 def metadata(value: Any, field: str = "metadata") -> str:
     """JSON text for a thread's metadata: a JSON object (``None`` stands for ``{}``)."""
     if value is None:

@@ -7,8 +7,9 @@ built-in exception a Python programmer would reach for (``LookupError``, ``Value
 Errors of SQLite that have no meaning for threadtree (I/O failure, a full disk, corruption
 found in the middle of a query) pass through as :mod:`apsw` exceptions: callers can tell "my
 input was wrong" from "the disk broke". Whatever the error, a write that raised left the
-database as it was before the call (see RELIABILITY in the README for the one documented
-exception: a failed sync *after* the commit record was written).
+database as it was before the call, with one exception documented in the README: an I/O
+error from the sync that follows a commit record may leave that commit applied, so after an
+``apsw.IOError`` re-read before retrying a write.
 """
 
 from __future__ import annotations

@@ -215,6 +215,8 @@ class Store:
 
         >>> store.create_thread("Trip planning", thread_id="trip").id
         'trip'
+        >>> len(store.create_thread().id)
+        32
         """
         title = _validate.optional_text(title, "title")
         meta = _validate.metadata(metadata)
@@ -260,13 +262,14 @@ class Store:
             (``%`` and ``_`` are plain characters) and case-insensitively for ASCII letters.
             ``None`` or ``""``: no filter.
         :param include_archived: also list archived threads.
-        :raises InvalidInput: ``limit`` below 1, ``offset`` below 0, ``search`` not a string.
+        :raises InvalidInput: ``limit`` below 1, ``offset`` below 0, ``search`` not a string,
+            ``include_archived`` not a bool.
         """
         n = _validate.limit(limit)
         skip = _validate.offset(offset)
         text = _validate.optional_text(search, "search")
         bindings = {
-            "include_archived": bool(include_archived),
+            "include_archived": _validate.flag(include_archived, "include_archived"),
             "pattern": _like_pattern(text) if text else None,
             "limit": -1 if n is None else n,
             "offset": skip,
@@ -348,8 +351,11 @@ class Store:
         :raises InvalidInput: a bad role, content or item, or a parent in another thread.
         :raises Conflict: the current leaf is not ``expected_leaf_id``; nothing was written.
 
-        >>> store.append("trip", "user", "Where should we go?").content
-        'Where should we go?'
+        >>> thread = store.create_thread()
+        >>> first = store.append(thread.id, "user", "Where should we go?")
+        >>> reply = store.append(thread.id, "assistant", "Lisbon.", item={"role": "assistant", "content": "Lisbon."})
+        >>> (reply.parent_id == first.id, reply.depth, store.get_thread(thread.id).current_leaf_id == reply.id)
+        (True, 1, True)
         """
         tid = _validate.thread_id(thread_id)
         message = _validate.message(role, content, item)
