@@ -46,6 +46,7 @@ def _run_together(args_per_worker: list[list[str]], timeout: float = 120) -> lis
 
 
 def _assert_one_chain(store: threadtree.Store, thread_id: str, acknowledged: list[int]) -> None:
+    assert store.check() == []
     path = store.path(thread_id)
     assert len(store.leaves(thread_id)) == 1, "an append forked the thread"
     assert sorted(e.id for e in path) == sorted(acknowledged)

@@ -1,6 +1,7 @@
 """A Hypothesis state machine: random sequences of writes against a plain-Python model of
 the forest. After every step the store and the model agree on every thread's live path,
-leaves and current leaf and on every entry's children; and a networkx graph built from the
+leaves and current leaf and on every entry's children; store.check() finds nothing; the
+graph built from raw rows agrees with the recursive queries; and a networkx graph of the
 raw rows is a forest with correct depths."""
 
 from __future__ import annotations
@@ -177,6 +178,19 @@ class ForestMachine(RuleBasedStateMachine):
             assert [e.id for e in self.store.children(eid)] == self._model_children(eid)
             entry = self.store.get_entry(eid)
             assert (entry.role, entry.content, entry.item) == self.stored[eid]
+
+    @invariant()
+    def the_file_is_healthy(self):
+        assert self.store.check() == []
+
+    @invariant()
+    def the_graph_agrees_with_the_queries(self):
+        for tid in self.leaf:
+            graph = self.store.graph(tid)
+            assert sorted(graph) == self._entries_of(tid)
+            assert [n for n in graph if graph.out_degree(n) == 0] == [e.id for e in self.store.leaves(tid)]
+            live = [n for n, data in graph.nodes(data=True) if data["current"]]
+            assert live == [e.id for e in self.store.path(tid)]
 
     @invariant()
     def the_raw_rows_form_a_forest_with_true_depths(self):

@@ -219,3 +219,62 @@ class TestFilesThatCannotBeOpened:
         with pytest.raises(ThreadTreeError, match="does not exist"):
             threadtree.open(tmp_path / "missing" / "chats.db")
         assert not (tmp_path / "missing").exists()
+
+
+class TestReadOnly:
+    """readonly=True: the file is read and never changed, not even migrated."""
+
+    def test_reads_work_and_the_file_stays_byte_for_byte(self, db_path):
+        with threadtree.open(db_path) as store:
+            store.create_thread("t", thread_id="t")
+            store.append("t", "user", "hi")
+        before = db_path.read_bytes()
+        with threadtree.open(db_path, readonly=True) as store:
+            assert store.readonly
+            assert [e.content for e in store.path("t")] == ["hi"]
+            assert store.check() == []
+        assert db_path.read_bytes() == before
+
+    @pytest.mark.parametrize(
+        "write",
+        [
+            lambda s: s.create_thread("x"),
+            lambda s: s.append("t", "user", "x"),
+            lambda s: s.rewind("t", None),
+            lambda s: s.delete_thread("t"),
+        ],
+    )
+    def test_writes_are_refused(self, db_path, write):
+        with threadtree.open(db_path) as store:
+            store.create_thread("t", thread_id="t")
+        before = logical_dump(db_path)
+        with threadtree.open(db_path, readonly=True) as store:
+            with pytest.raises(ThreadTreeError, match="read-only"):
+                write(store)
+        assert logical_dump(db_path) == before
+
+    def test_a_missing_file_is_not_created(self, tmp_path):
+        with pytest.raises(ThreadTreeError, match="no database at"):
+            threadtree.open(tmp_path / "missing.db", readonly=True)
+        assert not (tmp_path / "missing.db").exists()
+
+    def test_a_file_that_needs_migrating_is_not_migrated(self, db_path, monkeypatch):
+        with threadtree.open(db_path) as store:
+            store.create_thread("t", thread_id="t")
+        real = _sql.migrations()
+        monkeypatch.setattr(_sql, "migrations", lambda: (*real, (len(real) + 1, "create table later (x);")))
+        before = db_path.read_bytes()
+        with pytest.raises(SchemaError, match="needs its schema upgraded"):
+            threadtree.open(db_path, readonly=True)
+        assert db_path.read_bytes() == before
+
+    def test_an_empty_file_is_not_a_database_yet(self, tmp_path):
+        (tmp_path / "empty.db").write_bytes(b"")
+        with pytest.raises(SchemaError, match="is empty"):
+            threadtree.open(tmp_path / "empty.db", readonly=True)
+
+    def test_the_default_location_is_not_created_when_reading(self, tmp_path, monkeypatch):
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+        with pytest.raises(ThreadTreeError, match="no database at"):
+            threadtree.open(readonly=True)
+        assert not (tmp_path / "data").exists()

@@ -182,7 +182,20 @@ def _every_call(store):
     store.common_ancestor(ids["d"], ids["y"])
     store.rewind(thread.id, ids["c"])
     store.delete_branch(ids["x"])
+    store.graph(thread.id)
+    store.render_tree(thread.id)
+    store.entries(thread.id)
+    store._counts(thread.id)
+    store.check(thread.id)
+    store.check()
     store.delete_thread(thread.id)
+    # A damaged leaf, made behind the store's back, makes check() name a row of threads.
+    store.create_thread(thread_id="damaged")
+    raw = apsw.Connection(store.filename)
+    raw.execute("drop trigger threads_leaf_in_thread")
+    raw.execute("update threads set current_leaf_id = 12345 where id = 'damaged'")
+    raw.close()
+    assert {p.kind for p in store.check()} >= {"foreign-key", "missing-leaf"}
 
 
 def test_every_query_file_is_used_with_exactly_its_bindings(store):
@@ -198,7 +211,7 @@ def test_every_query_file_is_used_with_exactly_its_bindings(store):
         if sql in by_text:
             used.setdefault(by_text[sql], set()).add(bound)
         else:
-            assert sql.split()[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK"), f"inline SQL: {sql!r}"
+            assert sql.split()[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA"), f"inline SQL: {sql!r}"
     assert sorted(used) == _sql.query_names(), "query files never executed"
     for name, bindings in used.items():
         declared = set(apsw.ext.query_info(store._conn, _sql.query(name)).bindings_names)

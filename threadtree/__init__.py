@@ -9,8 +9,9 @@
 """
 
 from ._connection import default_path
+from .drawing import draw
 from .errors import Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
-from .records import Entry, Thread
+from .records import Entry, Problem, Thread
 from .store import Store, open
 
 __version__ = "0.1.0"
@@ -21,10 +22,12 @@ __all__ = [
     "Entry",
     "InvalidInput",
     "NotFound",
+    "Problem",
     "SchemaError",
     "Store",
     "Thread",
     "ThreadTreeError",
     "default_path",
+    "draw",
     "open",
 ]

@@ -77,15 +77,25 @@ def _busy_handler(timeout: float):
     return handler
 
 
-def connect(filename: str, *, synchronous: str, timeout: float) -> apsw.Connection:
+def connect(filename: str, *, synchronous: str, timeout: float, readonly: bool = False) -> apsw.Connection:
     """An open, checked, migrated connection to ``filename`` (``":memory:"`` works).
 
-    :raises SchemaError: the file is not a threadtree database, is damaged, or is newer.
-    :raises ThreadTreeError: the file cannot be opened at all (a directory, a missing folder).
+    ``readonly``: open with ``SQLITE_OPEN_READONLY`` and change nothing (no WAL switch, no
+    migration); the file must exist and be at this code's schema version.
+
+    :raises SchemaError: the file is not a threadtree database, is damaged, or is newer (or,
+        read-only, older or empty).
+    :raises ThreadTreeError: the file cannot be opened at all (a directory, a missing folder,
+        read-only: no file).
     :raises Busy: other processes kept the file locked for longer than ``timeout``.
     """
+    if os.path.isdir(filename):  # SQLite would say "disk I/O error" when opening read-only
+        raise ThreadTreeError(f"cannot open database {filename!r}: it is a directory")
+    if readonly and filename != ":memory:" and not os.path.exists(filename):
+        raise ThreadTreeError(f"no database at {filename!r}")
+    flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
     try:
-        conn = apsw.Connection(filename)
+        conn = apsw.Connection(filename, flags=flags)
     except apsw.CantOpenError as exc:
         raise ThreadTreeError(f"cannot open database {filename!r}: {_why_not(filename)}") from exc
     try:
@@ -95,10 +105,13 @@ def connect(filename: str, *, synchronous: str, timeout: float) -> apsw.Connecti
         conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)  # schema can't call functions
         apsw.bestpractice.connection_dqs(conn)  # "text" is an identifier, never a string
         _refuse_foreign_files(conn, filename)
-        _retry_busy(lambda: apsw.bestpractice.connection_wal(conn), timeout)
-        apsw.bestpractice.connection_enable_foreign_keys(conn)  # outside any transaction
-        conn.pragma("synchronous", synchronous)
-        _migrate(conn)
+        if readonly:
+            _refuse_older_files(conn, filename)
+        else:
+            _retry_busy(lambda: apsw.bestpractice.connection_wal(conn), timeout)
+            apsw.bestpractice.connection_enable_foreign_keys(conn)  # outside any transaction
+            conn.pragma("synchronous", synchronous)
+            _migrate(conn)
     except apsw.BusyError as exc:
         conn.close()
         raise Busy(f"database {filename!r} stayed locked for more than {timeout:g} s") from exc
@@ -162,6 +175,18 @@ def _refuse_foreign_files(conn: apsw.Connection, filename: str) -> None:
         raise SchemaError(
             f"{filename!r} was written by a newer threadtree (schema version {user_version}; "
             f"this threadtree knows versions up to {known}): upgrade threadtree to open it"
+        )
+
+
+def _refuse_older_files(conn: apsw.Connection, filename: str) -> None:
+    """Read-only, a file must already be at this code's schema: migrating is a write."""
+    version, known = conn.pragma("user_version"), len(_sql.migrations())
+    if version == 0:
+        raise SchemaError(f"{filename!r} is empty: no threadtree database has been created in it yet")
+    if version < known:
+        raise SchemaError(
+            f"{filename!r} needs its schema upgraded (version {version}, this threadtree uses "
+            f"{known}); open it for writing once (any write command) to migrate it"
         )
 
 

@@ -18,7 +18,7 @@ import orjson
 
 from . import _json
 
-__all__ = ["Entry", "Thread"]
+__all__ = ["Entry", "Problem", "Thread"]
 
 
 # slots=False: attrs' cheaper frozen variant. A slotted frozen class sets each field through
@@ -100,3 +100,23 @@ class Thread:
             current_leaf_id,
             archived_at,
         )
+
+
+@attrs.frozen
+class Problem:
+    """Something :meth:`Store.check` found wrong in a database file.
+
+    :ivar thread_id: the thread it concerns, ``None`` for the file as a whole.
+    :ivar entry_id: the entry it concerns, if any.
+    :ivar kind: what is wrong, one of :data:`threadtree.check.KINDS`.
+    :ivar message: a sentence naming the ids involved.
+    """
+
+    thread_id: str | None
+    entry_id: int | None
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        where = "file" if self.thread_id is None else f"thread {self.thread_id!r}"
+        return f"{where}: {self.kind}: {self.message}"

@@ -40,11 +40,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import apsw
+import networkx as nx
 
 from . import _sql, _validate
+from . import check as _check
+from . import graph as _graph
 from ._connection import connect, default_path, end_write
 from .errors import Busy, Conflict, InvalidInput, NotFound, ThreadTreeError
-from .records import Entry, Thread
+from .records import Entry, Problem, Thread
 
 __all__ = ["Store", "open"]
 
@@ -110,9 +113,20 @@ class _Snapshot(_Use):
 
     def __exit__(self, *exc_info: object) -> None:
         try:
-            self._store._conn.execute("COMMIT")  # nothing was written: COMMIT just ends it
+            _end_read(self._store._conn)
         finally:
             self._store._lock.release()
+
+
+def _end_read(conn: apsw.Connection) -> None:
+    """End a read transaction. Nothing was written, so there is nothing to lose: an error
+    here (SQLite reports a damaged file again on COMMIT) must not hide the read's own result
+    or error. The connection is out of the transaction either way."""
+    try:
+        conn.execute("COMMIT")
+    except apsw.Error:
+        if not conn.get_autocommit():
+            conn.execute("ROLLBACK")
 
 
 class _Write(_Use):
@@ -123,6 +137,8 @@ class _Write(_Use):
 
     def __enter__(self) -> apsw.Connection:
         store = self._store
+        if store._readonly:
+            raise ThreadTreeError(f"the store on {store._filename!r} was opened read-only")
         conn = store._acquire()
         try:
             conn.execute("BEGIN IMMEDIATE")  # waits for other writers, GIL released
@@ -150,10 +166,11 @@ class Store:
     Use it as a context manager, or call :meth:`close`, to release the file.
     """
 
-    def __init__(self, conn: apsw.Connection, filename: str, *, timeout: float) -> None:
+    def __init__(self, conn: apsw.Connection, filename: str, *, timeout: float, readonly: bool = False) -> None:
         self._conn: apsw.Connection | None = conn
         self._filename = filename
         self._timeout = timeout
+        self._readonly = readonly
         self._lock = threading.RLock()
         self._pid = os.getpid()
 
@@ -161,6 +178,11 @@ class Store:
     def filename(self) -> str:
         """The database file this store was opened on (``":memory:"`` for a memory store)."""
         return self._filename
+
+    @property
+    def readonly(self) -> bool:
+        """Whether the store was opened with ``readonly=True`` (every write then raises)."""
+        return self._readonly
 
     def __repr__(self) -> str:
         state = "" if self._conn is not None else " closed"
@@ -602,6 +624,23 @@ class Store:
                 self._leaf(conn, tid)  # NotFound for an unknown thread
         return found
 
+    def entries(self, thread_id: str) -> list[Entry]:
+        """Every entry of the thread, in id order (so parents come before their children).
+
+        :raises NotFound: there is no such thread.
+        """
+        tid = _validate.thread_id(thread_id)
+        with _Snapshot(self) as conn:
+            found = Entry.from_rows(conn.execute(q("thread_entries"), {"thread_id": tid}))
+            if not found:
+                self._leaf(conn, tid)  # NotFound for an unknown thread
+        return found
+
+    def _counts(self, thread_id: str) -> tuple[int, int]:
+        """(entries, branch tips) of a thread, for listings."""
+        with _Use(self) as conn:
+            return conn.execute(q("thread_counts"), {"thread_id": thread_id}).get
+
     def common_ancestor(self, a_id: int, b_id: int) -> Entry | None:
         """The deepest entry that is an ancestor of both (an entry is its own ancestor).
 
@@ -616,6 +655,92 @@ class Store:
             self._place(conn, b)
             row = conn.execute(q("common_ancestor"), {"a_id": a, "b_id": b}).get
         return None if row is None else Entry.from_row(row)
+
+    # -- seeing the tree --
+
+    def graph(self, thread_id: str) -> nx.DiGraph:
+        """The thread as a :class:`networkx.DiGraph`, built from raw rows.
+
+        One node per entry (key: the entry id) with attributes ``role``, ``content``,
+        ``preview`` (the first line, at most 60 characters), ``depth``, ``created_at``,
+        ``leaf`` and ``current`` (on the live path); edges parent -> child, added in id order;
+        graph attributes ``thread_id``, ``title``, ``current_leaf_id``.
+
+        :raises NotFound: there is no such thread.
+
+        >>> thread = store.create_thread("demo")
+        >>> root = store.append(thread.id, "user", "hi")
+        >>> _ = store.append(thread.id, "assistant", "hello")
+        >>> _ = store.fork(root.id, "assistant", "hey")
+        >>> g = store.graph(thread.id)
+        >>> sorted(g.successors(root.id)), [n for n, d in g.nodes(data=True) if d["current"]]
+        ([2, 3], [1, 3])
+        """
+        tid = _validate.thread_id(thread_id)
+        with _Snapshot(self) as conn:
+            row = conn.execute(q("get_thread"), {"thread_id": tid}).get
+            if row is None:
+                raise NotFound(f"thread {tid!r} does not exist")
+            rows = conn.execute(q("thread_rows"), {"thread_id": tid}).fetchall()
+        return _graph.build_graph(Thread.from_row(row), rows)
+
+    def render_tree(
+        self, thread_id: str, *, max_depth: int | None = None, ascii_only: bool = False,
+        collapse: int | None = None,
+    ) -> str:
+        """The whole tree as text: one line per entry (id, role, preview), roots in id order,
+        the live path marked with ``●`` (``*`` when ``ascii_only``).
+
+        :param max_depth: stop this many levels below the roots.
+        :param ascii_only: only ASCII in the result, box drawing and message text alike.
+        :param collapse: fold every run of more than this many entries of a linear stretch
+            (one parent, one child, no branch) into a single ``… N entries: a … b`` line.
+        :raises NotFound: there is no such thread.
+        :raises InvalidInput: ``max_depth`` or ``collapse`` below 1.
+        """
+        return _graph.render_tree(
+            self.graph(thread_id), max_depth=max_depth, ascii_only=_validate.flag(ascii_only, "ascii_only"),
+            collapse=collapse,
+        )
+
+    def to_dot(self, thread_id: str, *, collapse: int | None = None) -> str:
+        """The tree as Graphviz DOT text (``dot -Tsvg``): the live path in red, leaves with a
+        double border. Message text is escaped, so quotes and line breaks cannot break it.
+
+        :raises NotFound: there is no such thread.
+        """
+        return _graph.to_dot(self.graph(thread_id), collapse=collapse)
+
+    def to_mermaid(self, thread_id: str, *, collapse: int | None = None) -> str:
+        """The tree as a Mermaid flowchart: the live path in red, leaves rounded. Message text
+        is written with Mermaid's entity codes, so quotes, brackets and ``#`` cannot break it.
+
+        :raises NotFound: there is no such thread.
+        """
+        return _graph.to_mermaid(self.graph(thread_id), collapse=collapse)
+
+    def check(self, thread_id: str | None = None) -> list[Problem]:
+        """Every problem in the file (or in one thread): ``[]`` means healthy.
+
+        Rebuilds each thread from raw rows and finds cycles, parents missing or in another
+        thread, wrong depths, a current leaf that is missing or foreign, and a leaves table
+        out of step; for the whole file also what ``PRAGMA integrity_check`` and
+        ``foreign_key_check`` report and rows of threads that no longer exist. The kinds are
+        listed in :data:`threadtree.check.KINDS`. Linear in the number of entries.
+
+        :raises NotFound: ``thread_id`` is given and there is no such thread.
+
+        >>> thread = store.create_thread()
+        >>> _ = store.append(thread.id, "user", "hi")
+        >>> store.check(), store.check(thread.id)
+        ([], [])
+        """
+        tid = None if thread_id is None else _validate.thread_id(thread_id)
+        with _Snapshot(self) as conn:
+            if tid is None:
+                return _check.check(conn, None)
+            leaf, _ = self._leaf(conn, tid)
+            return _check.check(conn, tid, leaf)
 
     # -- lookups inside a transaction --
 
@@ -645,7 +770,8 @@ class Store:
 
 
 def open(
-    path: str | bytes | os.PathLike[str] | None = None, *, synchronous: str = "FULL", timeout: float = 5.0
+    path: str | bytes | os.PathLike[str] | None = None, *, synchronous: str = "FULL", timeout: float = 5.0,
+    readonly: bool = False,
 ) -> Store:
     """Open (creating and migrating as needed) a threadtree database and return its Store.
 
@@ -656,9 +782,13 @@ def open(
         loss. ``"NORMAL"``: faster commits; a power loss can drop the last writes (never
         corrupt the file).
     :param timeout: seconds a write waits for other writers before raising :class:`Busy`.
+    :param readonly: read without changing the file in any way: nothing is created or
+        migrated, and every write raises :class:`ThreadTreeError`. The file must exist and be
+        at this threadtree's schema version.
     :raises SchemaError: the file is not a threadtree database, is damaged, or was written by
-        a newer threadtree; it is left unchanged.
-    :raises ThreadTreeError: the file cannot be opened (a directory, a missing folder).
+        a newer threadtree; it is left unchanged. Read-only, also a file that needs migrating.
+    :raises ThreadTreeError: the file cannot be opened (a directory, a missing folder; read-only,
+        no file).
     :raises InvalidInput: a bad argument.
 
     >>> with threadtree.open(":memory:") as store:
@@ -667,9 +797,10 @@ def open(
     """
     mode = _validate.synchronous(synchronous)
     wait = _validate.timeout(timeout)
+    readonly = _validate.flag(readonly, "readonly")
     if path is None:
         target = default_path()
-        if not os.environ.get("THREADTREE_DB"):
+        if not os.environ.get("THREADTREE_DB") and not readonly:
             target.parent.mkdir(parents=True, exist_ok=True)
         filename = str(target)
     elif isinstance(path, (str, bytes, os.PathLike)):
@@ -678,5 +809,6 @@ def open(
             raise InvalidInput("path must not be empty (use ':memory:' for a memory database)")
     else:
         raise InvalidInput(f"path must be a str, bytes, a path or None, not {type(path).__name__}")
-    return Store(connect(filename, synchronous=mode, timeout=wait), filename, timeout=wait)
+    conn = connect(filename, synchronous=mode, timeout=wait, readonly=readonly)
+    return Store(conn, filename, timeout=wait, readonly=readonly)
 
