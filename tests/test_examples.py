@@ -18,7 +18,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 
 def _run(args, cwd, db):
-    env = {**os.environ, "THREADTREE_DB": str(db)}
+    env = {**os.environ, "THREADTREE_DB": str(db), "PYTHONIOENCODING": "utf-8"}
     return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -38,24 +38,26 @@ def test_the_quickstart_example_says_where_the_database_is(tmp_path):
     assert f"database: {db}" in done.stdout
 
 
-README_BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+# Each Python block, and the output the README says it prints (a "prints" text block after it).
+README_BLOCKS = re.findall(r"```python\n(.*?)```(?:\s*prints\s*```text\n(.*?)```)?", README, flags=re.S)
 
 
 @pytest.mark.parametrize("index", range(len(README_BLOCKS)))
-def test_every_python_block_of_the_readme_runs(index, tmp_path):
-    block = README_BLOCKS[index]
+def test_every_python_block_of_the_readme_runs_and_prints_what_it_says(index, tmp_path):
+    block, printed = README_BLOCKS[index]
     script = tmp_path / "block.py"
     script.write_text(block, encoding="utf-8")
     done = _run([str(script)], tmp_path, tmp_path / "readme.db")
     assert done.returncode == 0, done.stderr
+    if printed:
+        assert done.stdout.rstrip("\n") == printed.rstrip("\n")
 
 
 def test_the_readme_has_exactly_the_two_set_up_commands():
     commands = re.findall(r"<!-- setup:(\w+) -->\s*```sh\n(.+?)\n```", README)
     assert [name for name, _ in commands] == ["main", "tests"]
     main, tests = (command for _, command in commands)
-    assert "pip install ." in main and "examples/quickstart.py" in main
-    assert (ROOT / "examples" / "quickstart.py").exists()
+    assert "pip install ." in main and main.endswith("threadtree demo")
     assert "pip install -e '.[test]'" in tests and "-m pytest" in tests
 
 

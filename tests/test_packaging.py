@@ -8,6 +8,7 @@ environment through a .pth file, keeping the test offline and fast.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import sysconfig
@@ -113,3 +114,9 @@ def test_the_installed_wheel_runs_a_path_query_from_outside_the_repository(built
     assert json.loads(run.stdout) == {
         "path": ["a", "c"], "leaves": ["b", "c"], "migrations": len(_sql.migrations()),
     }
+    # The console script the wheel installs, on a fresh default location.
+    home = tmp_path / "home"
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "XDG_DATA_HOME": str(home / "data")}
+    demo = subprocess.run([str(env_dir / "bin" / "threadtree"), "demo"], capture_output=True, text=True, env=env, timeout=120)
+    assert demo.returncode == 0, demo.stderr
+    assert str(home / "data" / "threadtree" / "threadtree.db") in demo.stdout

@@ -1,0 +1,444 @@
+"""The ``threadtree`` command line: inspect and steer branches from a terminal.
+
+    threadtree [--db PATH] COMMAND ...
+
+Every command mirrors a Store call. Read commands (threads, show, tree, leaves, diff, check,
+export) open the file read-only and never change it, not even to migrate it; they take
+``--json`` for one JSON document on stdout. Write commands print the id they made or moved to.
+stdout carries data only; errors are one line on stderr.
+
+Exit codes: 0 success; 1 a threadtree error, a database error, or problems found by ``check``;
+2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+import apsw
+import attrs
+import orjson
+
+import threadtree
+
+from .errors import InvalidInput, ThreadTreeError
+from .records import Entry, Thread
+
+__all__ = ["main"]
+
+# -- output --
+
+
+class Output:
+    """Writes data to stdout, with ANSI colour only on a terminal and never when ``NO_COLOR``
+    is set (https://no-color.org)."""
+
+    STYLES = {"dim": "2", "bold": "1", "live": "1;31", "role": "36", "warn": "33"}
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.color = stream.isatty() and not os.environ.get("NO_COLOR")
+
+    def style(self, text: str, name: str) -> str:
+        return f"\x1b[{self.STYLES[name]}m{text}\x1b[0m" if self.color else text
+
+    def line(self, text: str = "") -> None:
+        self.stream.write(text + "\n")
+
+    def json(self, value: Any) -> None:
+        self.stream.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n")
+
+
+def _when(timestamp: float) -> str:
+    return datetime.datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    return attrs.asdict(entry)
+
+
+def _thread_json(thread: Thread) -> dict[str, Any]:
+    return attrs.asdict(thread)
+
+
+def _one_line(text: str, width: int = 60) -> str:
+    return threadtree.graph.preview(text, width)
+
+
+# -- reading commands --
+
+
+def cmd_threads(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    threads = store.list_threads(limit=args.limit, search=args.search, include_archived=args.archived)
+    counted = [(thread, *store._counts(thread.id)) for thread in threads]
+    if args.json:
+        out.json([_thread_json(t) | {"entry_count": n, "leaf_count": k} for t, n, k in counted])
+        return 0
+    if not counted:
+        return 0
+    rows = [("ID", "TITLE", "ENTRIES", "LEAVES", "UPDATED")] + [
+        (t.id, (t.title or "") + (" (archived)" if t.archived else ""), str(n), str(k), _when(t.updated_at))
+        for t, n, k in counted
+    ]
+    widths = [min(max(len(row[i]) for row in rows), 40) for i in range(5)]
+    for number, row in enumerate(rows):
+        cells = [cell if len(cell) <= w else cell[: w - 1] + "…" for cell, w in zip(row, widths)]
+        text = "  ".join(cell.rjust(w) if i in (2, 3) else cell.ljust(w) for i, (cell, w) in enumerate(zip(cells, widths)))
+        out.line(out.style(text.rstrip(), "bold") if number == 0 else text.rstrip())
+    return 0
+
+
+def cmd_show(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    path = store.path(args.thread, limit=args.limit)
+    if args.json:
+        out.json([_entry_json(e) for e in path])
+        return 0
+    for number, entry in enumerate(path):
+        if number:
+            out.line()
+        out.line(f"{out.style(f'[{entry.id}]', 'dim')} {out.style(entry.role, 'role')}")
+        out.line(entry.content)
+    return 0
+
+
+def cmd_tree(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    if args.json:
+        graph = store.graph(args.thread)
+        out.json(
+            {
+                "thread_id": graph.graph["thread_id"],
+                "title": graph.graph["title"],
+                "current_leaf_id": graph.graph["current_leaf_id"],
+                "entries": [
+                    {
+                        "id": node,
+                        "parent_id": next(iter(graph.pred[node]), None),
+                        "role": data["role"],
+                        "preview": data["preview"],
+                        "depth": data["depth"],
+                        "leaf": data["leaf"],
+                        "current": data["current"],
+                    }
+                    for node, data in graph.nodes(data=True)
+                ],
+            }
+        )
+        return 0
+    text = store.render_tree(args.thread, max_depth=args.max_depth, ascii_only=args.ascii, collapse=args.collapse)
+    for line in text.splitlines():
+        marker = "* " if args.ascii else "● "
+        out.line(line.replace(marker, out.style(marker, "live"), 1) if out.color else line)
+    return 0
+
+
+def cmd_leaves(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    live = store.get_thread(args.thread).current_leaf_id
+    leaves = store.leaves(args.thread)
+    if args.json:
+        out.json([_entry_json(e) | {"live": e.id == live} for e in leaves])
+        return 0
+    for entry in leaves:
+        mark = out.style("*", "live") if entry.id == live else " "
+        depth = out.style(f"depth {entry.depth}", "dim")
+        out.line(f"{mark} {entry.id}  {depth}  {out.style(entry.role, 'role')}: {_one_line(entry.content)}")
+    return 0
+
+
+def cmd_diff(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    ancestor = store.common_ancestor(args.entry_a, args.entry_b)
+    cut = 0 if ancestor is None else ancestor.depth + 1
+    a_tail = store.path_to(args.entry_a)[cut:]
+    b_tail = store.path_to(args.entry_b)[cut:]
+    if args.json:
+        out.json(
+            {
+                "ancestor": None if ancestor is None else _entry_json(ancestor),
+                "a": [_entry_json(e) for e in a_tail],
+                "b": [_entry_json(e) for e in b_tail],
+            }
+        )
+        return 0
+    if ancestor is None:
+        out.line("no common ancestor")
+    else:
+        out.line(f"common ancestor: {ancestor.id} {ancestor.role}: {_one_line(ancestor.content)}")
+    for sign, entry_id, tail, style in (("-", args.entry_a, a_tail, "warn"), ("+", args.entry_b, b_tail, "role")):
+        out.line()
+        out.line(out.style(f"{sign * 3} {entry_id} ({len(tail)} {'entry' if len(tail) == 1 else 'entries'} after it)", "bold"))
+        for entry in tail:
+            out.line(out.style(f"{sign} {entry.id} {entry.role}: {_one_line(entry.content)}", style))
+    return 0
+
+
+def cmd_check(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    problems = store.check(args.thread)
+    if args.json:
+        out.json([attrs.asdict(p) for p in problems])
+    elif problems:
+        for problem in problems:
+            out.line(str(problem))
+    else:
+        out.line("ok")
+    return 1 if problems else 0
+
+
+def cmd_export(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    if args.format == "openai":
+        out.json(store.messages(args.thread))
+    elif args.format == "jsonl":
+        thread = store.get_thread(args.thread)
+        out.line(orjson.dumps({"type": "thread"} | _thread_json(thread)).decode("utf-8"))
+        for entry in store.entries(thread.id):
+            out.line(orjson.dumps({"type": "entry"} | _entry_json(entry)).decode("utf-8"))
+    elif args.format == "dot":
+        out.stream.write(store.to_dot(args.thread))
+    else:
+        out.stream.write(store.to_mermaid(args.thread))
+    return 0
+
+
+# -- writing commands --
+
+
+def _text(args: argparse.Namespace) -> str:
+    """The TEXT argument, or stdin for ``-`` or no TEXT (one trailing newline dropped, as the
+    shell does for a command's output)."""
+    if args.text is not None and args.text != "-":
+        return args.text
+    if sys.stdin is None or sys.stdin.isatty():
+        raise InvalidInput("no text: give TEXT, or pipe it in with TEXT '-' or no TEXT")
+    text = sys.stdin.read()
+    return text[:-1] if text.endswith("\n") else text
+
+
+def _item(args: argparse.Namespace) -> Any:
+    if args.item is None:
+        return None
+    try:
+        return orjson.loads(args.item)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"--item is not valid JSON: {exc}") from None
+
+
+def cmd_new(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    out.line(store.create_thread(args.title, thread_id=args.id).id)
+    return 0
+
+
+def cmd_append(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    kwargs: dict[str, Any] = {"item": _item(args)}
+    if args.parent is not None:
+        kwargs["parent_id"] = args.parent
+    out.line(str(store.append(args.thread, args.role, _text(args), **kwargs).id))
+    return 0
+
+
+def cmd_fork(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    out.line(str(store.fork(args.entry, args.role, _text(args), item=_item(args)).id))
+    return 0
+
+
+def cmd_checkout(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    entry = store.get_entry(args.entry)
+    store.rewind(entry.thread_id, entry.id)
+    out.line(str(entry.id))
+    return 0
+
+
+def cmd_rewind(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    path = store.path(args.thread)
+    if args.steps > len(path):
+        raise InvalidInput(
+            f"--steps {args.steps} goes above the root: the live path of thread {args.thread!r} "
+            f"has {len(path)} {'entry' if len(path) == 1 else 'entries'}"
+        )
+    target = path[-1 - args.steps].id if args.steps < len(path) else None
+    store.rewind(args.thread, target, expected_leaf_id=path[-1].id if path else None)
+    out.line("" if target is None else str(target))
+    return 0
+
+
+def cmd_rm(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    count = store.delete_thread(args.thread)
+    print(f"deleted thread {args.thread!r} and its {count} entries", file=sys.stderr)
+    return 0
+
+
+def cmd_archive(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    store.archive_thread(args.thread)
+    return 0
+
+
+def cmd_unarchive(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    store.unarchive_thread(args.thread)
+    return 0
+
+
+def cmd_demo(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    """A sample conversation with several forks and a rewind."""
+    thread = store.create_thread("threadtree demo: planning a trip", metadata={"demo": True})
+    tid = thread.id
+    store.append(tid, "system", "You are a concise travel assistant.")
+    question = store.append(tid, "user", "Where should I go for a week in May?")
+    store.append(tid, "assistant", "Lisbon: warm, walkable, not yet crowded.")
+    store.append(tid, "user", "What should I eat there?")
+    store.append(tid, "assistant", "Pastéis de nata, grilled sardines, and bifanas.")
+    kyoto = store.fork(question.id, "assistant", "Kyoto, if you like gardens and temples.")
+    store.append(tid, "user", "Is it too crowded in May?")
+    crowded = store.append(tid, "assistant", "Golden Week (early May) is busy; go mid-May.")
+    store.fork(kyoto.id, "user", "What about cherry blossoms?")
+    store.append(tid, "assistant", "They are over by May; early April is the time.")
+    store.rewind(tid, crowded.id)  # back to the Kyoto branch that answered the question
+    store.append(tid, "user", "Book me something quiet for mid-May.")
+    out.line(f"thread {tid} in {store.filename}")
+    out.line()
+    cmd_tree(store, argparse.Namespace(thread=tid, json=False, max_depth=None, ascii=False, collapse=None), out)
+    out.line()
+    out.line(out.style("live path:", "bold"))
+    for entry in store.path(tid):
+        out.line(f"  {out.style(f'[{entry.id}]', 'dim')} {out.style(entry.role, 'role')}: {entry.content}")
+    return 0
+
+
+# -- the parser --
+
+READ_ONLY = {"threads", "show", "tree", "leaves", "diff", "check", "export"}
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
+def _entry_id(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"an entry id is a whole number, not {value!r}") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (every command and option carries help text: a test checks it)."""
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument(
+        "--db", metavar="PATH", default=argparse.SUPPRESS,
+        help="the database file (default: $THREADTREE_DB, else threadtree.db in the user data directory)",
+    )
+    top = argparse.ArgumentParser(
+        prog="threadtree",
+        description="Inspect and steer branching conversations stored by threadtree.",
+        parents=[db],
+    )
+    top.add_argument("--version", action="version", version=f"threadtree {threadtree.__version__}",
+                     help="print the version and exit")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, run: Callable[..., int], help: str, *, json: bool = False) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help, parents=[db])
+        sub.set_defaults(run=run)
+        if json:
+            sub.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+        return sub
+
+    sub = command("threads", cmd_threads, "list threads, most recently updated first", json=True)
+    sub.add_argument("--search", metavar="TEXT", help="only threads whose title contains TEXT (literally)")
+    sub.add_argument("--archived", action="store_true", help="include archived threads")
+    sub.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N threads (default 50)")
+
+    sub = command("new", cmd_new, "create a thread and print its id")
+    sub.add_argument("--title", metavar="T", help="the thread's title")
+    sub.add_argument("--id", metavar="ID", help="the thread id to use (default: a generated one)")
+
+    sub = command("show", cmd_show, "print the live path of a thread, one block per entry", json=True)
+    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub.add_argument("--limit", type=_positive, metavar="N", help="only the last N entries")
+
+    sub = command("tree", cmd_tree, "draw the whole tree of a thread, the live path marked", json=True)
+    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub.add_argument("--max-depth", type=_positive, metavar="N", help="stop N levels below the roots")
+    sub.add_argument("--collapse", type=_positive, metavar="N",
+                     help="fold linear stretches of more than N entries into one line")
+    sub.add_argument("--ascii", action="store_true", help="ASCII only (for terminals without Unicode)")
+
+    sub = command("leaves", cmd_leaves, "list every branch tip with its depth and text, the live one marked", json=True)
+    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+
+    for name, run, help in (
+        ("append", cmd_append, "add an entry under the current leaf (or --parent) and print its id"),
+        ("fork", cmd_fork, "add a new child of any entry (it becomes the leaf) and print its id"),
+    ):
+        sub = command(name, run, help)
+        if name == "append":
+            sub.add_argument("thread", metavar="THREAD", help="the thread id")
+        else:
+            sub.add_argument("entry", type=_entry_id, metavar="ENTRY", help="the entry to fork from")
+        sub.add_argument("role", metavar="ROLE", help="who speaks: user, assistant, system, tool, ...")
+        sub.add_argument("text", nargs="?", metavar="TEXT", help="the message text; '-' or none: read it from stdin")
+        sub.add_argument("--item", metavar="JSON", help="a JSON value to keep with the entry (e.g. the full message)")
+        if name == "append":
+            sub.add_argument("--parent", type=_entry_id, metavar="ENTRY",
+                             help="append under this entry instead of the current leaf")
+
+    sub = command("checkout", cmd_checkout, "make an entry the current leaf of its thread")
+    sub.add_argument("entry", type=_entry_id, metavar="ENTRY", help="the entry to move to")
+
+    sub = command("rewind", cmd_rewind, "move the current leaf up the live path and print where it is")
+    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub.add_argument("--steps", type=_positive, default=1, metavar="N", help="how many entries up (default 1)")
+
+    sub = command("diff", cmd_diff, "compare two entries: their common ancestor, then each one's own tail", json=True)
+    sub.add_argument("entry_a", type=_entry_id, metavar="ENTRY_A", help="one entry")
+    sub.add_argument("entry_b", type=_entry_id, metavar="ENTRY_B", help="the other entry")
+
+    sub = command("check", cmd_check, "check the file (or one thread) for damage; exit 1 if any", json=True)
+    sub.add_argument("thread", nargs="?", metavar="THREAD", help="only this thread (default: the whole file)")
+
+    sub = command("export", cmd_export, "write a thread out: the live path for OpenAI, every entry as JSON lines, or a diagram")
+    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub.add_argument("--format", required=True, choices=["openai", "jsonl", "dot", "mermaid"],
+                     help="openai: the live path as chat messages; jsonl: the thread and every entry, "
+                          "one JSON object a line; dot: Graphviz; mermaid: a Mermaid flowchart")
+
+    for name, run, help in (
+        ("rm", cmd_rm, "delete a thread and all its entries"),
+        ("archive", cmd_archive, "archive a thread (hidden from 'threads' without --archived)"),
+        ("unarchive", cmd_unarchive, "bring an archived thread back"),
+    ):
+        sub = command(name, run, help)
+        sub.add_argument("thread", metavar="THREAD", help="the thread id")
+
+    command("demo", cmd_demo, "build a sample branching conversation and show it")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for ``threadtree`` and ``python -m threadtree``; returns the exit code."""
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+    out = Output(sys.stdout)
+    try:
+        # No --db: None, so that open() applies its default (and creates the data folder).
+        with threadtree.open(getattr(args, "db", None), readonly=args.command in READ_ONLY) as store:
+            return args.run(store, args, out)
+    except (ThreadTreeError, apsw.Error) as exc:
+        kind = "" if isinstance(exc, ThreadTreeError) else f" ({type(exc).__name__})"
+        message = " ".join(str(exc).split())  # one line, whatever the message held
+        print(f"threadtree: error: {message}{kind}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `threadtree show t | head`: the reader has gone, not an error
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        return 130
