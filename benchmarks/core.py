@@ -95,7 +95,7 @@ class Raw:
     def fork(self, entry_id: int, msg: dict) -> int:
         self.conn.execute("BEGIN IMMEDIATE")
         tid, _, depth = self.conn.execute(self.place_sql, {"entry_id": entry_id}).get
-        self.conn.execute(self.leaf_sql, {"thread_id": tid}).get
+        leaf, _ = self.conn.execute(self.leaf_sql, {"thread_id": tid}).get  # as fork() reads it
         new = self._insert_chain(tid, entry_id, depth + 1, [msg])
         self.conn.execute("COMMIT")
         return new
@@ -186,15 +186,15 @@ def run(synchronous: str, quick: bool, workdir: Path) -> list[tuple[str, str, st
     bulk = messages(n_extend)
     counter = iter(range(1000))
 
-    def tt_extend():
+    def tt_extend(msgs=bulk):
         tid = f"bulk-{next(counter)}"
         store.create_thread(thread_id=tid)
-        store.extend(tid, bulk)
+        store.extend(tid, msgs)
 
-    def raw_extend():
+    def raw_extend(msgs=bulk):
         tid = f"bulk-{next(counter)}"
         raw.create_thread(tid)
-        raw.extend(tid, bulk)
+        raw.extend(tid, msgs)
 
     gc.collect()
     t = alternate(5, tt_extend, raw_extend)

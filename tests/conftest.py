@@ -33,6 +33,14 @@ def thread(store):
 
 
 @pytest.fixture
+def ids(store, thread):
+    """Thread 't' holding helpers.BRANCHED: name -> entry id."""
+    from .helpers import BRANCHED, build
+
+    return build(store, thread.id, BRANCHED)
+
+
+@pytest.fixture
 def other_thread(store):
     return store.create_thread("other thread", thread_id="other")
 

@@ -34,6 +34,14 @@ def logical_dump(db_path: os.PathLike[str] | str) -> dict[str, Any]:
         conn.close()
 
 
+#   a - b - c - d            appended in this order, then e forked from a, r a second root,
+#   |    \                   x forked from b and y appended under it: the live path is
+#   |     x - y              a b x y, the leaves d e r y
+#   e
+#   r
+BRANCHED = [("a", "^"), ("b", "^"), ("c", "^"), ("d", "^"), ("e", "a"), ("r", None), ("x", "b"), ("y", "x")]
+
+
 def build(store: threadtree.Store, thread_id: str, spec: list[tuple[str, Any]]) -> dict[str, int]:
     """Build a tree from ``[(name, parent_name or None or '^'), ...]``.
 

@@ -103,7 +103,7 @@ def test_a_parent_in_another_thread(db_path, ids):
     with threadtree.open(db_path) as store:
         problem = next(p for p in store.check() if p.kind == "cross-thread-parent")
         assert (problem.thread_id, problem.entry_id) == ("a", ids["a3"])
-        assert f"an entry of thread 'b'" in problem.message
+        assert "an entry of thread 'b'" in problem.message
         assert "foreign-key" in kinds(store.check())  # the composite key says so too
 
 

@@ -14,20 +14,6 @@ import pytest
 from threadtree import InvalidInput, NotFound
 from threadtree.graph import collapse_chains, preview
 
-from .helpers import build
-
-#   a - b - c - d            a live path a b x y; e is a child of a; r a second root
-#   |    \
-#   |     x - y
-#   e
-#   r
-TREE = [("a", "^"), ("b", "^"), ("c", "^"), ("d", "^"), ("e", "a"), ("r", None), ("x", "b"), ("y", "x")]
-
-
-@pytest.fixture
-def ids(store, thread):
-    return build(store, thread.id, TREE)
-
 
 class TestGraph:
     def test_nodes_edges_and_attributes(self, store, thread, ids):

@@ -200,7 +200,7 @@ class ForestMachine(RuleBasedStateMachine):
         graph.add_edges_from((parent, eid) for eid, parent, _, _ in rows if parent is not None)
         if graph:
             assert nx.is_branching(graph)
-        for eid, parent, tid, depth in rows:
+        for _, parent, tid, depth in rows:
             if parent is None:
                 assert depth == 0
             else:

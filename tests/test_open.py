@@ -78,7 +78,7 @@ class TestConnectionSettings:
 
     def test_double_quoted_strings_are_errors(self, store):
         with pytest.raises(apsw.SQLError):
-            store._conn.execute('select "not a column"').get
+            store._conn.execute('select "not a column"').fetchall()
 
     def test_defensive_mode_blocks_writable_schema(self, store):
         store._conn.execute("pragma writable_schema = on")

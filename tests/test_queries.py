@@ -9,20 +9,7 @@ import pytest
 
 from threadtree import InvalidInput, NotFound, _sql
 
-from .helpers import build, contents, plan_lines
-
-#   a - b - c - d            live path: a b x y (the last fork)
-#   |    \
-#   |     x - y
-#   e                        (a child of a)
-#   r                        (a second root)
-TREE = [("a", "^"), ("b", "^"), ("c", "^"), ("d", "^"), ("e", "a"), ("r", None), ("x", "b"), ("y", "x")]
-
-
-@pytest.fixture
-def ids(store, thread):
-    return build(store, thread.id, TREE)
-
+from .helpers import BRANCHED, build, contents, plan_lines
 
 class TestPath:
     def test_the_live_path_runs_root_to_leaf(self, store, thread, ids):
@@ -164,7 +151,7 @@ class _RecordingConnection:
 def _every_call(store):
     """One call of every Store method, enough to run every query file."""
     thread = store.create_thread("all", thread_id="all")
-    ids = build(store, thread.id, TREE)
+    ids = build(store, thread.id, BRANCHED)
     store.extend(thread.id, [{"role": "user", "content": "z"}])
     store.get_thread(thread.id)
     store.list_threads(search="a%")

@@ -617,23 +617,21 @@ class Store:
 
         :raises NotFound: there is no such thread.
         """
-        tid = _validate.thread_id(thread_id)
-        with _Snapshot(self) as conn:
-            found = Entry.from_rows(conn.execute(q("leaves"), {"thread_id": tid}))
-            if not found:
-                self._leaf(conn, tid)  # NotFound for an unknown thread
-        return found
+        return self._entries_in("leaves", thread_id)
 
     def entries(self, thread_id: str) -> list[Entry]:
         """Every entry of the thread, in id order (so parents come before their children).
 
         :raises NotFound: there is no such thread.
         """
+        return self._entries_in("thread_entries", thread_id)
+
+    def _entries_in(self, query: str, thread_id: str) -> list[Entry]:
         tid = _validate.thread_id(thread_id)
         with _Snapshot(self) as conn:
-            found = Entry.from_rows(conn.execute(q("thread_entries"), {"thread_id": tid}))
+            found = Entry.from_rows(conn.execute(q(query), {"thread_id": tid}))
             if not found:
-                self._leaf(conn, tid)  # NotFound for an unknown thread
+                self._leaf(conn, tid)  # NotFound for an unknown thread; else an empty one
         return found
 
     def _counts(self, thread_id: str) -> tuple[int, int]:
