@@ -27,6 +27,7 @@ import orjson
 import threadtree
 
 from .errors import InvalidInput, ThreadTreeError
+from .graph import preview
 from .records import Entry, Thread
 
 __all__ = ["main"]
@@ -67,7 +68,7 @@ def _thread_json(thread: Thread) -> dict[str, Any]:
 
 
 def _one_line(text: str, width: int = 60) -> str:
-    return threadtree.graph.preview(text, width)
+    return preview(text, width)
 
 
 # -- reading commands --
