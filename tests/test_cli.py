@@ -34,7 +34,7 @@ def db(db_path, monkeypatch):
     return db_path
 
 
-def run(capsys, *argv, stdin: str | None = None, monkeypatch=None):
+def run(capsys, *argv):
     """main(argv) -> (exit code, stdout, stderr)."""
     code = main(list(argv))
     captured = capsys.readouterr()

@@ -267,10 +267,7 @@ class Store:
         """
         tid = _validate.thread_id(thread_id)
         with _Use(self) as conn:
-            row = conn.execute(q("get_thread"), {"thread_id": tid}).get
-        if row is None:
-            raise NotFound(f"thread {tid!r} does not exist")
-        return Thread.from_row(row)
+            return self._thread(conn, tid)
 
     def list_threads(
         self, *, limit: int | None = 50, offset: int = 0, search: str | None = None,
@@ -676,11 +673,9 @@ class Store:
         """
         tid = _validate.thread_id(thread_id)
         with _Snapshot(self) as conn:
-            row = conn.execute(q("get_thread"), {"thread_id": tid}).get
-            if row is None:
-                raise NotFound(f"thread {tid!r} does not exist")
+            thread = self._thread(conn, tid)
             rows = conn.execute(q("thread_rows"), {"thread_id": tid}).fetchall()
-        return _graph.build_graph(Thread.from_row(row), rows)
+        return _graph.build_graph(thread, rows)
 
     def render_tree(
         self, thread_id: str, *, max_depth: int | None = None, ascii_only: bool = False,
@@ -758,6 +753,13 @@ class Store:
             named = "" if field is None else f" ({field})"
             raise NotFound(f"entry {eid}{named} does not exist")
         return row
+
+    @staticmethod
+    def _thread(conn: apsw.Connection, tid: str) -> Thread:
+        row = conn.execute(q("get_thread"), {"thread_id": tid}).get
+        if row is None:
+            raise NotFound(f"thread {tid!r} does not exist")
+        return Thread.from_row(row)
 
     @staticmethod
     def _entry(conn: apsw.Connection, eid: int) -> Entry:
