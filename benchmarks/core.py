@@ -75,8 +75,9 @@ class Raw:
             item = m.get("item")
             parent = self.conn.execute(
                 self.insert_sql,
-                {"thread_id": tid, "parent_id": parent, "role": m["role"], "content": m["content"],
-                 "item": None if item is None else orjson.dumps(item).decode(), "now": now, "depth": depth},
+                {"id": None, "thread_id": tid, "parent_id": parent, "role": m["role"], "content": m["content"],
+                 "item": None if item is None else orjson.dumps(item).decode(), "now": now, "depth": depth,
+                 "source_id": None, "hidden": False},
             ).get
             depth += 1
         self.conn.execute(self.move_sql, {"thread_id": tid, "leaf_id": parent, "now": now})

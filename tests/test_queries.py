@@ -7,6 +7,7 @@ import apsw
 import apsw.ext
 import pytest
 
+import threadtree.formats
 from threadtree import InvalidInput, NotFound, _sql
 
 from .helpers import BRANCHED, build, contents, plan_lines
@@ -175,6 +176,11 @@ def _every_call(store):
     store._counts(thread.id)
     store.check(thread.id)
     store.check()
+    # Sources: an idempotent append, a lookup, an import and its update, a restore.
+    keyed = store.append(thread.id, "user", "keyed", source_id="k1")
+    assert store.append(thread.id, "user", "keyed", source_id="k1") == keyed
+    store.find_entry(thread.id, "k1")
+    _import_twice(store)
     store.delete_thread(thread.id)
     # A damaged leaf, made behind the store's back, makes check() name a row of threads.
     store.create_thread(thread_id="damaged")
@@ -183,6 +189,23 @@ def _every_call(store):
     raw.execute("update threads set current_leaf_id = 12345 where id = 'damaged'")
     raw.close()
     assert {p.kind for p in store.check()} >= {"foreign-key", "missing-leaf"}
+
+
+def _import_twice(store):
+    """An import, then a newer export of the same conversation (one node changed, one new),
+    then a jsonl dump of the result restored over itself and into a new thread id."""
+    from threadtree.formats import Conversation, Node, _engine, jsonl
+
+    nodes = [Node("r", None, "user", "q", None), Node("a", "r", "assistant", "draft", {"v": 1})]
+    _engine.write_conversation(store, Conversation("test", "c1", "T", nodes, "a"))
+    nodes = [Node("r", None, "user", "q", None), Node("a", "r", "assistant", "final", {"v": 2}), Node("b", "a", "user", "more", None)]
+    outcome = _engine.write_conversation(store, Conversation("test", "c1", "T", nodes, "b"))
+    assert (outcome.status, outcome.added, outcome.changed) == ("updated", 1, 1)
+    lines = threadtree.formats.export_thread(store, outcome.thread_id, "jsonl")
+    block = jsonl.Block("dump", lines[0], lines[1:])
+    assert jsonl.write(store, block).status == "unchanged"
+    lines[0] |= {"id": "restored", "source_format": None, "source_id": None}
+    assert jsonl.write(store, jsonl.Block("dump", lines[0], lines[1:])).status == "imported"
 
 
 def test_every_query_file_is_used_with_exactly_its_bindings(store):
@@ -221,6 +244,9 @@ PLANNED = [
     ("count_entries", {"thread_id": "t"}),
     ("entry_place", {"entry_id": 5}),
     ("get_entry", {"entry_id": 5}),
+    ("find_entry", {"thread_id": "t", "source_id": "x"}),
+    ("source_entries", {"thread_id": "t"}),
+    ("find_source_thread", {"source_format": "chatgpt", "source_id": "x"}),
 ]
 
 

@@ -101,30 +101,35 @@ def metadata(value: Any, field: str = "metadata") -> str:
     return _json.dumps(dict(value), field)[0]
 
 
-Message = tuple[str, str, "str | None", Any]
-"""A checked message: (role, content, item JSON text or None, item as it will read back)."""
+Message = tuple[str, str, "str | None", Any, "str | None", bool]
+"""A checked message: (role, content, item JSON text or None, item as it will read back,
+source_id or None, hidden)."""
 
 
-def message(role: Any, content: Any, item: Any) -> Message:
+def message(role: Any, content: Any, item: Any, source_id: Any = None, hidden: Any = False) -> Message:
     """One message, checked, ready to store."""
     role = name(role, "role")
     content = text(content, "content")
+    sid = None if source_id is None else name(source_id, "source_id")
+    hide = flag(hidden, "hidden")
     if item is None:
-        return role, content, None, None
-    return (role, content, *_json.dumps(item, "item"))
+        return role, content, None, None, sid, hide
+    return (role, content, *_json.dumps(item, "item"), sid, hide)
 
 
-_MESSAGE_KEYS = frozenset({"role", "content", "item"})
+_MESSAGE_KEYS = frozenset({"role", "content", "item", "source_id", "hidden"})
 
 
 def messages(value: Any) -> list[Message]:
-    """The messages of ``Store.extend``: mappings with role, content and an optional item.
+    """The messages of ``Store.extend``: mappings with role, content and optionally item,
+    source_id and hidden.
 
     Errors name the message: ``messages[3].item['a'] cannot be stored exactly as JSON``.
     """
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise InvalidInput(f"messages must be a list of dicts, not {type(value).__name__}")
     checked = []
+    seen: dict[str, int] = {}
     for index, msg in enumerate(value):
         # Cheap checks first: extend may be handed 100,000 messages.
         if type(msg) is not dict and not isinstance(msg, Mapping):
@@ -133,14 +138,23 @@ def messages(value: Any) -> list[Message]:
             unknown = sorted(map(str, msg.keys() - _MESSAGE_KEYS))
             raise InvalidInput(
                 f"messages[{index}] has unknown keys {unknown}: "
-                "a message has role, content and an optional item"
+                "a message has role, content and optionally item, source_id and hidden"
             )
         try:
-            checked.append(message(msg["role"], msg["content"], msg.get("item")))
+            checked.append(message(
+                msg["role"], msg["content"], msg.get("item"), msg.get("source_id"), msg.get("hidden", False)
+            ))
         except KeyError as exc:
             raise InvalidInput(f"messages[{index}] has no {exc.args[0]!r}") from None
         except InvalidInput as exc:  # "role must be ..." becomes "messages[3].role must be ..."
             raise InvalidInput(f"messages[{index}].{exc}") from None
+        sid = checked[-1][4]
+        if sid is not None:
+            if sid in seen:
+                raise InvalidInput(
+                    f"messages[{index}].source_id {sid!r} is also the source_id of messages[{seen[sid]}]"
+                )
+            seen[sid] = index
     return checked
 
 

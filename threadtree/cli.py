@@ -26,6 +26,7 @@ import orjson
 
 import threadtree
 
+from . import formats
 from .errors import InvalidInput, ThreadTreeError
 from .graph import preview
 from .records import Entry, Thread
@@ -95,15 +96,20 @@ def cmd_threads(store: threadtree.Store, args: argparse.Namespace, out: Output) 
 
 
 def cmd_show(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
-    path = store.path(args.thread, limit=args.limit)
+    path = store.path(args.thread)
+    if not args.all:
+        path = [entry for entry in path if not entry.hidden]
+    if args.limit is not None:
+        path = path[-args.limit:]
     if args.json:
         out.json([_entry_json(e) for e in path])
         return 0
     for number, entry in enumerate(path):
         if number:
             out.line()
-        out.line(f"{out.style(f'[{entry.id}]', 'dim')} {out.style(entry.role, 'role')}")
-        out.line(entry.content)
+        hidden = " (hidden)" if entry.hidden else ""
+        out.line(f"{out.style(f'[{entry.id}]', 'dim')} {out.style(entry.role, 'role')}{out.style(hidden, 'dim')}")
+        out.line(out.style(entry.content, "dim") if entry.hidden else entry.content)
     return 0
 
 
@@ -188,19 +194,46 @@ def cmd_check(store: threadtree.Store, args: argparse.Namespace, out: Output) ->
     return 1 if problems else 0
 
 
+# chatgpt and openwebui exports are JSON arrays, as the exports of those apps are.
+_AS_ARRAY = {"chatgpt": lambda value: [value], "openwebui": lambda value: value}
+_WHOLE_FILE = {"jsonl", *_AS_ARRAY}
+
+
 def cmd_export(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
-    if args.format == "openai":
-        out.json(store.messages(args.thread))
-    elif args.format == "jsonl":
-        thread = store.get_thread(args.thread)
-        out.line(orjson.dumps({"type": "thread"} | _thread_json(thread)).decode("utf-8"))
-        for entry in store.entries(thread.id):
-            out.line(orjson.dumps({"type": "entry"} | _entry_json(entry)).decode("utf-8"))
-    elif args.format == "dot":
+    if args.thread is None and args.format not in _WHOLE_FILE:
+        raise InvalidInput(f"--format {args.format} exports one thread: name it (THREAD)")
+    if args.format == "dot":
         out.stream.write(store.to_dot(args.thread))
-    else:
+    elif args.format == "mermaid":
         out.stream.write(store.to_mermaid(args.thread))
+    elif args.format in _WHOLE_FILE:
+        if args.thread is not None:
+            ids = [store.get_thread(args.thread).id]
+        else:
+            ids = [t.id for t in store.list_threads(limit=None, include_archived=True)][::-1]  # oldest first
+        if args.format == "jsonl":
+            for tid in ids:
+                for line in formats.export_thread(store, tid, "jsonl"):
+                    out.line(orjson.dumps(line).decode("utf-8"))
+        else:
+            out.json([doc for tid in ids for doc in _AS_ARRAY[args.format](formats.export_thread(store, tid, args.format))])
+    else:
+        out.json(formats.export_thread(store, args.thread, args.format))
     return 0
+
+
+def cmd_import(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    report = formats.import_file(store, args.file, format=args.format)
+    if args.json:
+        out.json({"path": report.path, "format": report.format, "outcomes": [attrs.asdict(o) for o in report.outcomes]})
+    else:
+        for outcome in report.outcomes:
+            line = str(outcome)
+            out.line(out.style(line, "warn") if outcome.status == "skipped" else line)
+            for note in outcome.notes:
+                out.line(out.style(f"    note: {note}", "dim"))
+        out.line(report.summary())
+    return 1 if report.skipped else 0
 
 
 # -- writing commands --
@@ -308,7 +341,7 @@ def cmd_demo(store: threadtree.Store, args: argparse.Namespace, out: Output) -> 
 
 # -- the parser --
 
-READ_ONLY = {"threads", "show", "tree", "leaves", "diff", "check", "export"}
+READ_ONLY = {"threads", "show", "tree", "leaves", "diff", "check", "export"}  # import writes
 
 
 def _positive(value: str) -> int:
@@ -363,6 +396,8 @@ def parser() -> argparse.ArgumentParser:
     sub = command("show", cmd_show, "print the live path of a thread, one block per entry", json=True)
     sub.add_argument("thread", metavar="THREAD", help="the thread id")
     sub.add_argument("--limit", type=_positive, metavar="N", help="only the last N entries")
+    sub.add_argument("--all", action="store_true",
+                     help="also show hidden entries (system prompts, tool plumbing), dimmed")
 
     sub = command("tree", cmd_tree, "draw the whole tree of a thread, the live path marked", json=True)
     sub.add_argument("thread", metavar="THREAD", help="the thread id")
@@ -404,11 +439,19 @@ def parser() -> argparse.ArgumentParser:
     sub = command("check", cmd_check, "check the file (or one thread) for damage; exit 1 if any", json=True)
     sub.add_argument("thread", nargs="?", metavar="THREAD", help="only this thread (default: the whole file)")
 
-    sub = command("export", cmd_export, "write a thread out: the live path for OpenAI, every entry as JSON lines, or a diagram")
-    sub.add_argument("thread", metavar="THREAD", help="the thread id")
-    sub.add_argument("--format", required=True, choices=["openai", "jsonl", "dot", "mermaid"],
-                     help="openai: the live path as chat messages; jsonl: the thread and every entry, "
-                          "one JSON object a line; dot: Graphviz; mermaid: a Mermaid flowchart")
+    sub = command("export", cmd_export, "write a thread (or every thread) out in another format")
+    sub.add_argument("thread", nargs="?", metavar="THREAD",
+                     help="the thread id; jsonl, chatgpt and openwebui export every thread when it is left out")
+    sub.add_argument("--format", required=True, choices=[*formats.export_formats(), "dot", "mermaid"],
+                     help="openai / anthropic: the live path as model API input; jsonl: a lossless dump, "
+                          "one JSON object a line (restore it with 'import'); chatgpt: conversations.json; "
+                          "openwebui: an Open WebUI chat export; dot: Graphviz; mermaid: a Mermaid flowchart")
+
+    sub = command("import", cmd_import, "import conversations from a file (ChatGPT, Claude Code, Open WebUI, ...)",
+                  json=True)
+    sub.add_argument("file", metavar="FILE", help="the export file")
+    sub.add_argument("--format", choices=[m.NAME for m in formats.readers()],
+                     help="the file's format (default: detected from its content)")
 
     for name, run, help in (
         ("rm", cmd_rm, "delete a thread and all its entries"),
@@ -433,13 +476,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # No --db: None, so that open() applies its default (and creates the data folder).
         with threadtree.open(getattr(args, "db", None), readonly=args.command in READ_ONLY) as store:
             return args.run(store, args, out)
-    except (ThreadTreeError, apsw.Error) as exc:
+    except BrokenPipeError:  # `threadtree show t | head`: the reader has gone, not an error
+        sys.stderr.close()
+        return 0
+    except (ThreadTreeError, apsw.Error, OSError) as exc:
         kind = "" if isinstance(exc, ThreadTreeError) else f" ({type(exc).__name__})"
         message = " ".join(str(exc).split())  # one line, whatever the message held
         print(f"threadtree: error: {message}{kind}", file=sys.stderr)
         return 1
-    except BrokenPipeError:  # `threadtree show t | head`: the reader has gone, not an error
-        sys.stderr.close()
-        return 0
     except KeyboardInterrupt:
         return 130

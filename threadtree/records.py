@@ -36,8 +36,13 @@ class Entry:
     :ivar content: the message text.
     :ivar item: any JSON value stored with the entry (``None`` if none), e.g. the full
         provider message with tool calls.
-    :ivar created_at: Unix seconds (UTC) of the transaction that wrote it.
+    :ivar created_at: Unix seconds (UTC) of the transaction that wrote it; for an imported
+        entry, the time its source recorded when it had one.
     :ivar depth: 0 for a root, the parent's depth + 1 otherwise.
+    :ivar source_id: the entry's id in the system it was imported from, or the idempotency key
+        it was appended with; unique within its thread. ``None`` if none.
+    :ivar hidden: kept but not shown by default (system prompts, tool plumbing, metadata
+        nodes); :meth:`Store.messages` leaves it out unless asked.
     """
 
     id: int
@@ -48,6 +53,8 @@ class Entry:
     item: Any
     created_at: float
     depth: int
+    source_id: str | None = None
+    hidden: bool = False
 
     @classmethod
     def from_row(cls, row: tuple) -> Entry:
@@ -56,11 +63,15 @@ class Entry:
     @classmethod
     def from_rows(cls, rows: Iterable[tuple]) -> list[Entry]:
         """Records for rows of (id, thread_id, parent_entry_id, role, content, item JSON,
-        created_at, depth). One comprehension, the decoding inlined: paths run to thousands."""
+        created_at, depth, source_id, hidden). One comprehension, the decoding inlined: paths
+        run to thousands."""
         loads = orjson.loads
         return [
-            cls(id, thread_id, parent_id, role, content, None if item is None else loads(item), created_at, depth)
-            for id, thread_id, parent_id, role, content, item, created_at, depth in rows
+            cls(
+                id, thread_id, parent_id, role, content, None if item is None else loads(item), created_at, depth,
+                source_id, hidden == 1,
+            )
+            for id, thread_id, parent_id, role, content, item, created_at, depth, source_id, hidden in rows
         ]
 
 
@@ -76,6 +87,9 @@ class Thread:
     :ivar archived: whether the thread is archived (hidden from listings by default).
     :ivar current_leaf_id: the tip of the live path, ``None`` when the path is empty.
     :ivar archived_at: Unix seconds (UTC) of archiving, ``None`` when not archived.
+    :ivar source_format: the format the thread was imported from (``"chatgpt"``...), or ``None``.
+    :ivar source_id: the conversation's id in that format; a second import of the same
+        conversation updates this thread.
     """
 
     id: str
@@ -86,10 +100,12 @@ class Thread:
     archived: bool
     current_leaf_id: int | None
     archived_at: float | None = None
+    source_format: str | None = None
+    source_id: str | None = None
 
     @classmethod
     def from_row(cls, row: tuple) -> Thread:
-        id, title, metadata, created_at, updated_at, archived_at, current_leaf_id = row
+        id, title, metadata, created_at, updated_at, archived_at, current_leaf_id, source_format, source_id = row
         return cls(
             id,
             title,
@@ -99,6 +115,8 @@ class Thread:
             archived_at is not None,
             current_leaf_id,
             archived_at,
+            source_format,
+            source_id,
         )
 
 

@@ -358,6 +358,7 @@ class Store:
     def append(
         self, thread_id: str, role: str, content: str, *, item: Any = None,
         parent_id: int | None = _LEAF, expected_leaf_id: int | None = _UNCHECKED,
+        source_id: str | None = None, hidden: bool = False,
     ) -> Entry:
         """Add an entry under the current leaf (or ``parent_id``); the leaf moves to it.
 
@@ -366,9 +367,17 @@ class Store:
             new root.
         :param expected_leaf_id: compare-and-set: write only if the current leaf is this id
             (``None``: an empty live path).
+        :param source_id: an id for the entry, unique within the thread: the message's id in
+            another system, or an idempotency key. If the thread already has an entry with this
+            source_id, nothing is written and that entry is returned, provided its role,
+            content and item are the ones given (so a retry after an ambiguous failure, such
+            as a lost connection or an I/O error at commit, is safe); see :meth:`find_entry`.
+        :param hidden: keep the entry but leave it out of :meth:`messages` by default.
         :raises NotFound: the thread or ``parent_id`` does not exist.
-        :raises InvalidInput: a bad role, content or item, or a parent in another thread.
-        :raises Conflict: the current leaf is not ``expected_leaf_id``; nothing was written.
+        :raises InvalidInput: a bad role, content, item or source_id, or a parent in another
+            thread.
+        :raises Conflict: the current leaf is not ``expected_leaf_id``, or ``source_id`` names
+            an entry with a different role, content or item; nothing was written.
 
         >>> thread = store.create_thread()
         >>> first = store.append(thread.id, "user", "Where should we go?")
@@ -377,7 +386,7 @@ class Store:
         (True, 1, True)
         """
         tid = _validate.thread_id(thread_id)
-        message = _validate.message(role, content, item)
+        message = _validate.message(role, content, item, source_id, hidden)
         parent = parent_id if parent_id is _LEAF else _validate.optional_entry_id(parent_id, "parent_id")
         expected = self._expected(expected_leaf_id)
         with _Write(self) as conn:
@@ -389,13 +398,17 @@ class Store:
     ) -> list[Entry]:
         """Append several messages as one chain in one transaction; the leaf moves to the last.
 
-        :param messages: dicts with ``role``, ``content`` and optionally ``item``.
+        :param messages: dicts with ``role``, ``content`` and optionally ``item``,
+            ``source_id`` and ``hidden`` (as in :meth:`append`). If every message has a
+            source_id the thread already holds with the same role, content and item, nothing is
+            written and those entries are returned: a retried extend is safe.
         :param parent_id: as in :meth:`append`, for the first message.
         :param expected_leaf_id: as in :meth:`append`.
         :raises InvalidInput: a message is malformed (the error names its index and field);
             nothing is written.
         :raises NotFound: the thread or ``parent_id`` does not exist.
-        :raises Conflict: the current leaf is not ``expected_leaf_id``.
+        :raises Conflict: the current leaf is not ``expected_leaf_id``, or a source_id is taken
+            by a different entry, or only some of the messages exist already.
         """
         tid = _validate.thread_id(thread_id)
         checked = _validate.messages(messages)
@@ -406,19 +419,22 @@ class Store:
 
     def fork(
         self, entry_id: int, role: str, content: str, *, item: Any = None,
-        expected_leaf_id: int | None = _UNCHECKED,
+        expected_leaf_id: int | None = _UNCHECKED, source_id: str | None = None, hidden: bool = False,
     ) -> Entry:
         """Add a new child of ``entry_id`` (any entry) in its thread; the leaf moves to it.
 
         The history up to ``entry_id`` is shared with the other branches, not copied: a fork
         costs the same at any depth.
 
+        ``source_id`` and ``hidden`` work as in :meth:`append`.
+
         :raises NotFound: the entry does not exist.
-        :raises InvalidInput: a bad role, content or item.
-        :raises Conflict: the thread's current leaf is not ``expected_leaf_id``.
+        :raises InvalidInput: a bad role, content, item or source_id.
+        :raises Conflict: the thread's current leaf is not ``expected_leaf_id``, or
+            ``source_id`` names an entry with a different role, content or item.
         """
         eid = _validate.entry_id(entry_id)
-        message = _validate.message(role, content, item)
+        message = _validate.message(role, content, item, source_id, hidden)
         expected = self._expected(expected_leaf_id)
         with _Write(self) as conn:
             tid = self._place(conn, eid)[0]
@@ -477,6 +493,10 @@ class Store:
     ) -> list[Entry]:
         """Insert ``messages`` as a chain under ``parent`` (``_LEAF``: the current leaf) and
         move the leaf to the last one. Runs inside a write transaction."""
+        if messages and messages[0][4] is not None:
+            existing = self._existing(conn, tid, messages)
+            if existing is not None:
+                return existing
         leaf, leaf_depth = self._leaf(conn, tid)
         self._check_expected(tid, leaf, expected)
         if parent is _LEAF:
@@ -493,16 +513,52 @@ class Store:
         now = time.time()
         insert = q("insert_entry")
         added = []
-        for role, content, item_json, item in messages:
+        for role, content, item_json, item, source_id, hidden in messages:
             bindings = {
-                "thread_id": tid, "parent_id": parent, "role": role, "content": content,
-                "item": item_json, "now": now, "depth": depth,
+                "id": None, "thread_id": tid, "parent_id": parent, "role": role, "content": content,
+                "item": item_json, "now": now, "depth": depth, "source_id": source_id, "hidden": hidden,
             }
-            new_id = conn.execute(insert, bindings).get
-            added.append(Entry(new_id, tid, parent, role, content, item, now, depth))
+            try:
+                new_id = conn.execute(insert, bindings).get
+            except apsw.ConstraintError as exc:
+                if source_id is None or "source_id" not in str(exc):
+                    raise
+                # An earlier message without a source_id came first, so _existing did not look.
+                raise Conflict(f"thread {tid!r} already has an entry with source_id {source_id!r}") from None
+            added.append(Entry(new_id, tid, parent, role, content, item, now, depth, source_id, hidden))
             parent, depth = new_id, depth + 1
         self._move_leaf(conn, tid, parent, now)
         return added
+
+    def _existing(self, conn: apsw.Connection, tid: str, messages: list[_validate.Message]) -> list[Entry] | None:
+        """The entries ``messages`` were already written as (a retry), or ``None`` if none of
+        them was. Conflict when a source_id is taken by a different entry, or some but not all
+        of the messages exist."""
+        found = []
+        for index, (role, content, _, item, source_id, _hidden) in enumerate(messages):
+            row = None if source_id is None else conn.execute(
+                q("find_entry"), {"thread_id": tid, "source_id": source_id}
+            ).get
+            if row is None:
+                if found:
+                    raise Conflict(
+                        f"messages[{index}] is new but the messages before it exist already in thread "
+                        f"{tid!r}: retry an extend with the same messages, or extend with the new ones"
+                    )
+                if index == 0:
+                    self._leaf(conn, tid)  # NotFound for an unknown thread
+                    return None
+                continue
+            entry = Entry.from_row(row)
+            if (entry.role, entry.content, entry.item) != (role, content, item):
+                differs = [f for f, a, b in (("role", entry.role, role), ("content", entry.content, content),
+                                             ("item", entry.item, item)) if a != b]
+                raise Conflict(
+                    f"thread {tid!r} already has entry {entry.id} with source_id {source_id!r} "
+                    f"and a different {' and '.join(differs)}"
+                )
+            found.append(entry)
+        return found
 
     @staticmethod
     def _expected(value: Any) -> Any:
@@ -531,6 +587,20 @@ class Store:
         eid = _validate.entry_id(entry_id)
         with _Use(self) as conn:
             return self._entry(conn, eid)
+
+    def find_entry(self, thread_id: str, source_id: str) -> Entry:
+        """The entry of ``thread_id`` whose ``source_id`` is ``source_id``.
+
+        :raises NotFound: there is no such thread, or no such entry in it.
+        """
+        tid = _validate.thread_id(thread_id)
+        sid = _validate.name(source_id, "source_id")
+        with _Snapshot(self) as conn:
+            row = conn.execute(q("find_entry"), {"thread_id": tid, "source_id": sid}).get
+            if row is None:
+                self._leaf(conn, tid)  # NotFound for an unknown thread
+                raise NotFound(f"thread {tid!r} has no entry with source_id {sid!r}")
+        return Entry.from_row(row)
 
     def path(self, thread_id: str, *, limit: int | None = None) -> list[Entry]:
         """The live path: root first, down to the current leaf.
@@ -565,17 +635,28 @@ class Store:
         bindings = {"entry_id": eid, "limit": _NO_LIMIT if limit is None else limit}
         return Entry.from_rows(conn.execute(q("path_to"), bindings))
 
-    def messages(self, thread_id: str, *, limit: int | None = None) -> list[dict[str, Any]]:
+    def messages(
+        self, thread_id: str, *, limit: int | None = None, include_hidden: bool = False
+    ) -> list[dict[str, Any]]:
         """The live path as chat messages, ready for a model API.
 
         An entry whose item is a dict gives that dict (the message exactly as it was stored,
         tool calls and all); any other entry gives ``{"role": ..., "content": ...}``.
 
+        :param limit: only the last ``limit`` messages.
+        :param include_hidden: also give hidden entries (left out by default).
         :raises NotFound: there is no such thread.
         """
+        show_hidden = _validate.flag(include_hidden, "include_hidden")
+        n = _validate.limit(limit)
+        path = self.path(thread_id, limit=n if show_hidden else None)
+        if not show_hidden:
+            path = [entry for entry in path if not entry.hidden]
+            if n is not None:
+                path = path[-n:]
         return [
             entry.item if isinstance(entry.item, dict) else {"role": entry.role, "content": entry.content}
-            for entry in self.path(thread_id, limit=limit)
+            for entry in path
         ]
 
     def children(self, entry_id: int) -> list[Entry]:
@@ -630,6 +711,13 @@ class Store:
             if not found:
                 self._leaf(conn, tid)  # NotFound for an unknown thread; else an empty one
         return found
+
+    def _thread_and_entries(self, thread_id: str) -> tuple[Thread, list[Entry]]:
+        """A thread and every entry of it, in id order, from one snapshot (for exports)."""
+        tid = _validate.thread_id(thread_id)
+        with _Snapshot(self) as conn:
+            thread = self._thread(conn, tid)
+            return thread, Entry.from_rows(conn.execute(q("thread_entries"), {"thread_id": tid}))
 
     def _counts(self, thread_id: str) -> tuple[int, int]:
         """(entries, branch tips) of a thread, for listings."""

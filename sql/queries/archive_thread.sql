@@ -3,4 +3,4 @@
 update threads
 set archived_at = coalesce(archived_at, :now), updated_at = :now
 where id = :thread_id
-returning id, title, metadata, created_at, updated_at, archived_at, current_leaf_id
+returning id, title, metadata, created_at, updated_at, archived_at, current_leaf_id, source_format, source_id

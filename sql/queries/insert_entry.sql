@@ -1,6 +1,8 @@
 -- insert_entry: one new entry; returns its id.
--- Bindings: :thread_id, :parent_id (NULL: a new root), :role, :content, :item (JSON text or
--- NULL), :now, :depth (the parent's depth + 1, 0 for a root; checked by the table).
-insert into entries (thread_id, parent_entry_id, role, content, item, created_at, depth)
-values (:thread_id, :parent_id, :role, :content, :item, :now, :depth)
+-- Bindings: :id (NULL: the next id; an explicit id only when restoring a dump), :thread_id,
+-- :parent_id (NULL: a new root), :role, :content, :item (JSON text or NULL), :now (its
+-- created_at), :depth (the parent's depth + 1, 0 for a root; checked by the table),
+-- :source_id (NULL or unique in the thread), :hidden (0/1).
+insert into entries (id, thread_id, parent_entry_id, role, content, item, created_at, depth, source_id, hidden)
+values (:id, :thread_id, :parent_id, :role, :content, :item, :now, :depth, :source_id, :hidden)
 returning id

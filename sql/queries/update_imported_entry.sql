@@ -1,0 +1,7 @@
+-- update_imported_entry: a re-import found an entry's source node changed (a reply that was
+-- still being written, an edited message): take the source's role, text, item and hidden flag.
+-- Bindings: :entry_id, :role, :content, :item (JSON text or NULL), :hidden (0/1). The entry
+-- stays where it is: entries never move.
+update entries
+set role = :role, content = :content, item = :item, hidden = :hidden
+where id = :entry_id

@@ -1,0 +1,132 @@
+"""Import and export the formats where branching chats already live.
+
+>>> import threadtree.formats
+>>> [f.NAME for f in threadtree.formats.readers()][:3]
+['jsonl', 'chatgpt', 'claude-code']
+
+:func:`import_file` reads a file (detecting its format unless told) and writes each
+conversation as a thread, in one transaction per conversation; :func:`export_thread` writes a
+thread out. The readers and what each keeps are described in their modules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .. import _validate
+from ..errors import InvalidInput
+from ..store import Store
+from ._engine import ImportReport, Outcome, outcomes_of, write_conversation
+from ._model import Conversation, Node, Skipped
+
+__all__ = [
+    "Conversation", "ImportReport", "Node", "Outcome", "Skipped", "detect", "export_formats",
+    "export_thread", "import_file", "readers",
+]
+
+# Detection asks each reader in this order; the first that recognises the file reads it.
+_READERS = (
+    "jsonl", "chatgpt", "claude_code", "openwebui", "librechat", "claude_ai", "pi", "grok",
+    "sillytavern", "aistudio", "chatbotui",
+)
+_HEAD = 1 << 20
+
+
+def _modules(names: tuple[str, ...]) -> list[ModuleType]:
+    found = []
+    for name in names:
+        try:
+            found.append(importlib.import_module(f"{__name__}.{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+    return found
+
+
+def readers() -> list[ModuleType]:
+    """The format modules that can import, in detection order."""
+    return _modules(_READERS)
+
+
+def _reader(name: str) -> ModuleType:
+    for module in readers():
+        if module.NAME == name:
+            return module
+    raise InvalidInput(f"unknown format {name!r}; known formats: {_known(readers())}")
+
+
+def _known(modules: list[ModuleType]) -> str:
+    return ", ".join(f"{m.NAME} ({m.DESCRIPTION})" for m in modules)
+
+
+def detect(path: str | os.PathLike[str]) -> str:
+    """The name of the format of the file at ``path``.
+
+    :raises InvalidInput: no reader recognises the file (the message lists the formats).
+    :raises OSError: the file cannot be read.
+    """
+    target = Path(path)
+    with target.open("rb") as f:
+        head = f.read(_HEAD)
+    for module in readers():
+        if module.sniff(head, target):
+            return module.NAME
+    raise InvalidInput(
+        f"cannot tell the format of {str(target)!r}; known formats: {_known(readers())}. "
+        "Name one with format= (--format)"
+    )
+
+
+def import_file(store: Store, path: str | os.PathLike[str], *, format: str | None = None) -> ImportReport:
+    """Import every conversation of the file at ``path`` into ``store``.
+
+    Each conversation is written in its own transaction, all of it or none of it; one that
+    cannot be read or written is reported as skipped and the others go on. Importing the same
+    file again changes nothing; a newer export of the same conversations adds only what is
+    new and moves each live leaf to where the source has it.
+
+    :param format: a format name (see :func:`readers`); ``None`` detects it.
+    :raises InvalidInput: an unknown format, or a file no reader recognises.
+    :raises OSError: the file cannot be read.
+    """
+    target = Path(os.fsdecode(path))
+    if not target.is_file():
+        raise InvalidInput(f"{str(target)!r} is not a file")
+    name = detect(target) if format is None else _validate.name(format, "format")
+    module = _reader(name)
+    writer = getattr(module, "write", write_conversation)
+    return ImportReport(str(target), name, outcomes_of(store, module.read(target), writer))
+
+
+# -- exporting --
+
+_EXPORTERS = ("chat_api", "jsonl", "chatgpt", "openwebui")
+
+
+def _exporters() -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for module in _modules(_EXPORTERS):
+        found.update(getattr(module, "EXPORTS", None) or {module.NAME: module.export})
+    return found
+
+
+def export_formats() -> list[str]:
+    """The names :func:`export_thread` accepts."""
+    return sorted(_exporters())
+
+
+def export_thread(store: Store, thread_id: str, format: str) -> Any:
+    """The thread in ``format`` as a JSON value (for ``jsonl``: a list of line objects).
+
+    :raises NotFound: there is no such thread.
+    :raises InvalidInput: an unknown format.
+    """
+    exporters = _exporters()
+    if format not in exporters:
+        raise InvalidInput(f"unknown export format {format!r}; known: {', '.join(sorted(exporters))}")
+    thread, entries = store._thread_and_entries(thread_id)
+    return exporters[format](thread, entries)

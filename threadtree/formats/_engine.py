@@ -1,0 +1,337 @@
+"""The import engine: conversations read from a file become threads, one transaction each.
+
+A reader (:mod:`threadtree.formats._model`) gives each conversation as a flat list of nodes
+with parent pointers, exactly as the source has them. Here they are checked and repaired
+(:func:`plan`: a parent that is missing makes its node a root, a cycle is broken, a second node
+with the same id is dropped, each with a note) and written (:func:`write_conversation`).
+
+A thread remembers its source (``source_format``, ``source_id``) and every entry its node id
+(``source_id``), so importing the same conversation again updates that thread: nodes already
+there are left alone (or take the source's newer text), new nodes are added under their
+parents, and the live leaf follows the source. Nothing of a thread is deleted by an import.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import apsw
+import attrs
+
+from .. import _json, _sql, _validate
+from ..errors import InvalidInput, ThreadTreeError
+from ..store import Store, _Write
+from ._model import Conversation, Node
+
+__all__ = ["ImportReport", "Outcome", "Plan", "plan", "write_conversation"]
+
+q = _sql.query
+
+STATUSES = ("imported", "updated", "unchanged", "skipped")
+
+
+@attrs.frozen
+class Outcome:
+    """What an import did with one conversation.
+
+    :ivar where: the conversation in the file (``"conversation 3 (id 67a1...)"``).
+    :ivar status: ``imported`` (a new thread), ``updated`` (new entries, newer text or a moved
+        leaf), ``unchanged``, or ``skipped`` (nothing written; ``reason`` says why).
+    :ivar thread_id: the thread written or matched (``None`` when skipped).
+    :ivar title: the thread's title.
+    :ivar added: entries added. :ivar changed: entries whose text or item the source changed.
+    :ivar reason: why it was skipped.
+    :ivar notes: what was repaired on the way (dangling parents, cycles, a missing live leaf...).
+    """
+
+    where: str
+    status: str
+    thread_id: str | None = None
+    title: str | None = None
+    added: int = 0
+    changed: int = 0
+    reason: str | None = None
+    notes: list[str] = attrs.field(factory=list)
+
+    def __str__(self) -> str:
+        if self.status == "skipped":
+            return f"skipped    {self.where}: {self.reason}"
+        counts = f"+{self.added} entries" + (f", {self.changed} changed" if self.changed else "")
+        return f"{self.status:<10} {self.where} -> thread {self.thread_id} ({counts})"
+
+
+@attrs.frozen
+class ImportReport:
+    """What :func:`threadtree.formats.import_file` did, conversation by conversation."""
+
+    path: str
+    format: str
+    outcomes: list[Outcome]
+
+    def _with(self, status: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def imported(self) -> list[Outcome]:
+        return self._with("imported")
+
+    @property
+    def updated(self) -> list[Outcome]:
+        return self._with("updated")
+
+    @property
+    def unchanged(self) -> list[Outcome]:
+        return self._with("unchanged")
+
+    @property
+    def skipped(self) -> list[Outcome]:
+        return self._with("skipped")
+
+    @property
+    def added(self) -> int:
+        return sum(o.added for o in self.outcomes)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{len(self._with(s))} {s}" for s in STATUSES)
+        return f"{self.path} ({self.format}): {counts}; {self.added} entries added"
+
+
+class Skip(ThreadTreeError):
+    """Raised inside a conversation's transaction: write none of it, report why."""
+
+
+# -- planning: checks and repairs, before any SQL --
+
+
+@attrs.frozen
+class Plan:
+    """A conversation ready to write: nodes in an order where every parent comes first."""
+
+    order: list[Node]              # parents before children, siblings in source order
+    parents: dict[str, str | None]  # source_id -> parent source_id, after repairs
+    current: str | None             # source_id of the live leaf, None for an empty thread
+    items: dict[str, tuple[str | None, Any]]  # source_id -> (item JSON, item as read back)
+    notes: list[str]
+
+
+def plan(conv: Conversation) -> Plan:
+    """Check every node and repair the tree; :class:`InvalidInput` names a node that cannot be
+    stored at all."""
+    notes = list(conv.notes)
+    nodes: dict[str, Node] = {}
+    items: dict[str, tuple[str | None, Any]] = {}
+    for index, node in enumerate(conv.nodes):
+        sid = _node_field(lambda n=node: _validate.name(n.source_id, "source_id"), index, node)
+        if sid in nodes:
+            notes.append(f"node {sid}: a second node with this id; kept the first")
+            continue
+        _node_field(lambda n=node: _validate.name(n.role, "role"), index, node)
+        _node_field(lambda n=node: _validate.text(n.content, "content"), index, node)
+        _node_field(lambda n=node: _validate.flag(n.hidden, "hidden"), index, node)
+        if node.created_at is not None and (
+            isinstance(node.created_at, bool) or not isinstance(node.created_at, (int, float))
+            or not math.isfinite(node.created_at)
+        ):
+            raise InvalidInput(f"node {sid}: created_at must be Unix seconds or None, not {node.created_at!r}")
+        if node.parent is not None and not isinstance(node.parent, str):
+            raise InvalidInput(f"node {sid}: parent must be a str or None, not {node.parent!r}")
+        items[sid] = (None, None) if node.item is None else _node_field(
+            lambda n=node: _json.dumps(n.item, "item"), index, node
+        )
+        nodes[sid] = node
+
+    position = {sid: i for i, sid in enumerate(nodes)}
+    parents: dict[str, str | None] = {}
+    for sid, node in nodes.items():
+        parent = node.parent
+        if parent is not None and parent not in nodes:
+            notes.append(f"node {sid}: parent {parent} is not in the conversation; made it a root")
+            parent = None
+        parents[sid] = parent
+    _break_cycles(parents, position, notes)
+
+    children: dict[str | None, list[str]] = {}
+    for sid in nodes:
+        children.setdefault(parents[sid], []).append(sid)
+    order: list[Node] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:  # depth first, so a branch's entries get neighbouring ids
+        sid = stack.pop()
+        order.append(nodes[sid])
+        stack.extend(reversed(children.get(sid, [])))
+
+    current = conv.current
+    if current is None or current not in nodes:
+        leaves = [sid for sid in nodes if sid not in children]
+        newest = max(
+            leaves, default=None,
+            key=lambda s: (-math.inf if nodes[s].created_at is None else nodes[s].created_at, position[s]),
+        )
+        if current is not None:
+            notes.append(f"the live leaf {current} is not in the conversation; took the newest leaf {newest}")
+        current = newest
+    return Plan(order, parents, current, items, notes)
+
+
+def _node_field(check: Any, index: int, node: Node) -> Any:
+    try:
+        return check()
+    except InvalidInput as exc:
+        name = node.source_id if isinstance(node.source_id, str) else f"at index {index}"
+        raise InvalidInput(f"node {name}: {exc}") from None
+
+
+def _break_cycles(parents: dict[str, str | None], position: dict[str, int], notes: list[str]) -> None:
+    """Make one node of every cycle a root: the one the source lists first."""
+    state: dict[str, int] = {}  # 1: on the walk now, 2: known to reach a root
+    for start in parents:
+        walk = []
+        sid: str | None = start
+        while sid is not None and sid not in state:
+            state[sid] = 1
+            walk.append(sid)
+            sid = parents[sid]
+        if sid is not None and state[sid] == 1:
+            cycle = walk[walk.index(sid):]
+            breaker = min(cycle, key=position.__getitem__)
+            parents[breaker] = None
+            notes.append(f"nodes {' -> '.join(cycle)} form a cycle; made {breaker} a root")
+        for sid in walk:
+            state[sid] = 2
+
+
+# -- writing --
+
+
+def write_conversation(store: Store, conv: Conversation) -> Outcome:
+    """Write one conversation in one transaction: all of it, or (skipped) none of it."""
+    try:
+        planned = plan(conv)
+        source_meta = _json.dumps(dict(conv.metadata), "metadata")[1]
+        title = _validate.optional_text(conv.title, "title")
+        source_format = _validate.name(conv.format, "format")
+        source_id = _validate.name(conv.source_id, "conversation id")
+    except InvalidInput as exc:
+        return Outcome(conv.where, "skipped", reason=str(exc), notes=list(conv.notes))
+    try:
+        with _Write(store) as conn:
+            return _write(conn, conv, planned, source_format, source_id, title, source_meta)
+    except Skip as exc:
+        return Outcome(conv.where, "skipped", reason=str(exc), notes=planned.notes)
+
+
+def _write(
+    conn: apsw.Connection, conv: Conversation, planned: Plan, source_format: str, source_id: str,
+    title: str | None, source_meta: dict[str, Any],
+) -> Outcome:
+    now = time.time()
+    row = conn.execute(q("find_source_thread"), {"source_format": source_format, "source_id": source_id}).get
+    created = row is None
+    if created:
+        times = [n.created_at for n in planned.order if n.created_at is not None]
+        thread_row = _insert_thread(conn, {
+            "title": title,
+            "metadata": {"source": source_meta | {"leaf": planned.current}},
+            "created_at": _first(conv.created_at, min(times, default=None), now),
+            "updated_at": _first(conv.updated_at, max(times, default=None), now),
+            "archived_at": None,
+            "source_format": source_format,
+            "source_id": source_id,
+        })
+    else:
+        thread_row = row
+    tid, old_title, old_meta_json, _, old_updated, archived_at, old_leaf = thread_row[:7]
+
+    existing = {r[0]: r[1:] for r in conn.execute(q("source_entries"), {"thread_id": tid})}
+    placed: dict[str, tuple[int, int]] = {}  # source_id -> (entry id, depth)
+    added = changed = 0
+    insert, update = q("insert_entry"), q("update_imported_entry")
+    for node in planned.order:
+        sid = node.source_id
+        parent_sid = planned.parents[sid]
+        parent_id, parent_depth = placed[parent_sid] if parent_sid is not None else (None, -1)
+        item_json, item = planned.items[sid]
+        if sid in existing:
+            eid, e_parent, e_role, e_content, e_item, e_hidden, e_depth = existing[sid]
+            if e_parent != parent_id:
+                raise Skip(
+                    f"node {sid} has parent {parent_sid} in the file, but its entry {eid} in thread "
+                    f"{tid!r} has another parent; entries never move: delete the thread to import it again"
+                )
+            if (e_role, e_content, bool(e_hidden)) != (node.role, node.content, node.hidden) or \
+                    _json.loads(e_item) != item:
+                conn.execute(update, {
+                    "entry_id": eid, "role": node.role, "content": node.content, "item": item_json,
+                    "hidden": node.hidden,
+                })
+                changed += 1
+            placed[sid] = (eid, e_depth)
+            continue
+        try:
+            eid = conn.execute(insert, {
+                "id": None, "thread_id": tid, "parent_id": parent_id, "role": node.role,
+                "content": node.content, "item": item_json,
+                "now": now if node.created_at is None else node.created_at,
+                "depth": parent_depth + 1, "source_id": sid, "hidden": node.hidden,
+            }).get
+        except apsw.ConstraintError as exc:  # a source_id taken by an entry of another parent
+            raise Skip(f"node {sid}: {exc}") from None
+        placed[sid] = (eid, parent_depth + 1)
+        added += 1
+
+    leaf = None if planned.current is None else placed[planned.current][0]
+    old_meta = _json.loads(old_meta_json)
+    new_source = source_meta | {"leaf": planned.current}
+    source_changed = old_meta.get("source") != new_source
+    if created or added or changed or source_changed:
+        new_title = title if (created or source_changed) else old_title
+        updated_at = conv.updated_at if conv.updated_at is not None and conv.updated_at > old_updated else now
+        conn.execute(q("update_imported_thread"), {
+            "thread_id": tid,
+            "title": new_title,
+            "metadata": _json.dumps(old_meta | {"source": new_source}, "metadata")[0],
+            "leaf_id": leaf,
+            "updated_at": thread_row[4] if created else updated_at,
+            "archived_at": archived_at,
+        })
+        status = "imported" if created else "updated"
+    else:
+        status, new_title = "unchanged", old_title
+    notes = list(planned.notes)
+    gone = len(existing.keys() - placed.keys())
+    if gone:
+        notes.append(f"{gone} entries of thread {tid!r} are no longer in the source; kept them")
+    return Outcome(conv.where, status, tid, new_title, added, changed, None, notes)
+
+
+def _insert_thread(conn: apsw.Connection, fields: dict[str, Any], thread_id: str | None = None) -> tuple:
+    """Insert a thread (a random id unless given) and return its row."""
+    bindings = fields | {"metadata": _json.dumps(fields["metadata"], "metadata")[0]}
+    while True:
+        try:
+            return conn.execute(q("insert_imported_thread"), bindings | {"thread_id": thread_id or uuid.uuid4().hex}).get
+        except apsw.ConstraintError as exc:
+            if thread_id is not None or exc.extendedresult != apsw.SQLITE_CONSTRAINT_PRIMARYKEY:
+                raise
+            # A random id collided (about never): draw another one.
+
+
+def _first(*values: float | None) -> float:
+    return next(v for v in values if v is not None)
+
+
+def outcomes_of(store: Store, read: Iterable[Any], writer: Any) -> list[Outcome]:
+    """Write what a reader gives, one conversation at a time."""
+    from ._model import Skipped
+
+    results = []
+    for got in read:
+        if isinstance(got, Skipped):
+            results.append(Outcome(got.where, "skipped", reason=got.reason))
+        else:
+            results.append(writer(store, got))
+    return results

@@ -1,0 +1,101 @@
+"""What a format reader hands to the import engine, and what an exporter receives.
+
+A reader (one module per format) turns a file into :class:`Conversation` values, one per
+conversation, and :class:`Skipped` values for conversations it could not read. It never
+touches the database: the engine (:mod:`threadtree.formats._engine`) resolves the tree,
+repairs what must be repaired (dangling parents, cycles, duplicate ids, a missing live leaf)
+and writes each conversation in one transaction.
+
+A format module defines:
+
+``NAME``
+    the name users type (``threadtree import --format NAME``), e.g. ``"chatgpt"``.
+``DESCRIPTION``
+    one line for error messages and ``--help``.
+``sniff(head: bytes, path: pathlib.Path) -> bool``
+    whether the file looks like this format; ``head`` is the file's first 1 MiB (the whole
+    file when smaller). Cheap and strict: a wrong yes sends a file to the wrong reader.
+``read(path: pathlib.Path) -> Iterator[Conversation | Skipped]``
+    the conversations of the file, streamed where the format allows (a large file must not
+    be loaded whole when it can be read a conversation or a line at a time).
+``export(thread: Thread, entries: list[Entry]) -> Any``  (optional)
+    the thread in this format as a JSON value. ``entries`` are every entry of the thread in
+    id order (parents before children); ``thread.current_leaf_id`` is the live leaf.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+__all__ = ["Conversation", "Node", "Skipped"]
+
+
+@attrs.frozen
+class Node:
+    """One message (or hidden item) of a conversation, as the source wrote it.
+
+    :ivar source_id: the node's id in the source, unique inside its conversation. Becomes the
+        entry's ``source_id``: a later import of the same conversation matches entries on it.
+    :ivar parent: the parent's ``source_id``; ``None`` for a root.
+    :ivar role: ``user``, ``assistant``, ``system``, ``tool`` or ``other``.
+    :ivar content: the readable text (for display and search).
+    :ivar item: the complete original node, as parsed: nothing of the source is lost.
+    :ivar hidden: system prompts, tool plumbing, metadata: kept, not shown by default.
+    :ivar created_at: Unix seconds when the source says, else ``None``.
+    """
+
+    source_id: str
+    parent: str | None
+    role: str
+    content: str
+    item: Any
+    hidden: bool = False
+    created_at: float | None = None
+
+
+@attrs.frozen
+class Conversation:
+    """One conversation read from a file.
+
+    :ivar format: the format's ``NAME``.
+    :ivar source_id: the conversation's id in the source (with ``format``, the key that
+        makes a second import update the same thread).
+    :ivar title: the title, or ``None``.
+    :ivar nodes: every node. Order matters only among siblings: siblings are created in the
+        order they appear here, so list them in the source's own sibling order.
+    :ivar current: the ``source_id`` of the live leaf by the format's own pointer, after the
+        format's own fallbacks; ``None`` (or an id that is not among the nodes) lets the
+        engine choose the newest leaf.
+    :ivar metadata: kept in the thread's metadata under ``"source"``: the thread-level JSON of
+        the source without its messages (``{"header": ...}``) and anything an exporter or a
+        link needs (e.g. ``{"parent_session": ...}``).
+    :ivar created_at: Unix seconds, or ``None``.
+    :ivar updated_at: Unix seconds, or ``None``.
+    :ivar where: where in the file, for reports: ``"conversation 3 (id 67a1...)"``.
+    :ivar notes: what the reader repaired or noticed, reported with the import.
+    """
+
+    format: str
+    source_id: str
+    title: str | None
+    nodes: list[Node]
+    current: str | None = None
+    metadata: dict[str, Any] = attrs.field(factory=dict)
+    created_at: float | None = None
+    updated_at: float | None = None
+    where: str = ""
+    notes: list[str] = attrs.field(factory=list)
+
+
+@attrs.frozen
+class Skipped:
+    """A conversation (or line, or the whole file) that could not be read.
+
+    :ivar where: ``"conversation 3"``, ``"line 17, column 4"``...
+    :ivar reason: why, in a sentence.
+    """
+
+    where: str
+    reason: str

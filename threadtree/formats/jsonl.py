@@ -1,0 +1,260 @@
+"""threadtree's own JSON lines: a lossless dump of threads, and the restore that reads it.
+
+``threadtree export --format jsonl`` writes, per thread, one ``{"type": "thread", ...}`` line
+(every field of :class:`threadtree.Thread`) followed by one ``{"type": "entry", ...}`` line per
+entry (every field of :class:`threadtree.Entry`), parents before children. A dump of the whole
+database is the threads' blocks one after the other.
+
+Restoring a block:
+
+* into a file without that thread id, makes the thread with the same id, title, metadata,
+  times, source and entries. Entry ids are kept when none of them is taken in the file (so a
+  restore into an empty file gives identical threads, ids and all); otherwise the entries are
+  numbered anew, in the same order;
+* into a file that has the thread, adds the entries the file does not have yet (a newer dump
+  of the same thread) and takes the dump's title, metadata and live leaf. The thread's entries
+  must be the dump's first entries, field for field; a thread that has diverged from the dump
+  is skipped, with the first entry that differs named.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+
+from .. import _json, _sql, _validate
+from ..errors import InvalidInput
+from ..records import Entry, Thread
+from ..store import Store, _Write
+from ._engine import Outcome, Skip, _insert_thread, plan
+from ._model import Conversation, Node, Skipped
+
+NAME = "jsonl"
+DESCRIPTION = "threadtree's own JSON lines, from `threadtree export --format jsonl`"
+
+q = _sql.query
+
+_THREAD_KEYS = {"type", "id", "title", "metadata", "created_at", "updated_at", "current_leaf_id"}
+_ENTRY_KEYS = {"type", "id", "thread_id", "parent_id", "role", "content", "created_at"}
+
+
+def sniff(head: bytes, path: Path) -> bool:
+    first = head.lstrip().split(b"\n", 1)[0]
+    try:
+        line = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(line, dict) and line.get("type") == "thread" and _THREAD_KEYS <= line.keys()
+
+
+def export(thread: Thread, entries: list[Entry]) -> list[dict[str, Any]]:
+    """The lines of the thread's block (JSON objects)."""
+    return [{"type": "thread"} | attrs.asdict(thread)] + [{"type": "entry"} | attrs.asdict(e) for e in entries]
+
+
+@attrs.frozen
+class Block:
+    """One thread's lines from a dump."""
+
+    where: str
+    thread: dict[str, Any]
+    entries: list[dict[str, Any]]
+
+
+def read(path: Path) -> Iterator[Block | Skipped]:
+    block: Block | None = None
+    broken: str | None = None
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, 1):
+            if not raw.strip():
+                continue
+            try:
+                line = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                line, why = None, f"line {number}, column {exc.colno}: malformed JSON: {exc.msg}"
+            else:
+                why = None if isinstance(line, dict) else f"line {number}: not a JSON object"
+            kind = line.get("type") if isinstance(line, dict) else None
+            if why is None and kind == "thread":
+                if block is not None:
+                    yield _done(block, broken)
+                block, broken = None, None
+                if not _THREAD_KEYS <= line.keys():
+                    broken = f"line {number}: a thread line needs {sorted(_THREAD_KEYS - line.keys())}"
+                block = Block(f"thread {line.get('id')!r} (line {number})", line, [])
+                continue
+            if why is None and kind != "entry":
+                why = f"line {number}: type must be 'thread' or 'entry', not {kind!r}"
+            if why is None and not _ENTRY_KEYS <= line.keys():
+                why = f"line {number}: an entry line needs {sorted(_ENTRY_KEYS - line.keys())}"
+            if block is None:
+                yield Skipped(f"line {number}", why or "an entry line before any thread line")
+                continue
+            if why is None and line["thread_id"] != block.thread["id"]:
+                why = f"line {number}: entry of thread {line['thread_id']!r} inside thread {block.thread['id']!r}"
+            if why is not None:
+                broken = broken or why
+            else:
+                block.entries.append(line)
+    if block is not None:
+        yield _done(block, broken)
+
+
+def _done(block: Block, broken: str | None) -> Block | Skipped:
+    return block if broken is None else Skipped(block.where, broken)
+
+
+# -- restoring --
+
+
+def write(store: Store, block: Block) -> Outcome:
+    """Restore one thread's block in one transaction."""
+    try:
+        thread, entries, notes = _checked(block)
+    except InvalidInput as exc:
+        return Outcome(block.where, "skipped", reason=str(exc))
+    try:
+        with _Write(store) as conn:
+            return _restore(conn, block.where, thread, entries, notes)
+    except Skip as exc:
+        return Outcome(block.where, "skipped", reason=str(exc), notes=notes)
+
+
+def _checked(block: Block) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    """The thread's fields and its entries in an order where parents come first, checked."""
+    t = block.thread
+    thread = {
+        "id": _validate.thread_id(t["id"], "id"),
+        "title": _validate.optional_text(t["title"], "title"),
+        "metadata": _json.loads(_validate.metadata(t["metadata"])),
+        "created_at": _seconds(t["created_at"], "created_at"),
+        "updated_at": _seconds(t["updated_at"], "updated_at"),
+        "archived_at": None if t.get("archived_at") is None else _seconds(t["archived_at"], "archived_at"),
+        "source_format": _validate.optional_text(t.get("source_format"), "source_format"),
+        "source_id": _validate.optional_text(t.get("source_id"), "source_id"),
+        "current_leaf_id": t["current_leaf_id"],
+    }
+    if (thread["source_format"] is None) != (thread["source_id"] is None):
+        raise InvalidInput("source_format and source_id must both be set or both be null")
+    by_id: dict[int, dict[str, Any]] = {}
+    nodes = []
+    for e in block.entries:
+        eid = _validate.entry_id(e["id"], "entry id")
+        if eid in by_id:
+            raise InvalidInput(f"entry {eid} appears twice")
+        parent = e["parent_id"]
+        if parent is not None:
+            _validate.entry_id(parent, f"entry {eid}: parent_id")
+        by_id[eid] = e
+        item = e.get("item")
+        nodes.append(Node(
+            str(eid), None if parent is None else str(parent), e["role"], e["content"], item,
+            e.get("hidden", False), _seconds(e["created_at"], f"entry {eid}: created_at"),
+        ))
+        source_id = e.get("source_id")
+        if source_id is not None:
+            _validate.name(source_id, f"entry {eid}: source_id")
+    leaf = thread["current_leaf_id"]
+    if leaf is not None and leaf not in by_id:
+        raise InvalidInput(f"current_leaf_id {leaf!r} is not an entry of the thread")
+    planned = plan(Conversation(NAME, thread["id"], None, nodes, None if leaf is None else str(leaf)))
+    entries = []
+    for node in planned.order:
+        e = by_id[int(node.source_id)]
+        parent = planned.parents[node.source_id]
+        entries.append({
+            "id": int(node.source_id), "parent_id": None if parent is None else int(parent),
+            "role": node.role, "content": node.content, "item": planned.items[node.source_id],
+            "created_at": node.created_at, "source_id": e.get("source_id"), "hidden": node.hidden,
+        })
+    return thread, entries, planned.notes
+
+
+def _seconds(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidInput(f"{field} must be Unix seconds, not {value!r}")
+    return float(value)
+
+
+def _restore(conn, where: str, thread: dict[str, Any], entries: list[dict[str, Any]], notes: list[str]) -> Outcome:
+    tid = thread["id"]
+    row = conn.execute(q("get_thread"), {"thread_id": tid}).get
+    created = row is None
+    if thread["source_id"] is not None:
+        owner = conn.execute(q("find_source_thread"), {
+            "source_format": thread["source_format"], "source_id": thread["source_id"],
+        }).get
+        if owner is not None and owner[0] != tid:
+            raise Skip(
+                f"thread {owner[0]!r} was already imported from {thread['source_format']} "
+                f"conversation {thread['source_id']!r}"
+            )
+    if created:
+        _insert_thread(conn, {k: thread[k] for k in (
+            "title", "metadata", "created_at", "updated_at", "archived_at", "source_format", "source_id",
+        )}, thread_id=tid)
+        have: list[Entry] = []
+    else:
+        if tuple(row[7:9]) != (thread["source_format"], thread["source_id"]):
+            raise Skip(f"thread {tid!r} exists here with another source")
+        have = Entry.from_rows(conn.execute(q("thread_entries"), {"thread_id": tid}))
+    if len(have) > len(entries):
+        raise Skip(f"thread {tid!r} here has {len(have)} entries, more than the {len(entries)} of the dump")
+    first = sorted(entries, key=lambda e: e["id"])[: len(have)]
+    mapped = _align(tid, have, first)
+    taken = {e["id"] for e in first}
+    rest = [e for e in entries if e["id"] not in taken]  # still parents first
+    keep = all(
+        e["parent_id"] is None or e["parent_id"] < e["id"] for e in rest
+    ) and not any(conn.execute(q("entry_place"), {"entry_id": e["id"]}).get for e in rest)
+    if keep:
+        rest = sorted(rest, key=lambda e: e["id"])
+    elif rest:
+        notes = [*notes, f"{len(rest)} entry ids were taken in this file; numbered them anew"]
+    depth = {e.id: e.depth for e in have}
+    for e in rest:
+        parent = None if e["parent_id"] is None else mapped[e["parent_id"]]
+        d = 0 if parent is None else depth[parent] + 1
+        new_id = conn.execute(q("insert_entry"), {
+            "id": e["id"] if keep else None, "thread_id": tid, "parent_id": parent, "role": e["role"],
+            "content": e["content"], "item": e["item"][0], "now": e["created_at"], "depth": d,
+            "source_id": e["source_id"], "hidden": e["hidden"],
+        }).get
+        mapped[e["id"]] = new_id
+        depth[new_id] = d
+    leaf = None if thread["current_leaf_id"] is None else mapped[thread["current_leaf_id"]]
+    fields = (thread["title"], thread["metadata"], leaf, thread["updated_at"], thread["archived_at"])
+    if created or rest or fields != (row[1], _json.loads(row[2]), row[6], row[4], row[5]):
+        conn.execute(q("update_imported_thread"), {
+            "thread_id": tid, "title": thread["title"],
+            "metadata": _json.dumps(thread["metadata"], "metadata")[0], "leaf_id": leaf,
+            "updated_at": thread["updated_at"], "archived_at": thread["archived_at"],
+        })
+        status = "imported" if created else "updated"
+    else:
+        status = "unchanged"
+    return Outcome(where, status, tid, thread["title"], len(rest), 0, None, notes)
+
+
+def _align(tid: str, have: list[Entry], first: list[dict[str, Any]]) -> dict[int, int]:
+    """Map the dump's first entries (by id) onto the thread's entries, which must equal them."""
+    mapped: dict[int, int] = {}
+    for entry, e in zip(have, first):
+        parent = None if e["parent_id"] is None else mapped.get(e["parent_id"], -1)
+        same = (
+            entry.parent_id == parent and entry.role == e["role"] and entry.content == e["content"]
+            and entry.item == e["item"][1] and entry.hidden == e["hidden"]
+            and entry.source_id == e["source_id"] and entry.created_at == e["created_at"]
+        )
+        if not same:
+            raise Skip(
+                f"thread {tid!r} here differs from the dump at its entry {entry.id} (dump entry "
+                f"{e['id']}); delete the thread or restore into another file"
+            )
+        mapped[e["id"]] = entry.id
+    return mapped
