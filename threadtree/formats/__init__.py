@@ -104,7 +104,7 @@ def import_file(store: Store, path: str | os.PathLike[str], *, format: str | Non
 
 # -- exporting --
 
-_EXPORTERS = ("chat_api", "jsonl", "chatgpt", "openwebui")
+_EXPORTERS = ("chat_api", "jsonl", "chatgpt", "openwebui", "librechat")
 
 
 def _exporters() -> dict[str, Any]:
