@@ -181,7 +181,8 @@ def _node_field(check: Any, index: int, node: Node) -> Any:
     try:
         return check()
     except InvalidInput as exc:
-        name = node.source_id if isinstance(node.source_id, str) else f"at index {index}"
+        usable = isinstance(node.source_id, str) and node.source_id.strip()
+        name = node.source_id if usable else f"at index {index}"
         raise InvalidInput(f"node {name}: {exc}") from None
 
 

@@ -209,12 +209,13 @@ def _restore(conn, where: str, thread: dict[str, Any], entries: list[dict[str, A
     mapped = _align(tid, have, first)
     taken = {e["id"] for e in first}
     rest = [e for e in entries if e["id"] not in taken]  # still parents first
-    keep = all(
-        e["parent_id"] is None or e["parent_id"] < e["id"] for e in rest
-    ) and not any(conn.execute(q("entry_place"), {"entry_id": e["id"]}).get for e in rest)
-    if keep:
-        rest = sorted(rest, key=lambda e: e["id"])
-    elif rest:
+    # In id order when parents come first in it (as in every dump threadtree writes), so the
+    # entries keep their order among siblings even when they are numbered anew.
+    in_order = all(e["parent_id"] is None or e["parent_id"] < e["id"] for e in rest)
+    if in_order:
+        rest.sort(key=lambda e: e["id"])
+    keep = in_order and not any(conn.execute(q("entry_place"), {"entry_id": e["id"]}).get for e in rest)
+    if rest and not keep:
         notes = [*notes, f"{len(rest)} entry ids were taken in this file; numbered them anew"]
     depth = {e.id: e.depth for e in have}
     for e in rest:
