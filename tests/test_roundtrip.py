@@ -1,0 +1,106 @@
+"""Every sample file, through every door: import, import again, dump and restore, and where the
+format has an exporter, export and import the result again.
+
+The samples are real files written by others (tests/data/<folder>/, each with its source note).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+import threadtree
+from threadtree.formats import detect, export_formats, export_thread, import_file
+
+from .helpers import logical_dump
+
+DATA = Path(__file__).parent / "data"
+FOLDER_FORMAT = {
+    "chatgpt": "chatgpt", "claude-code": "claude-code", "openwebui": "openwebui", "librechat": "librechat",
+    "claude-ai-export": "claude-ai", "pi-coding-agent": "pi", "other-grok": "grok",
+    "other-sillytavern": "sillytavern", "other-aistudio": "aistudio", "other-chatbotui": "chatbotui",
+}
+SAMPLES = sorted(
+    p for p in DATA.rglob("*")
+    if p.is_file() and p.suffix in (".json", ".jsonl") and not p.name.endswith(".meta.json")
+)
+# How each exporter's value becomes a file its reader takes.
+AS_FILE = {"chatgpt": lambda value: [value], "openwebui": lambda value: value, "librechat": lambda value: value}
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(DATA))
+
+
+def tree(store, thread_id):
+    """The tree by source ids: {source_id: (parent's source_id, role, content, hidden)}, live leaf."""
+    entries = store.entries(thread_id)
+    by_id = {e.id: e for e in entries}
+    shape = {
+        e.source_id: (by_id[e.parent_id].source_id if e.parent_id else None, e.role, e.content, e.hidden)
+        for e in entries
+    }
+    leaf = store.get_thread(thread_id).current_leaf_id
+    return shape, (by_id[leaf].source_id if leaf else None)
+
+
+def test_there_are_samples_of_every_format():
+    assert {FOLDER_FORMAT[p.relative_to(DATA).parts[0]] for p in SAMPLES} == set(FOLDER_FORMAT.values())
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=_id)
+def test_a_sample_imports_once_and_a_second_import_changes_nothing(sample, tmp_path):
+    expected = FOLDER_FORMAT[sample.relative_to(DATA).parts[0]]
+    assert detect(sample) == expected
+    db = tmp_path / "a.db"
+    with threadtree.open(db) as store:
+        report = import_file(store, sample)
+        assert report.imported, report.outcomes
+        assert store.check() == []
+        for outcome in report.imported:
+            thread = store.get_thread(outcome.thread_id)
+            assert thread.source_format == expected
+            if store.entries(thread.id):
+                assert thread.current_leaf_id is not None
+        before = logical_dump(db)
+        again = import_file(store, sample)
+        assert [o.status for o in again.outcomes] == [
+            "skipped" if o.status == "skipped" else "unchanged" for o in report.outcomes
+        ]
+    assert logical_dump(db) == before
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=_id)
+def test_a_dump_of_an_imported_sample_restores_identically(sample, tmp_path):
+    with threadtree.open(tmp_path / "a.db") as store:
+        import_file(store, sample)
+        ids = [t.id for t in reversed(store.list_threads(limit=None))]
+        lines = [line for tid in ids for line in export_thread(store, tid, "jsonl")]
+    dump = tmp_path / "dump.jsonl"
+    dump.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    with threadtree.open(tmp_path / "b.db") as store:
+        assert {o.status for o in import_file(store, dump).outcomes} == {"imported"}
+    a, b = logical_dump(tmp_path / "a.db"), logical_dump(tmp_path / "b.db")
+    assert (a["threads"], a["entries"], a["leaves"]) == (b["threads"], b["entries"], b["leaves"])
+
+
+ROUND_TRIPS = [s for s in SAMPLES if FOLDER_FORMAT[s.relative_to(DATA).parts[0]] in AS_FILE]
+
+
+@pytest.mark.parametrize("sample", ROUND_TRIPS, ids=_id)
+def test_export_in_the_same_format_and_import_again_gives_the_same_tree(sample, tmp_path):
+    name = FOLDER_FORMAT[sample.relative_to(DATA).parts[0]]
+    assert name in export_formats()
+    with threadtree.open(tmp_path / "a.db") as store:
+        report = import_file(store, sample)
+        originals = {o.thread_id: tree(store, o.thread_id) for o in report.imported}
+        exported = {tid: export_thread(store, tid, name) for tid in originals}
+    for number, (tid, value) in enumerate(exported.items()):
+        path = tmp_path / f"export-{number}.json"
+        path.write_bytes(orjson.dumps(AS_FILE[name](value)))
+        with threadtree.open(tmp_path / f"b{number}.db") as store:
+            again = import_file(store, path, format=name)
+            assert [o.status for o in again.outcomes] == ["imported"], again.outcomes
+            assert tree(store, again.outcomes[0].thread_id) == originals[tid]
