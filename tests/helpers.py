@@ -69,3 +69,24 @@ def plan_lines(plan: Any, depth: int = 0) -> Iterator[str]:
     yield "  " * depth + plan.detail
     for step in plan.sub or ():
         yield from plan_lines(step, depth + 1)
+
+
+def as_thread(conversation: Any, thread_id: str = "th") -> tuple[threadtree.Thread, list[threadtree.Entry]]:
+    """What the engine would store for a conversation whose nodes are listed parents first:
+    entries numbered in node order. For testing an exporter without a database."""
+    numbers = {n.source_id: i for i, n in enumerate(conversation.nodes, start=1)}
+    depth: dict[str, int] = {}
+    entries = []
+    for node in conversation.nodes:
+        depth[node.source_id] = 0 if node.parent is None else depth[node.parent] + 1
+        entries.append(threadtree.Entry(
+            numbers[node.source_id], thread_id, None if node.parent is None else numbers[node.parent],
+            node.role, node.content, node.item, node.created_at or 0.0, depth[node.source_id],
+            node.source_id, node.hidden,
+        ))
+    thread = threadtree.Thread(
+        thread_id, conversation.title, {"source": conversation.metadata},
+        conversation.created_at or 0.0, conversation.updated_at or 0.0, False,
+        numbers.get(conversation.current), None, conversation.format, conversation.source_id,
+    )
+    return thread, entries

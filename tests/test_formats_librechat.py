@@ -13,6 +13,8 @@ from threadtree import Entry, Thread
 from threadtree.formats import librechat
 from threadtree.formats._model import Conversation, Skipped
 
+from .helpers import as_thread
+
 DATA = Path(__file__).parent / "data"
 TREE = DATA / "librechat" / "librechat__librechat-tree.json"
 BRANCHES = DATA / "librechat" / "librechat__librechat-opts-nonr-branches.json"
@@ -240,24 +242,6 @@ class TestSniff:
         assert not librechat.sniff(path.read_bytes()[: 1 << 20], path)
 
 
-def as_thread(conversation: Conversation, thread_id: str = "th") -> tuple[Thread, list[Entry]]:
-    """A stand-in for the engine: entries numbered in node order (parents first)."""
-    numbers = {n.source_id: i for i, n in enumerate(conversation.nodes, start=1)}
-    depth: dict[str, int] = {}
-    entries = []
-    for node in conversation.nodes:
-        depth[node.source_id] = 0 if node.parent is None else depth[node.parent] + 1
-        entries.append(Entry(
-            numbers[node.source_id], thread_id, None if node.parent is None else numbers[node.parent],
-            node.role, node.content, node.item, node.created_at or 0.0, depth[node.source_id],
-            node.source_id, node.hidden,
-        ))
-    thread = Thread(
-        thread_id, conversation.title, {"source": conversation.metadata},
-        conversation.created_at or 0.0, conversation.updated_at or 0.0, False,
-        numbers.get(conversation.current), None, conversation.format, conversation.source_id,
-    )
-    return thread, entries
 
 
 def shape(conversation: Conversation) -> list[tuple]:

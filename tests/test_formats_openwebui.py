@@ -14,6 +14,8 @@ from threadtree import Entry, Thread
 from threadtree.formats import openwebui
 from threadtree.formats._model import Conversation, Skipped
 
+from .helpers import as_thread
+
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "openwebui" / "openwebui-chat-repair__bad-test-1.json"
 COLUMN = DATA / "openwebui" / "openwebui-importer__webui-json.json"
@@ -74,24 +76,6 @@ def row(history: list[dict], chat_id="c1", **chat_fields) -> dict:
 # -- a stand-in for the engine, so the exporter can be tested on its own --
 
 
-def as_thread(conversation: Conversation, thread_id: str = "th") -> tuple[Thread, list[Entry]]:
-    """What the engine would store: entries numbered in node order (parents first)."""
-    numbers = {n.source_id: i for i, n in enumerate(conversation.nodes, start=1)}
-    depth: dict[str, int] = {}
-    entries = []
-    for node in conversation.nodes:
-        depth[node.source_id] = 0 if node.parent is None else depth[node.parent] + 1
-        entries.append(Entry(
-            numbers[node.source_id], thread_id, None if node.parent is None else numbers[node.parent],
-            node.role, node.content, node.item, node.created_at or 0.0, depth[node.source_id],
-            node.source_id, node.hidden,
-        ))
-    thread = Thread(
-        thread_id, conversation.title, {"source": conversation.metadata},
-        conversation.created_at or 0.0, conversation.updated_at or 0.0, False,
-        numbers.get(conversation.current), None, conversation.format, conversation.source_id,
-    )
-    return thread, entries
 
 
 def reexport(conversation: Conversation, tmp_path: Path) -> tuple[list, Conversation]:

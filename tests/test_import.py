@@ -181,6 +181,17 @@ def test_one_broken_conversation_does_not_stop_the_others(store):
     assert len(store.list_threads()) == 2
 
 
+def test_a_file_that_fails_half_way_keeps_what_was_imported_and_says_so(store):
+    def read():
+        yield conv([N("a", None)], cid="1")
+        raise OSError(5, "Input/output error")
+
+    outcomes = _engine.outcomes_of(store, read(), _engine.write_conversation)
+    assert [(o.where, o.status) for o in outcomes] == [("", "imported"), ("file", "skipped")]
+    assert outcomes[1].reason == "reading stopped: Input/output error"
+    assert len(store.list_threads()) == 1
+
+
 def test_an_empty_conversation_is_an_empty_thread(store):
     outcome = _engine.write_conversation(store, conv([], None))
     assert outcome.status == "imported"

@@ -326,13 +326,21 @@ def _first(*values: float | None) -> float:
 
 
 def outcomes_of(store: Store, read: Iterable[Any], writer: Any) -> list[Outcome]:
-    """Write what a reader gives, one conversation at a time."""
+    """Write what a reader gives, one conversation at a time. A file that stops being
+    readable half-way (an I/O error) keeps what was imported before and reports the rest."""
     from ._model import Skipped
 
     results = []
-    for got in read:
+    conversations = iter(read)
+    while True:
+        try:
+            got = next(conversations)
+        except StopIteration:
+            return results
+        except OSError as exc:
+            results.append(Outcome("file", "skipped", reason=f"reading stopped: {exc.strerror or exc}"))
+            return results
         if isinstance(got, Skipped):
             results.append(Outcome(got.where, "skipped", reason=got.reason))
         else:
             results.append(writer(store, got))
-    return results
