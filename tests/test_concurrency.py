@@ -73,6 +73,19 @@ def test_processes_appending_to_one_thread_make_one_chain(db_path):
 
 
 @pytest.mark.slow
+def test_processes_racing_with_the_same_idempotency_keys_write_each_message_once(db_path):
+    """4 processes send the same 100 keyed messages, as retries racing each other would:
+    every process is told the same id for each key, and the thread holds each message once."""
+    with threadtree.open(db_path) as store:
+        store.create_thread("keyed", thread_id="keyed")
+    outputs = _run_together([["keyed", str(db_path), "keyed", "100"] for _ in range(4)])
+    assert outputs[0] == outputs[1] == outputs[2] == outputs[3]
+    with threadtree.open(db_path) as store:
+        _assert_one_chain(store, "keyed", [int(i) for i in outputs[0]])
+        assert [e.content for e in store.path("keyed")] == [str(k) for k in range(100)]
+
+
+@pytest.mark.slow
 def test_processes_creating_a_new_file_together_all_succeed(tmp_path):
     """8 processes open the same 25 new files one after another, in lockstep: 200 racing
     opens. (A check that read the file's header and its tables in two snapshots failed

@@ -5,6 +5,8 @@ writing at the same moment), does its work and prints one line per acknowledged 
 a write is reported only after the call that made it has returned.
 
     append DB THREAD COUNT NAME      append COUNT entries ("NAME-k"); print each id
+    keyed DB THREAD COUNT            append COUNT entries "k" with source_id "key-k"; print each id
+                                     (several workers with the same keys: retries racing)
     open DB [DB ...]                 open (maybe creating) each DB in turn; print user_versions
 """
 
@@ -24,6 +26,11 @@ def main(argv: list[str]) -> int:
         with threadtree.open(db) as store:
             for k in range(int(count)):
                 print(store.append(thread_id, "user", f"{name}-{k}").id, flush=True)
+    elif command == "keyed":
+        db, thread_id, count = rest
+        with threadtree.open(db) as store:
+            for k in range(int(count)):
+                print(store.append(thread_id, "user", str(k), source_id=f"key-{k}").id, flush=True)
     elif command == "open":
         for db in rest:
             with threadtree.open(db) as store:
