@@ -79,7 +79,8 @@ def test_the_live_leaf_falls_back_to_the_newest_leaf():
 
 
 @pytest.mark.parametrize("node, match", [
-    (N("a", None, item={"x": math.nan}), r"node a: item\['x'\] cannot be stored exactly"),
+    (N("a", None, item={"x": {1, 2}}), r"node a: item cannot be stored as JSON: Type is not JSON serializable: set"),
+    (N("a", None, item={1: "int key"}), r"node a: item cannot be stored as JSON: Dict key must be str"),
     (N("a", None, role=""), "node a: role must be a non-empty string"),
     (N("a", None, content="\ud800"), "node a: content is not valid Unicode"),
     (N("a", None, created_at=math.inf), "node a: created_at must be Unix seconds"),
@@ -174,7 +175,7 @@ def test_a_new_title_from_the_source_replaces_the_old_and_user_metadata_stays(st
 
 def test_one_broken_conversation_does_not_stop_the_others(store):
     read = [conv([N("a", None)], cid="1"), Skipped("conversation 2", "no mapping"),
-            conv([N("a", None, item={"x": math.inf})], cid="3"), conv([N("b", None)], cid="4")]
+            conv([N("a", None, item={"x": {math.inf}})], cid="3"), conv([N("b", None)], cid="4")]
     outcomes = _engine.outcomes_of(store, read, _engine.write_conversation)
     assert [o.status for o in outcomes] == ["imported", "skipped", "skipped", "imported"]
     assert outcomes[1].reason == "no mapping"

@@ -41,7 +41,9 @@ class Node:
     :ivar parent: the parent's ``source_id``; ``None`` for a root.
     :ivar role: ``user``, ``assistant``, ``system``, ``tool`` or ``other``.
     :ivar content: the readable text (for display and search).
-    :ivar item: the complete original node, as parsed: nothing of the source is lost.
+    :ivar item: the complete original node, as a JSON parser gave it: nothing of the source
+        is lost. Stored as it is, without the store's check that a value comes back equal
+        (a parsed value always does): do not put NaN, tuples or other Python-only values in.
     :ivar hidden: system prompts, tool plumbing, metadata: kept, not shown by default.
     :ivar created_at: Unix seconds when the source says, else ``None``.
     """
