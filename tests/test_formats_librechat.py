@@ -233,13 +233,6 @@ class TestSniff:
     def test_rejects_other_formats(self, text):
         assert not librechat.sniff(text.encode(), Path("x.json"))
 
-    @pytest.mark.parametrize(
-        "path",
-        sorted(p for p in DATA.glob("*/**/*") if p.suffix in (".json", ".jsonl") and "librechat" not in p.parts),
-        ids=lambda p: str(p.relative_to(DATA)),
-    )
-    def test_rejects_every_other_sample_in_tests_data(self, path):
-        assert not librechat.sniff(path.read_bytes()[: 1 << 20], path)
 
 
 

@@ -13,8 +13,15 @@ import pathlib
 import orjson
 import pytest
 
-from threadtree.formats import aistudio, chatbotui, claude_ai, grok, pi, sillytavern
-from threadtree.formats import import_file
+from threadtree.formats import (
+    aistudio,
+    chatbotui,
+    claude_ai,
+    grok,
+    import_file,
+    pi,
+    sillytavern,
+)
 from threadtree.formats._model import Conversation, Skipped
 
 DATA = pathlib.Path(__file__).parent / "data"

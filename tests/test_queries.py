@@ -12,6 +12,7 @@ from threadtree import InvalidInput, NotFound, _sql
 
 from .helpers import BRANCHED, build, contents, plan_lines
 
+
 class TestPath:
     def test_the_live_path_runs_root_to_leaf(self, store, thread, ids):
         assert contents(store.path(thread.id)) == ["a", "b", "x", "y"]

@@ -12,7 +12,13 @@ import orjson
 import pytest
 
 import threadtree
-from threadtree.formats import detect, export_formats, export_thread, import_file
+from threadtree.formats import (
+    detect,
+    export_formats,
+    export_thread,
+    import_file,
+    readers,
+)
 
 from .helpers import logical_dump
 
@@ -48,6 +54,14 @@ def tree(store, thread_id):
 
 def test_there_are_samples_of_every_format():
     assert {FOLDER_FORMAT[p.relative_to(DATA).parts[0]] for p in SAMPLES} == set(FOLDER_FORMAT.values())
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=_id)
+def test_exactly_one_reader_claims_a_sample(sample):
+    """Detection does not hang on reader order: every other reader says no."""
+    head = sample.read_bytes()[: 1 << 20]
+    claims = [module.NAME for module in readers() if module.sniff(head, sample)]
+    assert claims == [FOLDER_FORMAT[sample.relative_to(DATA).parts[0]]]
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=_id)

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ._model import Conversation, Node, Skipped
-from ._secondary import first_value, head_text, iso_seconds, load_json
+from ._reading import first_value, head_text, iso_seconds, load_json
 
 NAME = "aistudio"
 DESCRIPTION = "Google AI Studio prompt file ({runSettings, systemInstruction, chunkedPrompt{chunks}})"

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ._model import Conversation, Node, Skipped
-from ._secondary import first_value, head_text, load_json
+from ._reading import first_value, head_text, load_json
 
 NAME = "chatbotui"
 DESCRIPTION = "Chatbot UI export ({version, history: [{id, name, messages}]})"

@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ._model import Conversation, Node, Skipped
-from ._secondary import first_array_item, iso_seconds, iter_json_array, newest_leaf
+from ._reading import first_array_item, iso_seconds, iter_json_array, newest_leaf
 
 NAME = "claude-ai"
 DESCRIPTION = "Claude.ai data export (conversations.json: an array of chat_messages conversations)"

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ._model import Conversation, Node, Skipped
-from ._secondary import first_value, head_text, iso_seconds, load_json, newest_leaf
+from ._reading import first_value, head_text, iso_seconds, load_json, newest_leaf
 
 NAME = "grok"
 DESCRIPTION = "Grok (grok.com) data export ({conversations: [{conversation, responses}]})"

@@ -44,6 +44,7 @@ from typing import Any
 import orjson
 
 from ._model import Conversation, Node, Skipped
+from ._reading import json_objects
 
 NAME = "librechat"
 DESCRIPTION = "LibreChat conversation export (JSON with conversationId and messages)"
@@ -83,19 +84,8 @@ def sniff(head: bytes, path: Path) -> bool:
 
 def read(path: Path) -> Iterator[Conversation | Skipped]:
     """The conversation(s) of the file (module docstring for the mapping)."""
-    try:
-        value = orjson.loads(Path(path).read_bytes())
-    except orjson.JSONDecodeError as exc:
-        yield Skipped(f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}")
-        return
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list):
-        yield Skipped("file", "a LibreChat export is a JSON object with conversationId and messages")
-        return
-    for index in range(len(value)):
-        conversation, value[index] = value[index], None
-        yield _conversation(conversation, index + 1)
+    for got in json_objects(Path(path), "a LibreChat export is a JSON object with conversationId and messages"):
+        yield got if isinstance(got, Skipped) else _conversation(got[1], got[0])
 
 
 def _conversation(conv: Any, number: int) -> Conversation | Skipped:

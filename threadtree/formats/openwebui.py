@@ -50,6 +50,7 @@ from typing import Any
 import orjson
 
 from ._model import Conversation, Node, Skipped
+from ._reading import json_objects
 
 NAME = "openwebui"
 DESCRIPTION = "Open WebUI chat export (JSON array of chats, one chat row, or the DB 'chat' value)"
@@ -99,19 +100,8 @@ def sniff(head: bytes, path: Path) -> bool:
 def read(path: Path) -> Iterator[Conversation | Skipped]:
     """The chats of the file, one :class:`Conversation` each (module docstring for the
     mapping); a chat without a ``history.messages`` object is :class:`Skipped`."""
-    try:
-        value = orjson.loads(Path(path).read_bytes())
-    except orjson.JSONDecodeError as exc:
-        yield Skipped(f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}")
-        return
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list):
-        yield Skipped("file", "an Open WebUI export is a JSON array of chats or one chat object")
-        return
-    for index in range(len(value)):
-        row, value[index] = value[index], None  # let each chat go once converted
-        yield _conversation(row, index + 1)
+    for got in json_objects(Path(path), "an Open WebUI export is a JSON array of chats or one chat object"):
+        yield got if isinstance(got, Skipped) else _conversation(got[1], got[0])
 
 
 def _conversation(row: Any, number: int) -> Conversation | Skipped:

@@ -45,7 +45,7 @@ from typing import Any
 import orjson
 
 from ._model import Conversation, Node, Skipped
-from ._secondary import first_line, iso_seconds, jsonl_lines, millis_seconds
+from ._reading import first_line, iso_seconds, jsonl_lines, millis_seconds
 
 NAME = "pi"
 DESCRIPTION = "pi coding agent session (JSONL with a {type: session} header line)"
@@ -68,13 +68,6 @@ def sniff(head: bytes, path: pathlib.Path) -> bool:
 
 def read(path: pathlib.Path) -> Iterator[Conversation | Skipped]:
     """The session of one pi file, read line by line (see the module docstring)."""
-    try:
-        yield from _read(path)
-    except OSError as exc:
-        yield Skipped("file", f"cannot read {path}: {exc.strerror or exc}")
-
-
-def _read(path: pathlib.Path) -> Iterator[Conversation | Skipped]:
     header: dict[str, Any] | None = None
     nodes: list[Node] = []
     notes: list[str] = []

@@ -44,7 +44,7 @@ from typing import Any
 import orjson
 
 from ._model import Conversation, Node, Skipped
-from ._secondary import first_line, iso_seconds, jsonl_lines, millis_seconds
+from ._reading import first_line, iso_seconds, jsonl_lines, millis_seconds
 
 NAME = "sillytavern"
 DESCRIPTION = "SillyTavern chat (JSONL: a {user_name, character_name} header, then messages)"
@@ -95,13 +95,6 @@ def send_date_seconds(value: Any) -> float | None:
 
 def read(path: pathlib.Path) -> Iterator[Conversation | Skipped]:
     """The chat of one SillyTavern file, read line by line (see the module docstring)."""
-    try:
-        yield from _read(path)
-    except OSError as exc:
-        yield Skipped("file", f"cannot read {path}: {exc.strerror or exc}")
-
-
-def _read(path: pathlib.Path) -> Iterator[Conversation | Skipped]:
     header: dict[str, Any] | None = None
     nodes: list[Node] = []
     notes: list[str] = []

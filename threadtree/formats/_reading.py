@@ -1,9 +1,11 @@
-"""Small helpers shared by the readers of the secondary formats.
+"""Small helpers shared by the readers.
 
-Used by :mod:`claude_ai`, :mod:`pi`, :mod:`grok`, :mod:`sillytavern`, :mod:`aistudio` and
-:mod:`chatbotui`: lenient timestamp parsing, whole-file JSON loading that reports the line and
-column of a syntax error, a JSON array read one element at a time, the first JSON value of a file head (for ``sniff``), and the
-"newest leaf" choice some formats use as their live-leaf fallback.
+Lenient timestamp parsing, whole-file JSON loading that reports the line and column of a
+syntax error, a file of one JSON object or an array of them handed out one object at a time,
+a JSON array parsed one element at a time, the first JSON value of a file head (for
+``sniff``), and the "newest leaf" choice some formats use as their live-leaf fallback.
+
+An I/O error while a file is read needs no handling here: the import engine reports it.
 """
 
 from __future__ import annotations
@@ -79,6 +81,25 @@ def load_json(path: pathlib.Path) -> Any | Skipped:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         return json_error(exc)
+
+
+def json_objects(path: pathlib.Path, what: str) -> Iterator[tuple[int, Any] | Skipped]:
+    """``(number, value)`` for each element of a file holding one JSON object or an array
+    (numbered from 1); each element is let go once it has been handed out. A file that is not
+    JSON, or neither an object nor an array, gives one :class:`Skipped` saying it should be
+    ``what``."""
+    value = load_json(path)
+    if isinstance(value, Skipped):
+        yield value
+        return
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        yield Skipped("file", f"{what}, not a JSON {type(value).__name__}")
+        return
+    for index in range(len(value)):
+        element, value[index] = value[index], None
+        yield index + 1, element
 
 
 _SPACE = re.compile(r"[ \t\n\r]*")
