@@ -18,6 +18,11 @@ from .errors import InvalidInput, NotFound
 _MIN_ID = -(2**63)
 _MAX_ID = 2**63 - 1
 
+DEFAULT_MAX_SIZE = 64 * 2**20
+"""The default cap on one content or title (in characters) and one item or metadata (in bytes
+of JSON): generous for any chat message, small enough that a runaway value is refused before
+it is copied into SQLite and back."""
+
 
 def _short(value: Any) -> str:
     text = repr(value)
@@ -92,13 +97,30 @@ def flag(value: Any, field: str) -> bool:
     return value
 
 
-def metadata(value: Any, field: str = "metadata") -> str:
+def metadata(value: Any, field: str = "metadata", limit: int = DEFAULT_MAX_SIZE) -> str:
     """JSON text for a thread's metadata: a JSON object (``None`` stands for ``{}``)."""
     if value is None:
         return "{}"
     if not isinstance(value, Mapping):
         raise InvalidInput(f"{field} must be a dict (a JSON object), not {type(value).__name__}")
-    return _json.dumps(dict(value), field)[0]
+    encoded = _json.dumps(dict(value), field)[0]
+    size(encoded, field, limit, "bytes of JSON")
+    return encoded
+
+
+
+
+def size(value: str | None, field: str, max_size: int, unit: str = "characters") -> None:
+    """InvalidInput when ``value`` is longer than the store's ``max_size``."""
+    if value is not None and len(value) > max_size:
+        raise InvalidInput(
+            f"{field} is {len(value):,} {unit}, more than the store's max_size of {max_size:,}; "
+            "open the store with a larger max_size to store it"
+        )
+
+
+def max_size(value: Any) -> int:
+    return _integer(value, "max_size", 1)
 
 
 Message = tuple[str, str, "str | None", Any, "str | None", bool]
@@ -106,21 +128,28 @@ Message = tuple[str, str, "str | None", Any, "str | None", bool]
 source_id or None, hidden)."""
 
 
-def message(role: Any, content: Any, item: Any, source_id: Any = None, hidden: Any = False) -> Message:
-    """One message, checked, ready to store."""
+def message(
+    role: Any, content: Any, item: Any, source_id: Any = None, hidden: Any = False,
+    limit: int = DEFAULT_MAX_SIZE,
+) -> Message:
+    """One message, checked, ready to store; content and item at most ``limit`` long."""
     role = name(role, "role")
     content = text(content, "content")
+    size(content, "content", limit)
     sid = None if source_id is None else name(source_id, "source_id")
+    size(sid, "source_id", limit)
     hide = flag(hidden, "hidden")
     if item is None:
         return role, content, None, None, sid, hide
-    return (role, content, *_json.dumps(item, "item"), sid, hide)
+    item_json, item_copy = _json.dumps(item, "item")
+    size(item_json, "item", limit, "bytes of JSON")
+    return role, content, item_json, item_copy, sid, hide
 
 
 _MESSAGE_KEYS = frozenset({"role", "content", "item", "source_id", "hidden"})
 
 
-def messages(value: Any) -> list[Message]:
+def messages(value: Any, limit: int = DEFAULT_MAX_SIZE) -> list[Message]:
     """The messages of ``Store.extend``: mappings with role, content and optionally item,
     source_id and hidden.
 
@@ -142,7 +171,7 @@ def messages(value: Any) -> list[Message]:
             )
         try:
             checked.append(message(
-                msg["role"], msg["content"], msg.get("item"), msg.get("source_id"), msg.get("hidden", False)
+                msg["role"], msg["content"], msg.get("item"), msg.get("source_id"), msg.get("hidden", False), limit
             ))
         except KeyError as exc:
             raise InvalidInput(f"messages[{index}] has no {exc.args[0]!r}") from None

@@ -166,8 +166,12 @@ class Store:
     Use it as a context manager, or call :meth:`close`, to release the file.
     """
 
-    def __init__(self, conn: apsw.Connection, filename: str, *, timeout: float, readonly: bool = False) -> None:
+    def __init__(
+        self, conn: apsw.Connection, filename: str, *, timeout: float, readonly: bool = False,
+        max_size: int = _validate.DEFAULT_MAX_SIZE,
+    ) -> None:
         self._conn: apsw.Connection | None = conn
+        self._max_size = max_size
         self._filename = filename
         self._timeout = timeout
         self._readonly = readonly
@@ -178,6 +182,12 @@ class Store:
     def filename(self) -> str:
         """The database file this store was opened on (``":memory:"`` for a memory store)."""
         return self._filename
+
+    @property
+    def max_size(self) -> int:
+        """The cap on one content or title (characters) and one item or metadata (bytes of
+        JSON): larger values raise :class:`InvalidInput` (see :func:`threadtree.open`)."""
+        return self._max_size
 
     @property
     def readonly(self) -> bool:
@@ -241,8 +251,10 @@ class Store:
         32
         """
         title = _validate.optional_text(title, "title")
-        meta = _validate.metadata(metadata)
+        _validate.size(title, "title", self._max_size)
+        meta = _validate.metadata(metadata, limit=self._max_size)
         given = None if thread_id is None else _validate.thread_id(thread_id)
+        _validate.size(given, "thread_id", self._max_size)
         with _Write(self) as conn:
             while True:
                 bindings = {
@@ -308,12 +320,14 @@ class Store:
         set_title, set_metadata = title is not _UNSET, metadata is not _UNSET
         if not (set_title or set_metadata):
             return self.get_thread(tid)
+        new_title = _validate.optional_text(title, "title") if set_title else None
+        _validate.size(new_title, "title", self._max_size)
         bindings = {
             "thread_id": tid,
             "set_title": set_title,
-            "title": _validate.optional_text(title, "title") if set_title else None,
+            "title": new_title,
             "set_metadata": set_metadata,
-            "metadata": _validate.metadata(metadata) if set_metadata else None,
+            "metadata": _validate.metadata(metadata, limit=self._max_size) if set_metadata else None,
         }
         return self._thread_write("update_thread", tid, bindings)
 
@@ -386,7 +400,7 @@ class Store:
         (True, 1, True)
         """
         tid = _validate.thread_id(thread_id)
-        message = _validate.message(role, content, item, source_id, hidden)
+        message = _validate.message(role, content, item, source_id, hidden, self._max_size)
         parent = parent_id if parent_id is _LEAF else _validate.optional_entry_id(parent_id, "parent_id")
         expected = self._expected(expected_leaf_id)
         with _Write(self) as conn:
@@ -411,7 +425,7 @@ class Store:
             by a different entry, or only some of the messages exist already.
         """
         tid = _validate.thread_id(thread_id)
-        checked = _validate.messages(messages)
+        checked = _validate.messages(messages, self._max_size)
         parent = parent_id if parent_id is _LEAF else _validate.optional_entry_id(parent_id, "parent_id")
         expected = self._expected(expected_leaf_id)
         with _Write(self) as conn:
@@ -434,7 +448,7 @@ class Store:
             ``source_id`` names an entry with a different role, content or item.
         """
         eid = _validate.entry_id(entry_id)
-        message = _validate.message(role, content, item, source_id, hidden)
+        message = _validate.message(role, content, item, source_id, hidden, self._max_size)
         expected = self._expected(expected_leaf_id)
         with _Write(self) as conn:
             tid = self._place(conn, eid)[0]
@@ -859,7 +873,7 @@ class Store:
 
 def open(
     path: str | bytes | os.PathLike[str] | None = None, *, synchronous: str = "FULL", timeout: float = 5.0,
-    readonly: bool = False,
+    readonly: bool = False, max_size: int = _validate.DEFAULT_MAX_SIZE,
 ) -> Store:
     """Open (creating and migrating as needed) a threadtree database and return its Store.
 
@@ -873,6 +887,9 @@ def open(
     :param readonly: read without changing the file in any way: nothing is created or
         migrated, and every write raises :class:`ThreadTreeError`. The file must exist and be
         at this threadtree's schema version.
+    :param max_size: the largest content or title (in characters) and item or metadata (in
+        bytes of JSON) a write accepts, 64 MiB by default; a larger one raises
+        :class:`InvalidInput` before anything is copied into SQLite.
     :raises SchemaError: the file is not a threadtree database, is damaged, or was written by
         a newer threadtree; it is left unchanged. Read-only, also a file that needs migrating.
     :raises ThreadTreeError: the file cannot be opened (a directory, a missing folder; read-only,
@@ -886,6 +903,7 @@ def open(
     mode = _validate.synchronous(synchronous)
     wait = _validate.timeout(timeout)
     readonly = _validate.flag(readonly, "readonly")
+    cap = _validate.max_size(max_size)
     if path is None:
         target = default_path()
         if not os.environ.get("THREADTREE_DB") and not readonly:
@@ -898,5 +916,5 @@ def open(
     else:
         raise InvalidInput(f"path must be a str, bytes, a path or None, not {type(path).__name__}")
     conn = connect(filename, synchronous=mode, timeout=wait, readonly=readonly)
-    return Store(conn, filename, timeout=wait, readonly=readonly)
+    return Store(conn, filename, timeout=wait, readonly=readonly, max_size=cap)
 

@@ -120,9 +120,9 @@ class Plan:
     notes: list[str]
 
 
-def plan(conv: Conversation) -> Plan:
+def plan(conv: Conversation, max_size: int = _validate.DEFAULT_MAX_SIZE) -> Plan:
     """Check every node and repair the tree; :class:`InvalidInput` names a node that cannot be
-    stored at all."""
+    stored at all (or is larger than ``max_size``)."""
     notes = list(conv.notes)
     nodes: dict[str, Node] = {}
     items: dict[str, tuple[str | None, Any]] = {}
@@ -130,7 +130,7 @@ def plan(conv: Conversation) -> Plan:
         try:
             sid = _validate.name(node.source_id, "source_id")
             _validate.name(node.role, "role")
-            _validate.text(node.content, "content")
+            _validate.size(_validate.text(node.content, "content"), "content", max_size)
             _validate.flag(node.hidden, "hidden")
             created = node.created_at
             if created is not None and (
@@ -140,6 +140,7 @@ def plan(conv: Conversation) -> Plan:
             if node.parent is not None and type(node.parent) is not str:
                 raise InvalidInput(f"parent must be a str or None, not {node.parent!r}")
             item_json = None if node.item is None else _item_json(node.item)
+            _validate.size(item_json, "item", max_size, "bytes of JSON")
         except InvalidInput as exc:
             usable = isinstance(node.source_id, str) and node.source_id.strip()
             raise InvalidInput(f"node {node.source_id if usable else f'at index {index}'}: {exc}") from None
@@ -217,8 +218,9 @@ def _break_cycles(parents: dict[str, str | None], position: dict[str, int], note
 def write_conversation(store: Store, conv: Conversation) -> Outcome:
     """Write one conversation in one transaction: all of it, or (skipped) none of it."""
     try:
-        planned = plan(conv)
-        source_meta = _json.dumps(dict(conv.metadata), "metadata")[1]
+        planned = plan(conv, store.max_size)
+        meta_json, source_meta = _json.dumps(dict(conv.metadata), "metadata")
+        _validate.size(meta_json, "the conversation's metadata", store.max_size, "bytes of JSON")
         title = _validate.optional_text(conv.title, "title")
         source_format = _validate.name(conv.format, "format")
         source_id = _validate.name(conv.source_id, "conversation id")

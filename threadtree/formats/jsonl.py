@@ -115,7 +115,7 @@ def _done(block: Block, broken: str | None) -> Block | Skipped:
 def write(store: Store, block: Block) -> Outcome:
     """Restore one thread's block in one transaction."""
     try:
-        thread, entries, notes = _checked(block)
+        thread, entries, notes = _checked(block, store.max_size)
     except InvalidInput as exc:
         return Outcome(block.where, "skipped", reason=str(exc))
     try:
@@ -125,13 +125,13 @@ def write(store: Store, block: Block) -> Outcome:
         return Outcome(block.where, "skipped", reason=str(exc), notes=notes)
 
 
-def _checked(block: Block) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
     """The thread's fields and its entries in an order where parents come first, checked."""
     t = block.thread
     thread = {
         "id": _validate.thread_id(t["id"], "id"),
         "title": _validate.optional_text(t["title"], "title"),
-        "metadata": _json.loads(_validate.metadata(t["metadata"])),
+        "metadata": _json.loads(_validate.metadata(t["metadata"], limit=max_size)),
         "created_at": _seconds(t["created_at"], "created_at"),
         "updated_at": _seconds(t["updated_at"], "updated_at"),
         "archived_at": None if t.get("archived_at") is None else _seconds(t["archived_at"], "archived_at"),
@@ -162,7 +162,7 @@ def _checked(block: Block) -> tuple[dict[str, Any], list[dict[str, Any]], list[s
     leaf = thread["current_leaf_id"]
     if leaf is not None and leaf not in by_id:
         raise InvalidInput(f"current_leaf_id {leaf!r} is not an entry of the thread")
-    planned = plan(Conversation(NAME, thread["id"], None, nodes, None if leaf is None else str(leaf)))
+    planned = plan(Conversation(NAME, thread["id"], None, nodes, None if leaf is None else str(leaf)), max_size)
     entries = []
     for node in planned.order:
         e = by_id[int(node.source_id)]
