@@ -60,6 +60,7 @@ class Raw:
         self.leaf_sql = _sql.query("thread_leaf")
         self.insert_sql = _sql.query("insert_entry")
         self.move_sql = _sql.query("move_leaf")
+        self.record_sql = _sql.query("record_leaf_move")
         self.place_sql = _sql.query("entry_place")
         self.path_sql = _sql.query("path_to")
         self.leaves_sql = _sql.query("leaves")
@@ -71,6 +72,7 @@ class Raw:
 
     def _insert_chain(self, tid, parent, depth, msgs):
         now = time.time()
+        old = parent
         for m in msgs:
             item = m.get("item")
             parent = self.conn.execute(
@@ -81,6 +83,7 @@ class Raw:
             ).get
             depth += 1
         self.conn.execute(self.move_sql, {"thread_id": tid, "leaf_id": parent, "now": now})
+        self.conn.execute(self.record_sql, {"thread_id": tid, "from_id": old, "to_id": parent, "reason": "append", "now": now})
         return parent
 
     def append(self, tid: str, msg: dict) -> int:

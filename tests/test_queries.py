@@ -170,6 +170,8 @@ def _every_call(store):
     store.subtree(ids["b"])
     store.common_ancestor(ids["d"], ids["y"])
     store.rewind(thread.id, ids["c"])
+    store.redo(thread.id)
+    store.leaf_history(thread.id)
     store.delete_branch(ids["x"])
     store.graph(thread.id)
     store.render_tree(thread.id)
@@ -248,6 +250,8 @@ PLANNED = [
     ("find_entry", {"thread_id": "t", "source_id": "x"}),
     ("source_entries", {"thread_id": "t"}),
     ("find_source_thread", {"source_format": "chatgpt", "source_id": "x"}),
+    ("leaf_history", {"thread_id": "t", "limit": 50}),
+    ("backward_moves", {"thread_id": "t"}),
 ]
 
 

@@ -11,7 +11,7 @@
 from ._connection import default_path
 from .drawing import draw
 from .errors import Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
-from .records import Entry, Problem, Thread
+from .records import Entry, LeafMove, Problem, Thread
 from .store import Store, open
 
 __version__ = "0.1.0"
@@ -21,6 +21,7 @@ __all__ = [
     "Conflict",
     "Entry",
     "InvalidInput",
+    "LeafMove",
     "NotFound",
     "Problem",
     "SchemaError",

@@ -297,6 +297,27 @@ def cmd_rewind(store: threadtree.Store, args: argparse.Namespace, out: Output) -
     return 0
 
 
+def cmd_redo(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    entry = store.redo(args.thread)
+    if entry is None:
+        print("threadtree: nothing to redo: the leaf is not on the way back from a rewind", file=sys.stderr)
+        return 1
+    out.line(str(entry.id))
+    return 0
+
+
+def cmd_log(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    history = store.leaf_history(args.thread, limit=args.limit)
+    if args.json:
+        out.json([attrs.asdict(move) for move in history])
+        return 0
+    for move in history:
+        before = "(empty)" if move.from_entry_id is None else str(move.from_entry_id)
+        after = "(empty)" if move.to_entry_id is None else str(move.to_entry_id)
+        out.line(f"{out.style(f'#{move.seq}', 'dim')} {_when(move.created_at)}  {move.reason:<13} {before} -> {after}")
+    return 0
+
+
 def cmd_rm(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
     count = store.delete_thread(args.thread)
     print(f"deleted thread {args.thread!r} and its {count} entries", file=sys.stderr)
@@ -341,7 +362,7 @@ def cmd_demo(store: threadtree.Store, args: argparse.Namespace, out: Output) -> 
 
 # -- the parser --
 
-READ_ONLY = {"threads", "show", "tree", "leaves", "diff", "check", "export"}  # import writes
+READ_ONLY = {"threads", "show", "tree", "leaves", "diff", "check", "export", "log"}  # import writes
 
 
 def _positive(value: str) -> int:
@@ -431,6 +452,14 @@ def parser() -> argparse.ArgumentParser:
     sub = command("rewind", cmd_rewind, "move the current leaf up the live path and print where it is")
     sub.add_argument("thread", metavar="THREAD", help="the thread id")
     sub.add_argument("--steps", type=_positive, default=1, metavar="N", help="how many entries up (default 1)")
+
+    sub = command("redo", cmd_redo, "move the leaf one entry back down toward where the last rewind left; "
+                  "print its id (exit 1: nothing to redo)")
+    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+
+    sub = command("log", cmd_log, "the moves of a thread's current leaf, newest first", json=True)
+    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N moves (default 50)")
 
     sub = command("diff", cmd_diff, "compare two entries: their common ancestor, then each one's own tail", json=True)
     sub.add_argument("entry_a", type=_entry_id, metavar="ENTRY_A", help="one entry")

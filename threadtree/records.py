@@ -18,7 +18,7 @@ import orjson
 
 from . import _json
 
-__all__ = ["Entry", "Problem", "Thread"]
+__all__ = ["Entry", "LeafMove", "Problem", "Thread"]
 
 
 # slots=False: attrs' cheaper frozen variant. A slotted frozen class sets each field through
@@ -118,6 +118,28 @@ class Thread:
             source_format,
             source_id,
         )
+
+
+@attrs.frozen
+class LeafMove:
+    """One change of a thread's current leaf (see :meth:`Store.leaf_history`).
+
+    :ivar thread_id: the thread.
+    :ivar seq: the thread's move number: 1, 2, 3... without gaps.
+    :ivar from_entry_id: the leaf before (``None``: an empty path). May name an entry deleted
+        since.
+    :ivar to_entry_id: the leaf after (``None``: an empty path).
+    :ivar reason: the call that moved it: ``append``, ``extend``, ``fork``, ``rewind``,
+        ``pop``, ``redo``, ``switch``, ``clear``, ``delete_branch``, ``import`` or ``restore``.
+    :ivar created_at: Unix seconds (UTC).
+    """
+
+    thread_id: str
+    seq: int
+    from_entry_id: int | None
+    to_entry_id: int | None
+    reason: str
+    created_at: float
 
 
 @attrs.frozen

@@ -47,7 +47,7 @@ from . import check as _check
 from . import graph as _graph
 from ._connection import connect, default_path, end_write
 from .errors import Busy, Conflict, InvalidInput, NotFound, ThreadTreeError
-from .records import Entry, Problem, Thread
+from .records import Entry, LeafMove, Problem, Thread
 
 __all__ = ["Store", "open"]
 
@@ -70,6 +70,11 @@ _NO_LIMIT = 2**63 - 1
 _ABANDONED: list[apsw.Connection] = []
 
 q = _sql.query
+
+
+def record_leaf_move(conn: apsw.Connection, tid: str, old: int | None, new: int | None, reason: str, now: float) -> None:
+    """Add a row to the thread's leaf history (inside the write that moved the leaf)."""
+    conn.execute(q("record_leaf_move"), {"thread_id": tid, "from_id": old, "to_id": new, "reason": reason, "now": now})
 
 
 def _like_pattern(search: str) -> str:
@@ -404,7 +409,7 @@ class Store:
         parent = parent_id if parent_id is _LEAF else _validate.optional_entry_id(parent_id, "parent_id")
         expected = self._expected(expected_leaf_id)
         with _Write(self) as conn:
-            return self._add(conn, tid, parent, expected, [message])[0]
+            return self._add(conn, tid, parent, expected, [message], "append")[0]
 
     def extend(
         self, thread_id: str, messages: Iterable[Mapping[str, Any]], *,
@@ -429,7 +434,7 @@ class Store:
         parent = parent_id if parent_id is _LEAF else _validate.optional_entry_id(parent_id, "parent_id")
         expected = self._expected(expected_leaf_id)
         with _Write(self) as conn:
-            return self._add(conn, tid, parent, expected, checked)
+            return self._add(conn, tid, parent, expected, checked, "extend")
 
     def fork(
         self, entry_id: int, role: str, content: str, *, item: Any = None,
@@ -452,7 +457,7 @@ class Store:
         expected = self._expected(expected_leaf_id)
         with _Write(self) as conn:
             tid = self._place(conn, eid)[0]
-            return self._add(conn, tid, eid, expected, [message])[0]
+            return self._add(conn, tid, eid, expected, [message], "fork")[0]
 
     def rewind(
         self, thread_id: str, entry_id: int | None, *, expected_leaf_id: int | None = _UNCHECKED
@@ -462,10 +467,17 @@ class Store:
         Nothing is deleted: the entries below stay as a branch. ``entry_id=None`` empties the
         live path (the next :meth:`append` starts a new root).
 
+        The move is recorded in the thread's :meth:`leaf_history`; :meth:`redo` walks back
+        down to where the leaf was.
+
         :raises NotFound: the thread or the entry does not exist.
         :raises InvalidInput: the entry belongs to another thread.
         :raises Conflict: the current leaf is not ``expected_leaf_id``.
         """
+        return self._rewind(thread_id, entry_id, expected_leaf_id, "rewind")
+
+    def _rewind(self, thread_id: str, entry_id: int | None, expected_leaf_id: Any, reason: str) -> Entry | None:
+        """:meth:`rewind`, recorded with ``reason`` (``pop``, ``switch``, ``clear`` for sessions)."""
         tid = _validate.thread_id(thread_id)
         target = _validate.optional_entry_id(entry_id, "entry_id")
         expected = self._expected(expected_leaf_id)
@@ -479,8 +491,49 @@ class Store:
                     raise InvalidInput(
                         f"entry_id {target} belongs to thread {entry.thread_id!r}, not {tid!r}"
                     )
-            self._move_leaf(conn, tid, target)
+            self._move_leaf(conn, tid, leaf, target, reason)
             return entry
+
+    def redo(self, thread_id: str) -> Entry | None:
+        """Move the leaf one entry forward, toward where it was before its latest rewind (or
+        pop, or clear); return the entry it moved to, ``None`` when there is nothing to redo.
+
+        Redo applies while the leaf is still on the path to that entry: an append or a fork
+        after the rewind starts new history, and redo then returns ``None``. Repeated calls
+        walk all the way back, through several rewinds in a row. Every step is one write,
+        recorded in :meth:`leaf_history` as ``redo``.
+
+        :raises NotFound: there is no such thread.
+        """
+        tid = _validate.thread_id(thread_id)
+        with _Write(self) as conn:
+            leaf, _ = self._leaf(conn, tid)
+            behind = set() if leaf is None else {e.id for e in self._path_to(conn, leaf, None)}
+            for (target,) in conn.execute(q("backward_moves"), {"thread_id": tid}).fetchall():
+                if target in behind:
+                    continue  # redone up to or past it already: an older rewind may go further
+                path = self._path_to(conn, target, None)
+                ids = [entry.id for entry in path]
+                if not path or path[0].thread_id != tid or (leaf is not None and leaf not in ids):
+                    return None  # deleted since, or the leaf has left that path
+                step = path[0] if leaf is None else path[ids.index(leaf) + 1]
+                self._move_leaf(conn, tid, leaf, step.id, "redo")
+                return step
+            return None
+
+    def leaf_history(self, thread_id: str, *, limit: int | None = 50) -> list[LeafMove]:
+        """The thread's leaf moves, newest first: every append, fork, rewind, redo... that
+        moved its current leaf, with the leaf before and after.
+
+        :param limit: at most this many (``None``: all).
+        :raises NotFound: there is no such thread.
+        """
+        tid = _validate.thread_id(thread_id)
+        n = _validate.limit(limit)
+        with _Snapshot(self) as conn:
+            self._leaf(conn, tid)
+            rows = conn.execute(q("leaf_history"), {"thread_id": tid, "limit": -1 if n is None else n})
+            return [LeafMove(*row) for row in rows]
 
     def delete_branch(self, entry_id: int) -> int:
         """Delete ``entry_id`` and all its descendants; return how many entries went.
@@ -497,13 +550,13 @@ class Store:
             inside = leaf is not None and conn.execute(
                 q("is_ancestor"), {"entry_id": leaf, "ancestor_id": eid}
             ).get
-            self._move_leaf(conn, tid, parent if inside else leaf)
+            self._move_leaf(conn, tid, leaf, parent if inside else leaf, "delete_branch")
             conn.execute(q("delete_subtree"), {"entry_id": eid})
             return conn.changes()
 
     def _add(
         self, conn: apsw.Connection, tid: str, parent: Any, expected: Any,
-        messages: list[_validate.Message],
+        messages: list[_validate.Message], reason: str,
     ) -> list[Entry]:
         """Insert ``messages`` as a chain under ``parent`` (``_LEAF``: the current leaf) and
         move the leaf to the last one. Runs inside a write transaction."""
@@ -541,7 +594,7 @@ class Store:
                 raise Conflict(f"thread {tid!r} already has an entry with source_id {source_id!r}") from None
             added.append(Entry(new_id, tid, parent, role, content, item, now, depth, source_id, hidden))
             parent, depth = new_id, depth + 1
-        self._move_leaf(conn, tid, parent, now)
+        self._move_leaf(conn, tid, leaf, parent, reason, now)
         return added
 
     def _existing(self, conn: apsw.Connection, tid: str, messages: list[_validate.Message]) -> list[Entry] | None:
@@ -587,9 +640,15 @@ class Store:
             raise Conflict(f"thread {tid!r} is at {at}, not at expected_leaf_id {expected}")
 
     @staticmethod
-    def _move_leaf(conn: apsw.Connection, tid: str, leaf: int | None, now: float | None = None) -> None:
-        bindings = {"thread_id": tid, "leaf_id": leaf, "now": time.time() if now is None else now}
-        conn.execute(q("move_leaf"), bindings)
+    def _move_leaf(
+        conn: apsw.Connection, tid: str, old: int | None, leaf: int | None, reason: str, now: float | None = None,
+    ) -> None:
+        """Point the thread at ``leaf`` (touching updated_at) and, if that moved it, record the
+        move in leaf_moves: in the caller's write transaction, so both or neither happen."""
+        now = time.time() if now is None else now
+        conn.execute(q("move_leaf"), {"thread_id": tid, "leaf_id": leaf, "now": now})
+        if old != leaf:
+            record_leaf_move(conn, tid, old, leaf, reason, now)
 
     # -- reading --
 

@@ -25,7 +25,7 @@ import orjson
 
 from .. import _json, _sql, _validate
 from ..errors import InvalidInput, ThreadTreeError
-from ..store import Store, _Write
+from ..store import Store, _Write, record_leaf_move
 from ._model import Conversation, Node
 
 __all__ = ["ImportReport", "Outcome", "Plan", "plan", "write_conversation"]
@@ -314,6 +314,8 @@ def _write(
             "updated_at": thread_row[4] if created else updated_at,
             "archived_at": archived_at,
         })
+        if leaf != old_leaf:
+            record_leaf_move(conn, tid, old_leaf, leaf, "import", now)
         status = "imported" if created else "updated"
     else:
         status, new_title = "unchanged", old_title

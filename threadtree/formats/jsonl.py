@@ -20,6 +20,7 @@ Restoring a block:
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ import orjson
 from .. import _json, _sql, _validate
 from ..errors import InvalidInput
 from ..records import Entry, Thread
-from ..store import Store, _Write
+from ..store import Store, _Write, record_leaf_move
 from ._engine import Outcome, Skip, _insert_thread, plan
 from ._model import Conversation, Node, Skipped
 
@@ -236,6 +237,9 @@ def _restore(conn, where: str, thread: dict[str, Any], entries: list[dict[str, A
             "metadata": _json.dumps(thread["metadata"], "metadata")[0], "leaf_id": leaf,
             "updated_at": thread["updated_at"], "archived_at": thread["archived_at"],
         })
+        old_leaf = None if created else row[6]
+        if leaf != old_leaf:
+            record_leaf_move(conn, tid, old_leaf, leaf, "restore", time.time())
         status = "imported" if created else "updated"
     else:
         status = "unchanged"

@@ -1,0 +1,155 @@
+"""The leaf-move history: every change of a thread's current leaf, recorded in the same
+transaction, and redo, which walks back down to where a rewind left from."""
+
+from __future__ import annotations
+
+import pytest
+
+import threadtree
+from threadtree import LeafMove, NotFound
+from threadtree.formats import Conversation, Node, _engine
+
+from .helpers import BRANCHED, build
+
+
+def moves(store, tid):
+    return [(m.seq, m.from_entry_id, m.to_entry_id, m.reason) for m in reversed(store.leaf_history(tid, limit=None))]
+
+
+def test_every_call_that_moves_the_leaf_is_recorded_with_its_reason(store, thread):
+    a = store.append(thread.id, "user", "a")
+    b, c = store.extend(thread.id, [{"role": "user", "content": "b"}, {"role": "user", "content": "c"}])
+    x = store.fork(a.id, "assistant", "x")
+    store.rewind(thread.id, b.id)
+    store.rewind(thread.id, b.id)  # not a move: the leaf is already there
+    store.delete_branch(b.id)
+    store.delete_branch(x.id)  # the leaf (a) is not inside: not a move
+    assert moves(store, thread.id) == [
+        (1, None, a.id, "append"), (2, a.id, c.id, "extend"), (3, c.id, x.id, "fork"),
+        (4, x.id, b.id, "rewind"), (5, b.id, a.id, "delete_branch"),
+    ]
+    first = store.leaf_history(thread.id)[-1]
+    assert isinstance(first, LeafMove) and first.thread_id == thread.id and first.created_at > 0
+
+
+def test_history_is_newest_first_and_limited(store, thread):
+    for k in range(5):
+        store.append(thread.id, "user", str(k))
+    assert [m.seq for m in store.leaf_history(thread.id, limit=2)] == [5, 4]
+    assert len(store.leaf_history(thread.id)) == 5
+    with pytest.raises(NotFound):
+        store.leaf_history("nope")
+
+
+def test_a_write_that_fails_records_nothing(store, thread):
+    store.append(thread.id, "user", "a")
+    with pytest.raises(threadtree.Conflict):
+        store.append(thread.id, "user", "b", expected_leaf_id=None)
+    assert len(store.leaf_history(thread.id)) == 1
+
+
+def test_redo_walks_back_one_entry_at_a_time_to_where_the_rewind_left(store, thread):
+    ids = [e.id for e in store.extend(thread.id, [{"role": "user", "content": str(k)} for k in range(5)])]
+    store.rewind(thread.id, ids[1])
+    assert store.redo(thread.id).id == ids[2]
+    assert store.redo(thread.id).id == ids[3]
+    assert store.redo(thread.id).id == ids[4]
+    assert store.redo(thread.id) is None
+    assert [m.reason for m in store.leaf_history(thread.id, limit=4)] == ["redo", "redo", "redo", "rewind"]
+
+
+def test_redo_after_rewinding_to_an_empty_path_starts_at_the_root(store, thread):
+    ids = [e.id for e in store.extend(thread.id, [{"role": "user", "content": str(k)} for k in range(2)])]
+    store.rewind(thread.id, None)
+    assert store.redo(thread.id).id == ids[0]
+    assert store.redo(thread.id).id == ids[1]
+
+
+def test_redo_goes_through_several_rewinds_in_a_row(store, thread):
+    ids = [e.id for e in store.extend(thread.id, [{"role": "user", "content": str(k)} for k in range(6)])]
+    store.rewind(thread.id, ids[3])
+    store.rewind(thread.id, ids[1])
+    got = [store.redo(thread.id) for _ in range(5)]
+    assert [e.id if e else None for e in got] == [ids[2], ids[3], ids[4], ids[5], None]
+
+
+def test_new_history_after_a_rewind_ends_redo(store, thread):
+    ids = [e.id for e in store.extend(thread.id, [{"role": "user", "content": str(k)} for k in range(4)])]
+    store.rewind(thread.id, ids[1])
+    store.append(thread.id, "user", "a new branch")
+    assert store.redo(thread.id) is None
+    store.rewind(thread.id, ids[1])  # back again: redo now leads to the new branch, not the old
+    assert store.redo(thread.id).content == "a new branch"
+    assert store.redo(thread.id) is None
+
+
+def test_redo_toward_a_deleted_branch_is_nothing_to_redo(store, thread):
+    ids = [e.id for e in store.extend(thread.id, [{"role": "user", "content": str(k)} for k in range(3)])]
+    store.rewind(thread.id, ids[0])
+    store.delete_branch(ids[1])
+    assert store.redo(thread.id) is None
+
+
+def test_redo_of_a_thread_without_history_is_none_and_an_unknown_thread_is_not_found(store, thread):
+    assert store.redo(thread.id) is None
+    with pytest.raises(NotFound):
+        store.redo("nope")
+
+
+def test_a_new_process_can_redo_what_another_rewound(db_path):
+    with threadtree.open(db_path) as store:
+        store.create_thread(thread_id="t")
+        ids = build(store, "t", BRANCHED)
+        store.rewind("t", ids["a"])
+    with threadtree.open(db_path) as store:
+        assert store.redo("t").id == ids["b"]
+        assert [e.id for e in store.path("t")] == [ids["a"], ids["b"]]
+
+
+def test_imports_record_their_leaf_moves(store):
+    outcome = _engine.write_conversation(store, Conversation("test", "c", None, [Node("r", None, "user", "q", None)], "r"))
+    tid = outcome.thread_id
+    _engine.write_conversation(store, Conversation("test", "c", None, [
+        Node("r", None, "user", "q", None), Node("a", "r", "assistant", "x", None)], "a"))
+    assert [(m.reason, m.from_entry_id is None) for m in reversed(store.leaf_history(tid))] == [
+        ("import", True), ("import", False),
+    ]
+
+
+def test_history_goes_with_its_thread(store, thread):
+    store.append(thread.id, "user", "a")
+    store.delete_thread(thread.id)
+    assert store._conn.execute("select count(*) from leaf_moves").get == 0
+
+
+def test_the_log_and_redo_commands(db_path, capsys):
+    import orjson
+
+    from threadtree.cli import main
+
+    with threadtree.open(db_path) as store:
+        store.create_thread(thread_id="t")
+        ids = [e.id for e in store.extend("t", [{"role": "user", "content": str(k)} for k in range(3)])]
+    db = ["--db", str(db_path)]
+    assert main([*db, "rewind", "t", "--steps", "2"]) == 0
+    assert capsys.readouterr().out == f"{ids[0]}\n"
+    assert main([*db, "redo", "t"]) == 0
+    assert capsys.readouterr().out == f"{ids[1]}\n"
+    assert main([*db, "log", "t"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[3] for line in lines] == ["redo", "rewind", "extend"]
+    assert lines[0].endswith(f"{ids[0]} -> {ids[1]}") and lines[2].endswith(f"(empty) -> {ids[2]}")
+    assert main([*db, "log", "t", "--json", "--limit", "1"]) == 0
+    assert orjson.loads(capsys.readouterr().out) == [
+        {"thread_id": "t", "seq": 3, "from_entry_id": ids[0], "to_entry_id": ids[1], "reason": "redo",
+         "created_at": pytest.approx(store_time(db_path, 3))},
+    ]
+    assert main([*db, "redo", "t"]) == 0
+    capsys.readouterr()
+    assert main([*db, "redo", "t"]) == 1
+    assert "nothing to redo" in capsys.readouterr().err
+
+
+def store_time(db_path, seq):
+    with threadtree.open(db_path, readonly=True) as store:
+        return next(m.created_at for m in store.leaf_history("t") if m.seq == seq)
