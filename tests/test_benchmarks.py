@@ -32,3 +32,25 @@ def test_the_chatgpt_import_benchmark_runs_and_reports_every_measure():
     assert done.returncode == 0, done.stderr
     for measure in ("import (engine included)", "baseline", "peak memory"):
         assert measure in done.stdout, done.stdout
+
+
+@pytest.mark.slow
+def test_the_load_benchmark_accounts_for_every_write_and_catches_a_lost_one():
+    """Processes with threads (own and shared stores) run clean; then its negative control: one
+    acknowledged entry deleted before the checks must be reported as lost and fail the run."""
+    script = str(ROOT / "benchmarks" / "load.py")
+    done = subprocess.run(
+        [sys.executable, script, "--quick", "--processes", "2", "--threads", "2", "--seconds", "1"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("errors: 0;") == 2, done.stdout  # a store per thread, one per process
+    for measure in ("append", "fork", "rewind", "path", "leaves", "lost: 0,", "integrity_check: ok",
+                    "target: p99 append", "summary: 2 configuration(s), all clean"):
+        assert measure in done.stdout, done.stdout
+    sabotaged = subprocess.run(
+        [sys.executable, script, "--processes", "1", "--seconds", "0.5", "--lose-a-write"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert sabotaged.returncode == 1, sabotaged.stdout + sabotaged.stderr
+    assert "lost: 1," in sabotaged.stdout and "1 FAILED" in sabotaged.stdout, sabotaged.stdout
