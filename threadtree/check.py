@@ -20,6 +20,11 @@ kind                          meaning
 ``missing-leaf``              a thread's current leaf does not exist
 ``cross-thread-leaf``         a thread's current leaf is an entry of another thread
 ``leaves-table``              the leaves table disagrees with the entries
+``bad-value``                 a value threadtree never writes: text that is not UTF-8, a
+                              blob where text belongs, an item or metadata that is not JSON,
+                              an empty role or id (what the schema's CHECK constraints say,
+                              tested here directly: ``PRAGMA integrity_check`` skips them on
+                              a read-only connection)
 ============================  =============================================================
 
 The file-wide PRAGMA checks and the search for orphans run when the whole file is checked;
@@ -33,6 +38,7 @@ from collections import deque
 
 import apsw
 import networkx as nx
+import orjson
 
 from . import _sql
 from .records import Problem
@@ -42,7 +48,7 @@ __all__ = ["KINDS", "check"]
 KINDS = (
     "integrity", "foreign-key", "orphan-entry", "missing-parent", "cross-thread-parent",
     "parent-not-older", "cycle", "wrong-depth", "missing-leaf", "cross-thread-leaf",
-    "leaves-table",
+    "leaves-table", "bad-value",
 )
 
 q = _sql.query
@@ -55,26 +61,110 @@ def check(conn: apsw.Connection, thread_id: str | None, current_leaf_id: int | N
     Runs inside the caller's read transaction, so it sees one snapshot.
     """
     if thread_id is not None:
-        return _thread(conn, thread_id, current_leaf_id)
+        return _values(conn, [thread_id]) + _thread(conn, thread_id, current_leaf_id)
     problems = []
     try:
         problems.extend(_pragmas(conn))
     except apsw.CorruptError as exc:  # damage bad enough that the check itself cannot finish
         problems.append(Problem(None, None, "integrity", f"PRAGMA integrity_check could not finish: {exc}"))
     try:
+        ids = [raw.decode("utf-8", "replace") for raw, *_ in conn.execute(q("thread_values"))]
+        problems.extend(_values(conn, None, ids))
         for tid, leaf in conn.execute(q("all_threads")).fetchall():
             problems.extend(_thread(conn, tid, leaf))
         problems.extend(_orphans(conn))
-    except apsw.CorruptError as exc:
+    except (apsw.CorruptError, UnicodeDecodeError) as exc:
         problems.append(Problem(None, None, "integrity", f"reading the trees stopped at damaged data: {exc}"))
     return problems
 
 
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _text(kind: str, raw: bytes | None, *, empty: bool = True, null: bool = False) -> str | None:
+    """Why a stored value is not the text it should be, or None."""
+    if kind == "null":
+        return None if null else "is NULL"
+    if kind != "text":
+        return f"is {'an' if kind == 'integer' else 'a'} {kind}, not text"
+    if not _utf8(raw):
+        return "is not UTF-8 text"
+    if not empty and not raw:
+        return "is empty"
+    return None
+
+
+def _json(kind: str, raw: bytes | None, *, null: bool, object_only: bool = False) -> str | None:
+    why = _text(kind, raw, null=null)
+    if why is not None or kind == "null":
+        return why
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return "is not JSON"
+    if object_only and not isinstance(value, dict):
+        return "is not a JSON object"
+    return None
+
+
+_NUMBER = ("integer", "real")
+
+
+def _values(conn: apsw.Connection, thread_ids: list[str] | None, all_ids: list[str] | None = None) -> list[Problem]:
+    """Values of the wrong type or encoding (kind ``bad-value``), for the given threads (None:
+    every thread, whose ids ``all_ids`` lists). Reads raw bytes: nothing here can fail to decode."""
+    problems = []
+    wanted = None if thread_ids is None else set(thread_ids)
+    for row in conn.execute(q("thread_values")):
+        raw_id, id_kind, title_kind, title, meta_kind, meta, created, updated, archived, leaf, fmt_kind, fmt, sid_kind, sid = row
+        tid = raw_id.decode("utf-8", "replace")
+        if wanted is not None and tid not in wanted:
+            continue
+        reasons = {
+            "id": _text(id_kind, raw_id, empty=False),
+            "title": _text(title_kind, title, null=True),
+            "metadata": _json(meta_kind, meta, null=False, object_only=True),
+            "created_at": None if created in _NUMBER else f"is a {created}, not a number",
+            "updated_at": None if updated in _NUMBER else f"is a {updated}, not a number",
+            "archived_at": None if archived in (*_NUMBER, "null") else f"is a {archived}, not a number",
+            "current_leaf_id": None if leaf in ("integer", "null") else f"is a {leaf}, not an entry id",
+            "source_format": _text(fmt_kind, fmt, empty=False, null=True),
+            "source_id": _text(sid_kind, sid, empty=False, null=True),
+        }
+        problems.extend(
+            Problem(tid, None, "bad-value", f"thread {tid!r}: {field} {why}") for field, why in reasons.items() if why
+        )
+    for tid in (thread_ids if thread_ids is not None else all_ids or []):
+        for row in conn.execute(q("entry_values"), {"thread_id": tid}):
+            eid, parent, role_kind, role, content_kind, content, item_kind, item, sid_kind, sid, created, depth, hidden_kind, hidden = row
+            reasons = {
+                "parent_entry_id": None if parent in ("integer", "null") else f"is a {parent}, not an entry id",
+                "role": _text(role_kind, role, empty=False),
+                "content": _text(content_kind, content),
+                "item": _json(item_kind, item, null=True),
+                "source_id": _text(sid_kind, sid, empty=False, null=True),
+                "created_at": None if created in _NUMBER else f"is a {created}, not a number",
+                "depth": None if depth == "integer" else f"is a {depth}, not an integer",
+                "hidden": None if hidden_kind == "integer" and hidden in (0, 1) else "is not 0 or 1",
+            }
+            problems.extend(
+                Problem(tid, eid, "bad-value", f"entry {eid}: {field} {why}") for field, why in reasons.items() if why
+            )
+    return problems
+
+
 def _pragmas(conn: apsw.Connection) -> list[Problem]:
+    # The CHECK constraints of threads and entries are tested by _values (kind bad-value) on
+    # every connection; integrity_check tests them only on a writable one.
     problems = [
         Problem(None, None, "integrity", line)
         for (line,) in conn.execute("pragma integrity_check(100)")
-        if line != "ok"
+        if line != "ok" and not line.startswith(("CHECK constraint failed in entries", "CHECK constraint failed in threads"))
     ]
     for table, rowid, parent, _ in conn.execute("pragma foreign_key_check"):
         tid, eid = None, None

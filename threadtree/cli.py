@@ -515,3 +515,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - a value another tool wrote, or a bug: one line, no traceback
+        if os.environ.get("THREADTREE_DEBUG"):
+            raise
+        print(
+            f"threadtree: error: unexpected {type(exc).__name__}: {' '.join(str(exc).split())}; if another "
+            "tool wrote to this file, run `threadtree check` (THREADTREE_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1

@@ -15,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 
-from .errors import InvalidInput
+from .errors import InvalidInput, SchemaError
 
 __all__ = [
     "build_graph", "collapse_chains", "node_order", "preview", "render_tree", "roots", "to_dot", "to_mermaid",
@@ -46,6 +46,12 @@ def build_graph(thread: Any, rows: Iterable[tuple]) -> nx.DiGraph:
     """
     graph = nx.DiGraph(thread_id=thread.id, title=thread.title, current_leaf_id=thread.current_leaf_id)
     rows = list(rows)
+    for entry_id, parent, role, content, *_ in rows:
+        if type(role) is not str or type(content) is not str or not (parent is None or type(parent) is int):
+            raise SchemaError(
+                f"entry {entry_id} of thread {thread.id!r} holds a value of the wrong type (written by "
+                "another tool, or damaged): run `threadtree check`"
+            )
     graph.add_nodes_from(
         (
             entry_id,

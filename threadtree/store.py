@@ -41,12 +41,13 @@ from typing import Any
 
 import apsw
 import networkx as nx
+import orjson
 
 from . import _sql, _validate
 from . import check as _check
 from . import graph as _graph
 from ._connection import connect, default_path, end_write
-from .errors import Busy, Conflict, InvalidInput, NotFound, ThreadTreeError
+from .errors import Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
 from .records import Entry, LeafMove, Problem, Thread
 
 __all__ = ["Store", "open"]
@@ -77,10 +78,16 @@ def record_leaf_move(conn: apsw.Connection, tid: str, old: int | None, new: int 
     conn.execute(q("record_leaf_move"), {"thread_id": tid, "from_id": old, "to_id": new, "reason": reason, "now": now})
 
 
-def _like_pattern(search: str) -> str:
-    """A LIKE pattern (escape character backslash) that matches ``search`` literally."""
-    escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+# What reading a value another tool wrote can raise: text that is not UTF-8 (APSW decoding
+# it), an item or metadata that is not JSON (orjson).
+_DAMAGED_VALUE = (UnicodeDecodeError, orjson.JSONDecodeError)
+
+
+def _damaged(store: Store, exc: BaseException) -> SchemaError:
+    return SchemaError(
+        f"{store._filename!r} holds a value threadtree cannot read ({type(exc).__name__}: {exc}); "
+        "it was written by another tool or damaged: run `threadtree check`"
+    )
 
 
 class _Use:
@@ -98,8 +105,10 @@ class _Use:
     def __enter__(self) -> apsw.Connection:
         return self._store._acquire()
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         self._store._lock.release()
+        if isinstance(exc, _DAMAGED_VALUE):
+            raise _damaged(self._store, exc) from exc
 
 
 class _Snapshot(_Use):
@@ -116,11 +125,13 @@ class _Snapshot(_Use):
             raise
         return conn
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         try:
             _end_read(self._store._conn)
         finally:
             self._store._lock.release()
+        if isinstance(exc, _DAMAGED_VALUE):
+            raise _damaged(self._store, exc) from exc
 
 
 def _end_read(conn: apsw.Connection) -> None:
@@ -158,11 +169,13 @@ class _Write(_Use):
             raise
         return conn
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         try:
             end_write(self._store._conn, exc_type is None)
         finally:
             self._store._lock.release()
+        if isinstance(exc, _DAMAGED_VALUE):
+            raise _damaged(self._store, exc) from exc
 
 
 class Store:
@@ -306,7 +319,7 @@ class Store:
         text = _validate.optional_text(search, "search")
         bindings = {
             "include_archived": _validate.flag(include_archived, "include_archived"),
-            "pattern": _like_pattern(text) if text else None,
+            "search": text or None,
             "limit": -1 if n is None else n,
             "offset": skip,
         }
@@ -673,7 +686,7 @@ class Store:
             if row is None:
                 self._leaf(conn, tid)  # NotFound for an unknown thread
                 raise NotFound(f"thread {tid!r} has no entry with source_id {sid!r}")
-        return Entry.from_row(row)
+            return Entry.from_row(row)
 
     def path(self, thread_id: str, *, limit: int | None = None) -> list[Entry]:
         """The live path: root first, down to the current leaf.
