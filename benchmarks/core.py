@@ -109,6 +109,7 @@ class Raw:
         leaf, _ = self.conn.execute(self.leaf_sql, {"thread_id": tid}).get
         rows = self.conn.execute(self.path_sql, {"entry_id": leaf, "limit": 2**63 - 1}).fetchall()
         self.conn.execute("COMMIT")
+        rows.reverse()  # the query walks leaf first
         return rows
 
     def path(self, tid: str) -> list[tuple]:

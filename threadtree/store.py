@@ -719,7 +719,13 @@ class Store:
 
     def _path_to(self, conn: apsw.Connection, eid: int, limit: int | None) -> list[Entry]:
         bindings = {"entry_id": eid, "limit": _NO_LIMIT if limit is None else limit}
-        return Entry.from_rows(conn.execute(q("path_to"), bindings))
+        rows = conn.execute(q("path_to"), bindings).fetchall()
+        rows.reverse()
+        # The walk gives leaf first, so reversed the ids grow. SQL does not promise an order
+        # without ORDER BY, so check it (cheap) and sort if a future SQLite differs.
+        if any(a[0] >= b[0] for a, b in zip(rows, rows[1:])):
+            rows.sort(key=lambda row: row[7])  # depth
+        return Entry.from_rows(rows)
 
     def messages(
         self, thread_id: str, *, limit: int | None = None, include_hidden: bool = False
