@@ -54,3 +54,16 @@ def test_the_load_benchmark_accounts_for_every_write_and_catches_a_lost_one():
     )
     assert sabotaged.returncode == 1, sabotaged.stdout + sabotaged.stderr
     assert "lost: 1," in sabotaged.stdout and "1 FAILED" in sabotaged.stdout, sabotaged.stdout
+
+
+@pytest.mark.slow
+def test_the_agents_benchmark_runs_and_reports_every_measure():
+    pytest.importorskip("agents")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "agents.py"), "--quick"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ("add_items", "fork at item 8 ", "fork at item 496", "get_items", "event-loop stall",
+                    "bytes on disk per item", "AdvancedSQLiteSession"):
+        assert measure in done.stdout, done.stdout

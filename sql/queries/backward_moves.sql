@@ -2,5 +2,5 @@
 -- newest first: the targets redo walks back to. Bindings: :thread_id.
 select from_entry_id
 from leaf_moves
-where thread_id = :thread_id and reason in ('rewind', 'pop') and from_entry_id is not null
+where thread_id = :thread_id and reason in ('rewind', 'pop', 'clear') and from_entry_id is not null
 order by seq desc
