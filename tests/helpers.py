@@ -90,3 +90,21 @@ def as_thread(conversation: Any, thread_id: str = "th") -> tuple[threadtree.Thre
         numbers.get(conversation.current), None, conversation.format, conversation.source_id,
     )
     return thread, entries
+
+
+def damage(db_path: os.PathLike[str] | str, *statements: str, params: Any = ()) -> None:
+    """Run raw SQL with foreign keys, CHECK constraints and threadtree's triggers off, then put
+    the triggers back: what another tool, or a bug, could do to a file."""
+    conn = apsw.Connection(os.fspath(db_path))
+    try:
+        triggers = conn.execute("select name, sql from sqlite_schema where type = 'trigger'").fetchall()
+        conn.pragma("foreign_keys", False)
+        conn.pragma("ignore_check_constraints", True)
+        for name, _ in triggers:
+            conn.execute(f'drop trigger "{name}"')
+        for statement in statements:
+            conn.execute(statement, params)
+        for _, sql in triggers:
+            conn.execute(sql)
+    finally:
+        conn.close()

@@ -13,7 +13,7 @@ import threadtree
 from threadtree import NotFound, Problem
 from threadtree.check import KINDS
 
-from .helpers import build
+from .helpers import build, damage
 
 
 @pytest.fixture
@@ -28,21 +28,6 @@ def ids(db_path):
     return found
 
 
-def damage(db_path, *statements, params=()):
-    """Run raw SQL with every safeguard off, then put the triggers back."""
-    conn = apsw.Connection(os.fspath(db_path))
-    try:
-        triggers = conn.execute("select name, sql from sqlite_schema where type = 'trigger'").fetchall()
-        conn.pragma("foreign_keys", False)
-        conn.pragma("ignore_check_constraints", True)
-        for name, _ in triggers:
-            conn.execute(f'drop trigger "{name}"')
-        for statement in statements:
-            conn.execute(statement, params)
-        for _, sql in triggers:
-            conn.execute(sql)
-    finally:
-        conn.close()
 
 
 def kinds(problems):

@@ -41,7 +41,7 @@ import threadtree
 from threadtree import ThreadTreeError
 from threadtree.cli import main
 
-from .helpers import build
+from .helpers import build, damage
 
 # -- the pristine file --
 
@@ -404,22 +404,7 @@ class TestDamagedFiles:
 # -- values written by another tool, with the constraints off --
 
 
-def plant(db_path: Path, *statements: str) -> None:
-    """Run raw SQL with foreign keys, CHECK constraints and threadtree's triggers off, then put
-    the triggers back (what another tool, or a bug, could do)."""
-    conn = apsw.Connection(os.fspath(db_path))
-    try:
-        triggers = conn.execute("select name, sql from sqlite_schema where type = 'trigger'").fetchall()
-        conn.pragma("foreign_keys", False)
-        conn.pragma("ignore_check_constraints", True)
-        for name, _ in triggers:
-            conn.execute(f'drop trigger "{name}"')
-        for statement in statements:
-            conn.execute(statement)
-        for _, sql in triggers:
-            conn.execute(sql)
-    finally:
-        conn.close()
+plant = damage  # the same tool, named for what these tests do with it
 
 
 @pytest.fixture
