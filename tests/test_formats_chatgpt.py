@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 import threadtree
+import threadtree.formats
 from threadtree import Entry, Thread
 from threadtree.formats import chatgpt
 from threadtree.formats._model import Conversation, Skipped
@@ -80,8 +81,7 @@ class TestSniff:
 
     @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
     def test_detection_picks_chatgpt_for_every_sample(self, path):
-        formats = pytest.importorskip("threadtree.formats")
-        assert formats.detect(path) == "chatgpt"
+        assert threadtree.formats.detect(path) == "chatgpt"
 
     @pytest.mark.parametrize(
         "text",
@@ -613,7 +613,7 @@ def tree_shape(store, thread_id: str) -> dict:
 
 @pytest.fixture
 def formats():
-    return pytest.importorskip("threadtree.formats", reason="the import engine is not there yet")
+    return threadtree.formats
 
 
 def imported(formats, store, path) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+import threadtree.formats
 from threadtree.formats import claude_code
 from threadtree.formats._model import Conversation, Skipped
 
@@ -494,10 +495,7 @@ class TestRobustness:
 
 @pytest.fixture
 def formats():
-    module = pytest.importorskip("threadtree.formats")
-    if not hasattr(module, "import_file"):
-        pytest.skip("threadtree.formats.import_file does not exist yet")
-    return module
+    return threadtree.formats
 
 
 def tree(store, thread_id) -> dict:

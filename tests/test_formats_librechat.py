@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+import threadtree.formats as formats
 from threadtree import Entry, Thread
 from threadtree.formats import librechat
 from threadtree.formats._model import Conversation, Skipped
@@ -286,13 +287,6 @@ class TestExport:
 # -- through the store, once the import engine exists --
 
 
-def engine():
-    formats = pytest.importorskip("threadtree.formats")
-    if not hasattr(formats, "import_file"):
-        pytest.skip("threadtree.formats.import_file does not exist yet")
-    return formats
-
-
 def tree(store, thread_id: str) -> dict:
     entries = store.entries(thread_id)
     by_id = {e.id: e for e in entries}
@@ -306,7 +300,6 @@ def tree(store, thread_id: str) -> dict:
 
 class TestThroughTheStore:
     def test_import_builds_the_tree_and_the_live_path(self, store):
-        formats = engine()
         report = formats.import_file(store, TREE, format="librechat")
         (outcome,) = report.imported
         got = tree(store, outcome.thread_id)
@@ -319,14 +312,12 @@ class TestThroughTheStore:
         assert (thread.source_format, thread.source_id) == ("librechat", "4a86c40e-e627-4454-b158-889680e23ad3")
 
     def test_two_roots_survive_the_store(self, store):
-        formats = engine()
         (outcome,) = formats.import_file(store, BRANCHES, format="librechat").imported
         roots = [e for e in store.entries(outcome.thread_id) if e.parent_id is None]
         assert [e.source_id[:8] for e in roots] == ["115a6247", "599e1908"]
         assert tree(store, outcome.thread_id)["path"] == ["599e1908", "de9a4e7c"]
 
     def test_importing_twice_changes_nothing(self, store):
-        formats = engine()
         (first,) = formats.import_file(store, TREE, format="librechat").imported
         before = tree(store, first.thread_id)
         second = formats.import_file(store, TREE, format="librechat")
@@ -335,12 +326,10 @@ class TestThroughTheStore:
         assert tree(store, first.thread_id) == before
 
     def test_the_format_is_detected(self, store):
-        formats = engine()
         assert formats.import_file(store, LINEAR).format == "librechat"
 
     @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
     def test_import_export_import_gives_the_same_tree(self, path, tmp_path):
-        formats = engine()
         import threadtree
 
         with threadtree.open(tmp_path / "a.db") as first, threadtree.open(tmp_path / "b.db") as second:

@@ -10,6 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+import threadtree.formats as formats
 from threadtree import Entry, Thread
 from threadtree.formats import openwebui
 from threadtree.formats._model import Conversation, Skipped
@@ -427,13 +428,6 @@ class TestExport:
 # -- through the store, once the import engine exists --
 
 
-def engine():
-    formats = pytest.importorskip("threadtree.formats")
-    if not hasattr(formats, "import_file"):
-        pytest.skip("threadtree.formats.import_file does not exist yet")
-    return formats
-
-
 def tree(store, thread_id: str) -> dict:
     """source_id -> (parent source_id, role, content, hidden), the live path and leaf."""
     entries = store.entries(thread_id)
@@ -451,7 +445,6 @@ def tree(store, thread_id: str) -> dict:
 
 class TestThroughTheStore:
     def test_import_builds_the_repaired_tree(self, store):
-        formats = engine()
         report = formats.import_file(store, BAD, format="openwebui")
         (outcome,) = report.imported
         assert report.skipped == []
@@ -467,7 +460,6 @@ class TestThroughTheStore:
     @pytest.mark.parametrize("path, count", [(BAD, 1), (COLUMN, 1), (ANALYZER, 5), (OUTPUT, 3)],
                              ids=lambda v: v.name if isinstance(v, Path) else str(v))
     def test_importing_twice_changes_nothing(self, store, path, count):
-        formats = engine()
         first = formats.import_file(store, path, format="openwebui")
         assert len(first.imported) == count
         before = {o.thread_id: tree(store, o.thread_id) for o in first.imported}
@@ -478,7 +470,6 @@ class TestThroughTheStore:
         assert len(store.list_threads()) == count
 
     def test_siblings_are_stored_in_children_ids_order(self, store, tmp_path):
-        formats = engine()
         messages = [
             message("r1", None, children=["b", "a"]),
             message("a", "r1", "assistant"),
@@ -494,12 +485,10 @@ class TestThroughTheStore:
         assert exported[0]["chat"]["history"]["messages"]["r1"]["childrenIds"] == ["b", "a"]
 
     def test_the_format_is_detected(self, store):
-        formats = engine()
         assert formats.import_file(store, COLUMN).format == "openwebui"
 
     @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
     def test_import_export_import_gives_the_same_tree(self, path, tmp_path):
-        formats = engine()
         import threadtree
 
         with threadtree.open(tmp_path / "a.db") as first, threadtree.open(tmp_path / "b.db") as second:
@@ -512,7 +501,6 @@ class TestThroughTheStore:
                 assert tree(second, again.thread_id) == tree(first, outcome.thread_id)
 
     def test_a_thread_from_another_format_exports_with_its_branches_and_leaf(self, tmp_path):
-        formats = engine()
         import threadtree
 
         librechat_tree = DATA / "librechat" / "librechat__librechat-tree.json"
