@@ -184,6 +184,20 @@ def first_value(head: bytes, path: pathlib.Path) -> tuple[bool, Any]:
         return False, None
 
 
+def first_object(head: bytes, markers: Iterable[re.Pattern[bytes]]) -> Any:
+    """For ``sniff`` of a file holding one JSON object or an array of them: the first object
+    when ``head`` parses, ``False`` when it cannot be such a file, and, for a head cut off
+    before its end, whether every one of ``markers`` occurs in it."""
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"[", b"{"):
+        return False
+    try:
+        value = orjson.loads(head)
+    except orjson.JSONDecodeError:
+        return all(marker.search(head) for marker in markers)
+    first = value[0] if isinstance(value, list) and value else value
+    return first if isinstance(first, dict) else False
+
+
 def first_array_item(head: bytes) -> tuple[bool, Any]:
     """``(True, item)`` for the first element of a top-level JSON array that fits in ``head``.
 

@@ -41,10 +41,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from ._model import Conversation, Node, Skipped
-from ._reading import json_objects
+from ._reading import first_object, json_objects
 
 NAME = "librechat"
 DESCRIPTION = "LibreChat conversation export (JSON with conversationId and messages)"
@@ -65,15 +63,10 @@ def sniff(head: bytes, path: Path) -> bool:
     """Whether ``head`` looks like a LibreChat export: an object with ``conversationId`` and
     a ``messages`` array of ``messageId``/``isCreatedByUser`` messages. The whole file is
     checked structurally when ``head`` holds all of it."""
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text[:1] not in (b"[", b"{"):
-        return False
-    try:
-        value = orjson.loads(head)
-    except orjson.JSONDecodeError:
-        return all(marker.search(head) for marker in _HEAD_MARKERS)
-    first = value[0] if isinstance(value, list) and value else value
-    if not isinstance(first, dict) or "conversationId" not in first:
+    first = first_object(head, _HEAD_MARKERS)
+    if not isinstance(first, dict):
+        return first
+    if "conversationId" not in first:
         return False
     messages = first.get("messages")
     return isinstance(messages, list) and all(isinstance(m, dict) and "messageId" in m for m in messages[:1])

@@ -50,7 +50,7 @@ from typing import Any
 import orjson
 
 from ._model import Conversation, Node, Skipped
-from ._reading import json_objects
+from ._reading import first_object, json_objects
 
 NAME = "openwebui"
 DESCRIPTION = "Open WebUI chat export (JSON array of chats, one chat row, or the DB 'chat' value)"
@@ -79,16 +79,9 @@ def sniff(head: bytes, path: Path) -> bool:
     """Whether ``head`` looks like an Open WebUI export: chats with a ``history`` of messages
     linked by ``parentId``/``childrenIds``. The whole file is checked structurally when
     ``head`` holds all of it; a longer file is judged by those keys in its first MiB."""
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text[:1] not in (b"[", b"{"):
-        return False
-    try:
-        value = orjson.loads(head)
-    except orjson.JSONDecodeError:
-        return all(marker.search(head) for marker in _HEAD_MARKERS)
-    first = value[0] if isinstance(value, list) and value else value
+    first = first_object(head, _HEAD_MARKERS)
     if not isinstance(first, dict):
-        return False
+        return first
     chat = first.get("chat") if isinstance(first.get("chat"), dict) else first
     history = chat.get("history")
     return isinstance(history, dict) and isinstance(history.get("messages"), dict)
