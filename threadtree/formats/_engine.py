@@ -25,7 +25,8 @@ import orjson
 
 from .. import _json, _sql, _validate
 from ..errors import InvalidInput, ThreadTreeError
-from ..store import Store, _Write, record_leaf_move
+from .._tx import _Write
+from ..store import Store, record_leaf_move
 from ._model import Conversation, Node
 
 __all__ = ["ImportReport", "Outcome", "Plan", "plan", "write_conversation"]

@@ -31,7 +31,8 @@ import orjson
 from .. import _json, _sql, _validate
 from ..errors import InvalidInput
 from ..records import Entry, Thread
-from ..store import Store, _Write, record_leaf_move
+from .._tx import _Write
+from ..store import Store, record_leaf_move
 from ._engine import Outcome, Skip, _insert_thread, plan
 from ._model import Conversation, Node, Skipped
 
