@@ -206,7 +206,7 @@ async def run(workdir: Path, items: int, rounds: int) -> list[tuple[str, str, st
     t = await alternate(
         max(3, rounds // 2),
         (ours_cold, lambda: ours.fork_at(deep_index)),
-        (ours_ready, lambda: ours.fork(ours._path[deep_index].id)),
+        (ours_ready, lambda: ours.fork(ours._path.id(deep_index))),
     )
     rows.append((f"  ours, fork_at {deep_index:,} without a prior read", f"{t.median(0) * 1e3:,.2f} ms", "", "",
                  "reads the path"))

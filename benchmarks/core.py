@@ -61,6 +61,7 @@ class Raw:
         self.insert_sql = _sql.query("insert_entry")
         self.move_sql = _sql.query("move_leaf")
         self.record_sql = _sql.query("record_leaf_move")
+        self.last_move_sql = _sql.query("last_leaf_move")
         self.place_sql = _sql.query("entry_place")
         self.path_sql = _sql.query("path_to")
         self.leaves_sql = _sql.query("leaves")
@@ -79,11 +80,14 @@ class Raw:
                 self.insert_sql,
                 {"id": None, "thread_id": tid, "parent_id": parent, "role": m["role"], "content": m["content"],
                  "item": None if item is None else orjson.dumps(item).decode(), "now": now, "depth": depth,
-                 "source_id": None, "hidden": False},
+                 "source_id": None, "hidden": False, "content_path": None, "usage": None},
             ).get
             depth += 1
         self.conn.execute(self.move_sql, {"thread_id": tid, "leaf_id": parent, "now": now})
-        self.conn.execute(self.record_sql, {"thread_id": tid, "from_id": old, "to_id": parent, "reason": "append", "now": now})
+        seq = self.conn.execute(self.last_move_sql, {"thread_id": tid}).get + 1
+        self.conn.execute(self.record_sql, {
+            "thread_id": tid, "seq": seq, "from_id": old, "to_id": parent, "reason": "append", "now": now,
+        })
         return parent
 
     def append(self, tid: str, msg: dict) -> int:

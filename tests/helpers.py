@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -108,3 +110,33 @@ def damage(db_path: os.PathLike[str] | str, *statements: str, params: Any = ()) 
             conn.execute(sql)
     finally:
         conn.close()
+
+
+def run_together(script: os.PathLike[str] | str, args_per_worker: list[list[str]], timeout: float = 180) -> list[str]:
+    """Start ``script`` once per argument list, release the workers at once (each prints
+    ``ready`` and waits for ``go`` on stdin), and return each one's output; a worker that
+    fails or writes to stderr fails the test."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, os.fspath(script), *args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for args in args_per_worker
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+        for proc in procs:
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        outputs = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=timeout)
+            assert proc.returncode == 0, f"worker failed:\n{err}"
+            assert err == "", err
+            outputs.append(out)
+        return outputs
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()

@@ -7,8 +7,6 @@ took the same parent: a fork nobody asked for).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,30 +17,14 @@ import pytest
 import threadtree
 from threadtree import Busy
 
+from .helpers import run_together
+
 WORKER = Path(__file__).with_name("workers.py")
 
 
 def _run_together(args_per_worker: list[list[str]], timeout: float = 120) -> list[list[str]]:
-    """Start every worker, release them at once, return each one's output lines."""
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(WORKER), *args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        for args in args_per_worker
-    ]
-    for proc in procs:
-        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
-    for proc in procs:
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-    outputs = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=timeout)
-        assert proc.returncode == 0, f"worker failed:\n{err}"
-        assert err == "", err
-        outputs.append(out.split())
-    return outputs
+    """Start every worker, release them at once, return each one's output words."""
+    return [out.split() for out in run_together(WORKER, args_per_worker, timeout)]
 
 
 def _assert_one_chain(store: threadtree.Store, thread_id: str, acknowledged: list[int]) -> None:

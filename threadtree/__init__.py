@@ -11,16 +11,19 @@
 from ._connection import default_path
 from .drawing import draw
 from .errors import Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
-from .records import Entry, LeafMove, Problem, Thread
+from .records import Checkpoint, Entry, Event, Job, LeafMove, Problem, Thread, ToolCall
 from .store import Store, open
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Busy",
+    "Checkpoint",
     "Conflict",
     "Entry",
+    "Event",
     "InvalidInput",
+    "Job",
     "LeafMove",
     "NotFound",
     "Problem",
@@ -28,6 +31,7 @@ __all__ = [
     "Store",
     "Thread",
     "ThreadTreeError",
+    "ToolCall",
     "default_path",
     "draw",
     "open",

@@ -65,3 +65,116 @@ def _first_inexact(value: Any, where: str) -> tuple[str, str]:
     kind = type(value).__name__
     hint = " (use a list)" if isinstance(value, tuple) else ""
     return where, f"a {kind} would come back as a different type{hint}"
+
+
+# -- an entry's text, stored once --
+#
+# Agent items (a Responses API message, a tool output) carry the entry's text inside them:
+# stored as is, every message would be written twice. When the text is one of the item's
+# string values, the item is stored with "" in its place and the place is kept beside it, as
+# an SQLite JSON path ("$.content[0].text"). Reading puts the text back.
+
+_MIN_TEXT = 16  # shorter texts: the path would cost about what it saves
+_MAX_VISITS = 64  # values looked at per item: a huge item costs no more than a small one
+_MAX_DEPTH = 4
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+class DamagedText(ValueError):
+    """An entry's content_path does not lead to the empty string it left in the item."""
+
+
+def text_place(value: Any, text: str) -> tuple[str | int, ...] | None:
+    """Where in ``value`` (an item) the string ``text`` is, as keys and indexes from the top;
+    ``None`` when it is not there (or too deep, or ``text`` is short). Breadth first: the
+    shallowest place wins. Only keys that are plain names (letters, digits, ``_``) are
+    followed, so that the path reads the same in SQL."""
+    if len(text) < _MIN_TEXT or type(value) not in (dict, list):
+        return None
+    level: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
+    visits = 0
+    for _ in range(_MAX_DEPTH):
+        deeper = []
+        for place, container in level:
+            pairs = container.items() if type(container) is dict else enumerate(container)
+            for key, inner in pairs:
+                visits += 1
+                if visits > _MAX_VISITS:
+                    return None
+                if type(key) is str and (not key or not _NAME_CHARS.issuperset(key) or key[0].isdigit()):
+                    continue
+                kind = type(inner)
+                if kind is str:
+                    if inner == text:
+                        return (*place, key)
+                elif kind is dict or kind is list:
+                    deeper.append(((*place, key), inner))
+        level = deeper
+    return None
+
+
+def place_path(place: tuple[str | int, ...]) -> str:
+    """The SQLite JSON path of a place: ``("content", 0, "text")`` -> ``$.content[0].text``."""
+    return "$" + "".join(f"[{key}]" if type(key) is int else f".{key}" for key in place)
+
+
+_PLACES: dict[str, tuple[str | int, ...]] = {}
+
+
+def path_place(path: str) -> tuple[str | int, ...]:
+    """The place a path written by :func:`place_path` names (cached: a file holds a handful)."""
+    place = _PLACES.get(path)
+    if place is None:
+        if not path.startswith("$"):
+            raise DamagedText(f"content_path {path!r} is not a JSON path")
+        keys: list[str | int] = []
+        for part in path[1:].replace("[", ".[").split(".")[1:]:
+            if part.startswith("[") and part.endswith("]") and part[1:-1].isdigit():
+                keys.append(int(part[1:-1]))
+            elif part and _NAME_CHARS.issuperset(part):
+                keys.append(part)
+            else:
+                raise DamagedText(f"content_path {path!r} is not a path threadtree writes")
+        place = _PLACES[path] = tuple(keys)
+    return place
+
+
+def with_text(value: Any, place: tuple[str | int, ...], text: str) -> Any:
+    """A copy of ``value`` with ``text`` at ``place`` (the containers on the way copied, the
+    rest shared): what is stored is this with ``""`` as ``text``."""
+    key = place[0]
+    copy = dict(value) if type(value) is dict else list(value)
+    copy[key] = text if len(place) == 1 else with_text(value[key], place[1:], text)
+    return copy
+
+
+def put_text(value: Any, path: str, text: str) -> Any:
+    """Put ``text`` back into ``value``, an item just decoded from the database (changed in
+    place and returned).
+
+    :raises DamagedText: the path does not lead to an empty string (another tool changed the
+        item or the path).
+    """
+    place = path_place(path)
+    container = value
+    try:
+        for key in place[:-1]:
+            container = container[key]
+        if container[place[-1]] != "":
+            raise DamagedText(f"content_path {path!r} does not lead to the empty string left for the text")
+        container[place[-1]] = text
+    except (KeyError, IndexError, TypeError):
+        raise DamagedText(f"content_path {path!r} does not lead into the item") from None
+    return value
+
+
+def dumps_item(value: Any, text: str, field: str = "item") -> tuple[str, Any, str | None]:
+    """:func:`dumps` for an entry's item, with its text taken out when the item holds it:
+    (JSON text to store, the item as it will read back, content_path or ``None``)."""
+    place = text_place(value, text)
+    if place is None:
+        data, copy = dumps(value, field)
+        return data, copy, None
+    data, copy = dumps(with_text(value, place, ""), field)
+    path = place_path(place)
+    return data, put_text(copy, path, text), path

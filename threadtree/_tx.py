@@ -13,14 +13,15 @@ import apsw
 import orjson
 
 from ._connection import end_write
+from ._json import DamagedText
 from .errors import Busy, SchemaError, ThreadTreeError
 
 if TYPE_CHECKING:
     from .store import Store
 
 # What reading a value another tool wrote can raise: text that is not UTF-8 (APSW decoding
-# it), an item or metadata that is not JSON (orjson).
-_DAMAGED_VALUE = (UnicodeDecodeError, orjson.JSONDecodeError)
+# it), an item or metadata that is not JSON (orjson), a content_path that leads nowhere.
+_DAMAGED_VALUE = (UnicodeDecodeError, orjson.JSONDecodeError, DamagedText)
 
 
 def _damaged(store: Store, exc: BaseException) -> SchemaError:

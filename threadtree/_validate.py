@@ -8,6 +8,7 @@ reject some of these too, but later and less clearly: a lone surrogate, for one,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -123,14 +124,15 @@ def max_size(value: Any) -> int:
     return _integer(value, "max_size", 1)
 
 
-Message = tuple[str, str, "str | None", Any, "str | None", bool]
-"""A checked message: (role, content, item JSON text or None, item as it will read back,
-source_id or None, hidden)."""
+Message = tuple[str, str, "str | None", Any, "str | None", bool, "str | None", "str | None", Any]
+"""A checked message: (role, content, item JSON text or None (without its text when
+content_path is set), item as it will read back, source_id or None, hidden, content_path or
+None, usage JSON text or None, usage as it will read back)."""
 
 
 def message(
     role: Any, content: Any, item: Any, source_id: Any = None, hidden: Any = False,
-    limit: int = DEFAULT_MAX_SIZE,
+    limit: int = DEFAULT_MAX_SIZE, usage: Any = None,
 ) -> Message:
     """One message, checked, ready to store; content and item at most ``limit`` long."""
     role = name(role, "role")
@@ -139,19 +141,42 @@ def message(
     sid = None if source_id is None else name(source_id, "source_id")
     size(sid, "source_id", limit)
     hide = flag(hidden, "hidden")
+    usage_json, usage_copy = (None, None) if usage is None else usage_value(usage)
     if item is None:
-        return role, content, None, None, sid, hide
-    item_json, item_copy = _json.dumps(item, "item")
+        return role, content, None, None, sid, hide, None, usage_json, usage_copy
+    item_json, item_copy, path = _json.dumps_item(item, content)
     size(item_json, "item", limit, "bytes of JSON")
-    return role, content, item_json, item_copy, sid, hide
+    return role, content, item_json, item_copy, sid, hide, path, usage_json, usage_copy
 
 
-_MESSAGE_KEYS = frozenset({"role", "content", "item", "source_id", "hidden"})
+def usage_value(value: Any, field: str = "usage") -> tuple[str, dict[str, Any]]:
+    """A usage record: a dict of numbers (``{"input_tokens": 812, "output_tokens": 95}``),
+    whose values may be dicts of numbers again (``"input_tokens_details": {"cached_tokens":
+    0}``), as (JSON text, the dict as it will read back)."""
+    _usage_numbers(value, field, 0)
+    return _json.dumps(value, field)
+
+
+def _usage_numbers(value: Any, field: str, depth: int) -> None:
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"{field} must be a dict of numbers, not {_short(value)}")
+    if depth >= 4:
+        raise InvalidInput(f"{field} nests too deep: usage is a dict of numbers or of dicts of numbers")
+    for key, inner in value.items():
+        if not isinstance(key, str) or not key:
+            raise InvalidInput(f"{field} keys must be non-empty strings, not {_short(key)}")
+        if isinstance(inner, Mapping):
+            _usage_numbers(inner, f"{field}[{key!r}]", depth + 1)
+        elif isinstance(inner, bool) or not isinstance(inner, (int, float)) or not math.isfinite(inner):
+            raise InvalidInput(f"{field}[{key!r}] must be a number, not {_short(inner)}")
+
+
+_MESSAGE_KEYS = frozenset({"role", "content", "item", "source_id", "hidden", "usage"})
 
 
 def messages(value: Any, limit: int = DEFAULT_MAX_SIZE) -> list[Message]:
     """The messages of ``Store.extend``: mappings with role, content and optionally item,
-    source_id and hidden.
+    source_id, hidden and usage.
 
     Errors name the message: ``messages[3].item['a'] cannot be stored exactly as JSON``.
     """
@@ -167,11 +192,12 @@ def messages(value: Any, limit: int = DEFAULT_MAX_SIZE) -> list[Message]:
             unknown = sorted(map(str, msg.keys() - _MESSAGE_KEYS))
             raise InvalidInput(
                 f"messages[{index}] has unknown keys {unknown}: "
-                "a message has role, content and optionally item, source_id and hidden"
+                "a message has role, content and optionally item, source_id, hidden and usage"
             )
         try:
             checked.append(message(
-                msg["role"], msg["content"], msg.get("item"), msg.get("source_id"), msg.get("hidden", False), limit
+                msg["role"], msg["content"], msg.get("item"), msg.get("source_id"), msg.get("hidden", False), limit,
+                msg.get("usage"),
             ))
         except KeyError as exc:
             raise InvalidInput(f"messages[{index}] has no {exc.args[0]!r}") from None

@@ -36,11 +36,12 @@ an agent's event loop never waits on the disk; see :meth:`ThreadTreeSession.clos
 
 from __future__ import annotations
 
+import array
 import asyncio
-import concurrent.futures
 import os
+import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -236,9 +237,8 @@ class ThreadTreeSession:
         # no read of the whole path. Every write that relies on them checks the leaf under the
         # store's write lock (expected_leaf_id), so a stale view can only cost a retry.
         self._leaf: Any = _UNKNOWN
-        self._path: list[Entry] | None = None
-        self._dropped: list[Entry] | None = None
-        self._worker: concurrent.futures.ThreadPoolExecutor | None = None
+        self._path: _Steps | None = None
+        self._worker: _Worker | None = None
         self._worker_lock = threading.Lock()
         self._closed = False
 
@@ -257,7 +257,7 @@ class ThreadTreeSession:
             worker, self._worker = self._worker, None
             self._closed = True
         if worker is not None:
-            worker.shutdown(wait=True)
+            worker.stop()
         if self._owns_store:
             self._store.close()
 
@@ -282,8 +282,8 @@ class ThreadTreeSession:
             if self._closed:
                 raise RuntimeError(f"session {self.session_id!r} is closed")
             if self._worker is None:
-                self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="threadtree-session")
-            future = asyncio.wrap_future(self._worker.submit(fn, *args))
+                self._worker = _Worker(f"threadtree-session-{self.session_id}")
+            future = self._worker.submit(fn, args)
         cancelled: asyncio.CancelledError | None = None
         while True:
             try:
@@ -438,13 +438,9 @@ class ThreadTreeSession:
         return self._leaf if self.strict and self._leaf is not _UNKNOWN else _UNCHECKED
 
     def _remember(self, leaf: int | None, path: list[Entry] | None) -> None:
-        """Keep the visible entries of the live path (the very list read: records are
-        immutable, and its items are the dicts get_items hands out, so nothing is copied)."""
+        """Keep the (id, parent id) of the visible entries of the live path."""
         self._leaf = leaf
-        self._dropped = None
-        if path is not None and any(entry.hidden for entry in path):
-            path = [entry for entry in path if not entry.hidden]
-        self._path = path
+        self._path = None if path is None else _Steps.of(e for e in path if not e.hidden)
 
     def _read_path(self, limit: int | None = None) -> list[Entry]:
         """The live path (the last ``limit`` entries); [] for a thread not created yet."""
@@ -460,19 +456,26 @@ class ThreadTreeSession:
                 f"{_where(self._leaf)}"
             )
 
+    def _live_items(self, limit: int | None = None) -> tuple[int | None, _Steps, list[Any]]:
+        """(leaf, the visible entries, their items) of the live path; nothing for a thread
+        not created yet."""
+        try:
+            leaf, ids, parents, items = self._store._live_items(self.session_id, limit)
+        except NotFound:
+            return None, _Steps(), []
+        return leaf, _Steps(ids, parents), items
+
     def _get_items(self, limit: int | None) -> list[dict[str, Any]]:
-        path = self._read_path(limit)
-        leaf = path[-1].id if path else None
+        leaf, steps, items = self._live_items(limit)
         if limit is None:
-            self._remember(leaf, path)
-            return [entry.item if type(entry.item) is dict else _as_item(entry) for entry in self._path]
-        else:
-            if any(entry.hidden for entry in path):
-                path = self._read_path()  # the last ``limit`` visible ones may reach further up
-            if leaf != self._leaf:
-                self._remember(leaf, None)
-        items = [_as_item(entry) for entry in path if not entry.hidden]
-        return items if limit is None else items[-limit:]
+            self._leaf, self._path = leaf, steps
+            return items
+        if len(steps) < limit and (not steps or steps.parent(0) is not None):
+            # Hidden entries took some of the ``limit``: the last visible ones reach further up.
+            leaf, steps, items = self._live_items()
+        if leaf != self._leaf:
+            self._leaf, self._path = leaf, None
+        return items[-limit:]
 
     def _entries(self) -> list[Entry]:
         path = self._read_path()
@@ -536,8 +539,8 @@ class ThreadTreeSession:
                     raise
                 continue  # another writer moved the leaf between the read and the write
             known = self._path
-            if known and self._leaf == leaf and known[-1].id == entry.id:
-                known.pop()
+            if known and self._leaf == leaf and known.id(-1) == entry.id:
+                known.cut(len(known) - 1)
             else:
                 self._path = None
             self._leaf = entry.parent_id
@@ -564,22 +567,19 @@ class ThreadTreeSession:
         the one it knows."""
         for _ in range(_RETRIES):
             if self._path is None or self._leaf is _UNKNOWN:
-                known = self._leaf
-                path = self._read_path()
-                leaf = path[-1].id if path else None
-                if known is not _UNKNOWN:
-                    self._check_strict(leaf)
-                self._remember(leaf, path)
-            steps = self._path if self._path is not None else []
+                leaf, steps, _ = self._live_items()
+                self._check_strict(leaf)
+                self._leaf, self._path = leaf, steps
+            steps = self._path if self._path is not None else _Steps()
             if field == "item_index":
                 if not -len(steps) <= value < len(steps):
                     raise InvalidInput(f"item_index {value} is out of range: the session has {len(steps)} items")
                 index = value % len(steps)
-                target, keep = steps[index].id, index + 1
+                target, keep = steps.id(index), index + 1
             else:
                 if value > len(steps):
                     raise InvalidInput(f"steps={value} but the session has {len(steps)} items")
-                target, keep = steps[-value].parent_id, len(steps) - value
+                target, keep = steps.parent(-value), len(steps) - value
             try:
                 entry = self._store._rewind(self.session_id, target, self._leaf, "rewind")
             except Conflict:
@@ -587,8 +587,7 @@ class ThreadTreeSession:
                     raise
                 self._path = None  # another writer moved the leaf: read the path again
                 continue
-            self._dropped = steps[keep:]  # freed at the next full read, not in this write
-            del steps[keep:]
+            steps.cut(keep)
             self._path = steps
             self._leaf = target
             return entry
@@ -598,9 +597,9 @@ class ThreadTreeSession:
         entry = self._store._rewind(self.session_id, eid, self._expected(), reason)
         assert entry is not None
         path = self._path
-        index = None if path is None else next((k for k in range(len(path) - 1, -1, -1) if path[k].id == eid), None)
+        index = None if path is None else path.find(eid)
         if index is not None:
-            del path[index + 1:]
+            path.cut(index + 1)
         else:
             self._path = None
         self._leaf = eid
@@ -623,7 +622,7 @@ class ThreadTreeSession:
             return None
         if self._path is not None and self._leaf is not _UNKNOWN and step.parent_id == self._leaf:
             if not step.hidden:
-                self._path.append(step)
+                self._path.extend([step])
         else:
             self._path = None
         self._leaf = step.id
@@ -638,6 +637,107 @@ class ThreadTreeSession:
         return [
             Branch(e.id, e.depth + 1, e.role, preview(e.content), e.id == current, e.created_at) for e in leaves
         ]
+
+
+class _Steps:
+    """The visible entries of a session's live path, root first, as two arrays: their ids and
+    their parents' ids (0 for a root)."""
+
+    __slots__ = ("ids", "parents")
+
+    def __init__(self, ids: array.array[int] | None = None, parents: array.array[int] | None = None) -> None:
+        self.ids = array.array("q") if ids is None else ids
+        self.parents = array.array("q") if parents is None else parents
+
+    @classmethod
+    def of(cls, entries: Iterable[Entry]) -> _Steps:
+        steps = cls()
+        steps.extend(entries)
+        return steps
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def id(self, index: int) -> int:
+        return self.ids[index]
+
+    def parent(self, index: int) -> int | None:
+        return self.parents[index] or None
+
+    def extend(self, entries: Iterable[Entry]) -> None:
+        for entry in entries:
+            self.ids.append(entry.id)
+            self.parents.append(entry.parent_id or 0)
+
+    def cut(self, keep: int) -> None:
+        """Keep the first ``keep`` entries."""
+        del self.ids[keep:]
+        del self.parents[keep:]
+
+    def find(self, eid: int) -> int | None:
+        """The index of entry ``eid``, ``None`` if it is not on the path."""
+        try:
+            return self.ids.index(eid)
+        except ValueError:
+            return None
+
+
+class _Worker:
+    """One session's thread for the store's calls: they run one at a time, in the order they
+    were submitted, and each result goes back to the event loop that asked for it.
+
+    Not a ``ThreadPoolExecutor``: its futures, locks and conditions cost an idle session about
+    a tenth of a millisecond more per call than a bare queue and ``call_soon_threadsafe``, a
+    tenth of what a fork costs. A daemon thread: a session never closed does not keep the
+    interpreter alive (a call it was running when the process ended is rolled back by SQLite
+    as a whole)."""
+
+    _STOP: Any = object()
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._jobs.put((fn, args, loop, future))
+        return future
+
+    def stop(self) -> None:
+        """Finish the calls submitted so far, then end the thread."""
+        self._jobs.put(self._STOP)
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def _serve(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is self._STOP:
+                return
+            fn, args, loop, future = job
+            try:
+                outcome = (fn(*args), None)
+            except BaseException as exc:  # handed to the caller, whatever it is
+                outcome = (None, exc)
+            try:
+                loop.call_soon_threadsafe(_settle, future, outcome)
+            except RuntimeError:
+                pass  # the loop was closed: nobody is waiting any more
+            # Drop the result now: held until the next call, a path of thousands of items
+            # would be freed on this thread at the start of that call, and slow it down.
+            del job, fn, args, loop, future, outcome
+
+
+def _settle(future: asyncio.Future[Any], outcome: tuple[Any, BaseException | None]) -> None:
+    if future.cancelled():
+        return
+    result, exc = outcome
+    if exc is None:
+        future.set_result(result)
+    else:
+        future.set_exception(exc)
 
 
 def _where(leaf: Any) -> str:

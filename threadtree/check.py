@@ -22,6 +22,8 @@ kind                          meaning
 ``leaves-table``              the leaves table disagrees with the entries
 ``bad-value``                 a value threadtree never writes: text that is not UTF-8, a
                               blob where text belongs, an item or metadata that is not JSON,
+                              a content_path that does not lead to the place cut out for
+                              the text, usage that is not a JSON object,
                               an empty role or id (what the schema's CHECK constraints say,
                               tested here directly: ``PRAGMA integrity_check`` skips them on
                               a read-only connection)
@@ -40,6 +42,7 @@ import apsw
 import networkx as nx
 import orjson
 
+from . import _json as _json_module
 from . import _sql
 from .records import Problem
 
@@ -112,6 +115,15 @@ def _json(kind: str, raw: bytes | None, *, null: bool, object_only: bool = False
     return None
 
 
+def _cut_text(path: bytes, item: bytes, content: bytes) -> str | None:
+    """Why an item's text cut out at ``path`` cannot be put back, or None."""
+    try:
+        _json_module.put_text(orjson.loads(item), path.decode(), content.decode())
+    except _json_module.DamagedText as exc:
+        return str(exc).removeprefix(f"content_path {path.decode()!r} ")
+    return None
+
+
 _NUMBER = ("integer", "real")
 
 
@@ -141,7 +153,8 @@ def _values(conn: apsw.Connection, thread_ids: list[str] | None, all_ids: list[s
         )
     for tid in (thread_ids if thread_ids is not None else all_ids or []):
         for row in conn.execute(q("entry_values"), {"thread_id": tid}):
-            eid, parent, role_kind, role, content_kind, content, item_kind, item, sid_kind, sid, created, depth, hidden_kind, hidden = row
+            (eid, parent, role_kind, role, content_kind, content, item_kind, item, sid_kind, sid, created, depth,
+             hidden_kind, hidden, path_kind, path, usage_kind, usage) = row
             reasons = {
                 "parent_entry_id": None if parent in ("integer", "null") else f"is a {parent}, not an entry id",
                 "role": _text(role_kind, role, empty=False),
@@ -151,7 +164,11 @@ def _values(conn: apsw.Connection, thread_ids: list[str] | None, all_ids: list[s
                 "created_at": None if created in _NUMBER else f"is a {created}, not a number",
                 "depth": None if depth == "integer" else f"is a {depth}, not an integer",
                 "hidden": None if hidden_kind == "integer" and hidden in (0, 1) else "is not 0 or 1",
+                "usage": _json(usage_kind, usage, null=True, object_only=True),
             }
+            reasons["content_path"] = _text(path_kind, path, null=True) or (
+                None if path_kind == "null" or reasons["item"] or reasons["content"] else _cut_text(path, item, content)
+            )
             problems.extend(
                 Problem(tid, eid, "bad-value", f"entry {eid}: {field} {why}") for field, why in reasons.items() if why
             )

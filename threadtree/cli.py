@@ -3,7 +3,7 @@
     threadtree [--db PATH] COMMAND ...
 
 Every command mirrors a Store call. Read commands (threads, show, tree, leaves, diff, check,
-export) open the file read-only and never change it, not even to migrate it; they take
+export, log, events, checkpoints) open the file read-only and never change it, not even to migrate it; they take
 ``--json`` for one JSON document on stdout. Write commands print the id they made or moved to.
 stdout carries data only; errors are one line on stderr.
 
@@ -77,9 +77,9 @@ def _one_line(text: str, width: int = 60) -> str:
 
 def cmd_threads(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
     threads = store.list_threads(limit=args.limit, search=args.search, include_archived=args.archived)
-    counted = [(thread, *store._counts(thread.id)) for thread in threads]
+    counted = [(thread, thread.entry_count, thread.leaf_count) for thread in threads]  # one query for all
     if args.json:
-        out.json([_thread_json(t) | {"entry_count": n, "leaf_count": k} for t, n, k in counted])
+        out.json([_thread_json(t) for t in threads])
         return 0
     if not counted:
         return 0
@@ -318,6 +318,57 @@ def cmd_log(store: threadtree.Store, args: argparse.Namespace, out: Output) -> i
     return 0
 
 
+def _table(out: Output, rows: list[tuple[str, ...]], right: tuple[int, ...] = (), last_width: int = 60) -> None:
+    """A header row and data rows as aligned columns (the last one cut at ``last_width``)."""
+    rows = [row[:-1] + (_one_line(row[-1], last_width),) for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for number, row in enumerate(rows):
+        text = "  ".join(cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+        out.line(out.style(text.rstrip(), "bold") if number == 0 else text.rstrip())
+
+
+def _compact_json(value: Any) -> str:
+    return orjson.dumps(value).decode("utf-8")
+
+
+def _when_seconds(timestamp: float) -> str:
+    return datetime.datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def cmd_events(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    events = store.events(args.thread, after=args.after, limit=args.limit)
+    if args.json:
+        out.json([attrs.asdict(event) for event in events])
+        return 0
+    if events:
+        _table(out, [("SEQ", "TIME", "TYPE", "DATA")] + [
+            (str(e.seq), _when_seconds(e.created_at), e.type, "" if e.data is None else _compact_json(e.data))
+            for e in events
+        ], right=(0,))
+    return 0
+
+
+def cmd_checkpoints(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    checkpoints = store.list_checkpoints(args.thread, limit=args.limit)
+    try:
+        resume = store.load_checkpoint(args.thread).checkpoint_id if checkpoints else None
+    except threadtree.NotFound:  # none on the live path and none unpinned
+        resume = None
+    if args.json:
+        out.json([attrs.asdict(c) | {"resume": c.checkpoint_id == resume} for c in checkpoints])
+        return 0
+    if checkpoints:
+        _table(out, [(" ", "CHECKPOINT", "ENTRY", "PARENT", "SAVED", "STATE")] + [
+            (
+                "*" if c.checkpoint_id == resume else " ", c.checkpoint_id,
+                "" if c.entry_id is None else str(c.entry_id), c.parent_checkpoint_id or "",
+                _when_seconds(c.created_at), _compact_json(c.state),
+            )
+            for c in checkpoints
+        ], right=(2,))
+    return 0
+
+
 def cmd_rm(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
     count = store.delete_thread(args.thread)
     print(f"deleted thread {args.thread!r} and its {count} entries", file=sys.stderr)
@@ -362,7 +413,7 @@ def cmd_demo(store: threadtree.Store, args: argparse.Namespace, out: Output) -> 
 
 # -- the parser --
 
-READ_ONLY = {"threads", "show", "tree", "leaves", "diff", "check", "export", "log"}  # import writes
+READ_ONLY = {"threads", "show", "tree", "leaves", "diff", "check", "export", "log", "events", "checkpoints"}  # import writes
 
 
 def _positive(value: str) -> int:
@@ -373,6 +424,13 @@ def _positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
     return number
+
+
+def _seq(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a seq is a whole number, not {value!r}") from None
 
 
 def _entry_id(value: str) -> int:
@@ -460,6 +518,17 @@ def parser() -> argparse.ArgumentParser:
     sub = command("log", cmd_log, "the moves of a thread's current leaf, newest first", json=True)
     sub.add_argument("thread", metavar="THREAD", help="the thread id")
     sub.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N moves (default 50)")
+
+    sub = command("events", cmd_events, "a thread's event log, oldest first", json=True)
+    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub.add_argument("--after", type=_seq, default=-1, metavar="SEQ",
+                     help="only events numbered above SEQ (default: all)")
+    sub.add_argument("--limit", type=_positive, metavar="N", help="at most N events (default: all)")
+
+    sub = command("checkpoints", cmd_checkpoints,
+                  "a thread's checkpoints, newest first; * marks the one load_checkpoint resumes from", json=True)
+    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub.add_argument("--limit", type=_positive, default=100, metavar="N", help="at most N checkpoints (default 100)")
 
     sub = command("diff", cmd_diff, "compare two entries: their common ancestor, then each one's own tail", json=True)
     sub.add_argument("entry_a", type=_entry_id, metavar="ENTRY_A", help="one entry")

@@ -19,7 +19,7 @@ import orjson
 
 from . import _json
 
-__all__ = ["Entry", "LeafMove", "Problem", "Thread"]
+__all__ = ["Checkpoint", "Entry", "Event", "Job", "LeafMove", "Problem", "Thread", "ToolCall"]
 
 
 # slots=False: attrs' cheaper frozen variant. A slotted frozen class sets each field through
@@ -44,6 +44,9 @@ class Entry:
         it was appended with; unique within its thread. ``None`` if none.
     :ivar hidden: kept but not shown by default (system prompts, tool plumbing, metadata
         nodes); :meth:`Store.messages` leaves it out unless asked.
+    :ivar usage: what producing the entry cost, as given with ``usage=`` (a dict of numbers
+        such as ``{"input_tokens": 812, "output_tokens": 95}``), or ``None``; see
+        :meth:`Store.usage`.
     """
 
     id: int
@@ -56,6 +59,7 @@ class Entry:
     depth: int
     source_id: str | None = None
     hidden: bool = False
+    usage: dict[str, Any] | None = None
 
     @classmethod
     def from_row(cls, row: tuple) -> Entry:
@@ -64,9 +68,11 @@ class Entry:
     @classmethod
     def from_rows(cls, rows: Iterable[tuple]) -> list[Entry]:
         """Records for rows of (id, thread_id, parent_entry_id, role, content, item JSON,
-        created_at, depth, source_id, hidden). One comprehension, the decoding inlined: paths
-        run to thousands."""
+        created_at, depth, source_id, hidden, content_path, usage JSON). One comprehension,
+        the decoding inlined: paths run to thousands. An item stored without its text (see
+        ``content_path`` in sql/migrations/0004) gets it back here."""
         loads = orjson.loads
+        item_of = _item
         # Thousands of new records (and their decoded items) set off the garbage collector
         # again and again, though none of them can form a cycle: pausing it cuts 13 % off a
         # path of 5,000 entries. Only the caller that paused it resumes it.
@@ -76,14 +82,21 @@ class Entry:
         try:
             return [
                 cls(
-                    id, thread_id, parent_id, role, content, None if item is None else loads(item), created_at,
-                    depth, source_id, hidden == 1,
+                    id, thread_id, parent_id, role, content,
+                    (None if item is None else loads(item)) if path is None else item_of(item, path, content),
+                    created_at, depth, source_id, hidden == 1, None if usage is None else loads(usage),
                 )
-                for id, thread_id, parent_id, role, content, item, created_at, depth, source_id, hidden in rows
+                for id, thread_id, parent_id, role, content, item, created_at, depth, source_id, hidden, path, usage
+                in rows
             ]
         finally:
             if paused:
                 gc.enable()
+
+
+def _item(item: str | bytes, path: str, content: str) -> Any:
+    """An item stored with its text cut out at ``path``, whole again."""
+    return _json.put_text(orjson.loads(item), path, content)
 
 
 @attrs.frozen
@@ -101,6 +114,10 @@ class Thread:
     :ivar source_format: the format the thread was imported from (``"chatgpt"``...), or ``None``.
     :ivar source_id: the conversation's id in that format; a second import of the same
         conversation updates this thread.
+    :ivar entry_count: how many entries the thread holds, every branch counted, when the
+        thread came from :meth:`Store.list_threads` or :meth:`Store.find_thread`; ``None``
+        from the other calls. A count, not part of the thread: left out of ``==``.
+    :ivar leaf_count: how many branch tips (entries without a child) it holds, likewise.
     """
 
     id: str
@@ -113,10 +130,16 @@ class Thread:
     archived_at: float | None = None
     source_format: str | None = None
     source_id: str | None = None
+    entry_count: int | None = attrs.field(default=None, eq=False)
+    leaf_count: int | None = attrs.field(default=None, eq=False)
 
     @classmethod
     def from_row(cls, row: tuple) -> Thread:
-        id, title, metadata, created_at, updated_at, archived_at, current_leaf_id, source_format, source_id = row
+        """A record for a row of (id, title, metadata JSON, created_at, updated_at, archived_at,
+        current_leaf_id, source_format, source_id), optionally followed by (entry_count,
+        leaf_count) as listings select them."""
+        id, title, metadata, created_at, updated_at, archived_at, current_leaf_id, source_format, source_id, *counts = row
+        entry_count, leaf_count = counts or (None, None)
         return cls(
             id,
             title,
@@ -128,6 +151,8 @@ class Thread:
             archived_at,
             source_format,
             source_id,
+            entry_count,
+            leaf_count,
         )
 
 
@@ -154,6 +179,101 @@ class LeafMove:
 
 
 @attrs.frozen
+class Checkpoint:
+    """A snapshot of agent state kept with a thread (see :meth:`Store.save_checkpoint`).
+
+    :ivar thread_id: the thread.
+    :ivar checkpoint_id: its name, unique within the thread.
+    :ivar entry_id: the entry it is pinned to, ``None`` if unpinned. Deleting that entry's
+        branch deletes the checkpoint.
+    :ivar parent_checkpoint_id: the checkpoint it was derived from, ``None`` if none. When the
+        parent is deleted, this becomes the parent's own parent.
+    :ivar state: the JSON value saved.
+    :ivar created_at: Unix seconds (UTC) of the latest save (saving again under the same id
+        replaces the checkpoint and refreshes this).
+    """
+
+    thread_id: str
+    checkpoint_id: str
+    entry_id: int | None
+    parent_checkpoint_id: str | None
+    state: Any
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: tuple) -> Checkpoint:
+        thread_id, checkpoint_id, entry_id, parent_checkpoint_id, state, created_at = row
+        return cls(thread_id, checkpoint_id, entry_id, parent_checkpoint_id, _json.loads(state), created_at)
+
+
+@attrs.frozen
+class Event:
+    """One event of a thread's log (see :meth:`Store.append_event`).
+
+    :ivar thread_id: the thread.
+    :ivar seq: its number in the thread: 1, 2, 3... without gaps, never reused (not even
+        after compaction).
+    :ivar type: what happened, as the caller named it.
+    :ivar data: the JSON value given with it, ``None`` if none.
+    :ivar created_at: Unix seconds (UTC).
+    """
+
+    thread_id: str
+    seq: int
+    type: str
+    data: Any
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: tuple) -> Event:
+        thread_id, seq, type, data, created_at = row
+        return cls(thread_id, seq, type, _json.loads(data), created_at)
+
+
+@attrs.frozen
+class ToolCall:
+    """A tool call and where it is in its lifecycle (see :meth:`Store.create_tool_call`)::
+
+        pending -> approved | denied;  approved -> executing -> completed | failed
+
+    :ivar thread_id: the thread.
+    :ivar call_id: its id, unique in the file.
+    :ivar name: the tool's name.
+    :ivar parameters: the JSON value it was called with.
+    :ivar status: ``pending``, ``approved``, ``denied``, ``executing``, ``completed`` or
+        ``failed``.
+    :ivar entry_id: the entry it belongs to, ``None`` if none (or if that entry's branch was
+        deleted since: the record of the call stays).
+    :ivar result: the JSON value it returned (only when completed), else ``None``.
+    :ivar error: why it failed or was denied, else ``None``.
+    :ivar created_at: Unix seconds (UTC) of its creation.
+    :ivar updated_at: Unix seconds (UTC) of its latest change.
+    :ivar started_at: when it began executing, ``None`` before.
+    :ivar completed_at: when it completed or failed, ``None`` before.
+    """
+
+    thread_id: str
+    call_id: str
+    name: str
+    parameters: Any
+    status: str
+    entry_id: int | None
+    result: Any
+    error: str | None
+    created_at: float
+    updated_at: float
+    started_at: float | None
+    completed_at: float | None
+
+    @classmethod
+    def from_row(cls, row: tuple) -> ToolCall:
+        thread_id, call_id, name, parameters, status, entry_id, result, error, *times = row
+        return cls(
+            thread_id, call_id, name, _json.loads(parameters), status, entry_id, _json.loads(result), error, *times
+        )
+
+
+@attrs.frozen
 class Problem:
     """Something :meth:`Store.check` found wrong in a database file.
 
@@ -171,3 +291,30 @@ class Problem:
     def __str__(self) -> str:
         where = "file" if self.thread_id is None else f"thread {self.thread_id!r}"
         return f"{where}: {self.kind}: {self.message}"
+
+
+@attrs.frozen
+class Job:
+    """A job an agent host tracks beside its threads (see :meth:`Store.upsert_job`).
+
+    :ivar job_id: its id, unique in the file.
+    :ivar name: what the job is, as the caller named it.
+    :ivar status: ``"queued"``, ``"running"``, ``"completed"``, ``"failed"`` or ``"cancelled"``.
+    :ivar progress: a percentage from 0.0 to 100.0 (always a float), ``None`` when unknown.
+    :ivar detail: the JSON value last given as ``detail``, ``None`` if none.
+    :ivar created_at: Unix seconds (UTC) of the first upsert.
+    :ivar updated_at: Unix seconds (UTC) of the latest upsert.
+    """
+
+    job_id: str
+    name: str
+    status: str
+    progress: float | None
+    detail: Any
+    created_at: float
+    updated_at: float
+
+    @classmethod
+    def from_row(cls, row: tuple) -> Job:
+        job_id, name, status, progress, detail, created_at, updated_at = row
+        return cls(job_id, name, status, progress, _json.loads(detail), created_at, updated_at)

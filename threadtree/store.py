@@ -32,6 +32,8 @@ not cross a ``fork()``: open a new one in each process.
 
 from __future__ import annotations
 
+import array
+import gc
 import os
 import threading
 import time
@@ -41,8 +43,9 @@ from typing import Any
 
 import apsw
 import networkx as nx
+import orjson
 
-from . import _sql, _validate
+from . import _json, _sql, _validate
 from . import check as _check
 from . import graph as _graph
 from ._connection import connect, default_path
@@ -77,7 +80,9 @@ q = _sql.query
 
 def record_leaf_move(conn: apsw.Connection, tid: str, old: int | None, new: int | None, reason: str, now: float) -> None:
     """Add a row to the thread's leaf history (inside the write that moved the leaf)."""
-    conn.execute(q("record_leaf_move"), {"thread_id": tid, "from_id": old, "to_id": new, "reason": reason, "now": now})
+    seq = conn.execute(q("last_leaf_move"), {"thread_id": tid}).get + 1
+    bindings = {"thread_id": tid, "seq": seq, "from_id": old, "to_id": new, "reason": reason, "now": now}
+    conn.execute(q("record_leaf_move"), bindings)
 
 
 class Store(AgentState, JobsAndTools):
@@ -203,9 +208,16 @@ class Store(AgentState, JobsAndTools):
 
     def list_threads(
         self, *, limit: int | None = 50, offset: int = 0, search: str | None = None,
-        include_archived: bool = False,
+        include_archived: bool = False, created_after: float | None = None,
+        created_before: float | None = None, updated_after: float | None = None,
+        updated_before: float | None = None, order_by: str = "updated_at", descending: bool = True,
     ) -> list[Thread]:
-        """Threads, most recently updated first.
+        """Threads, most recently updated first (or as ``order_by`` and ``descending`` say),
+        each with its ``entry_count`` and ``leaf_count`` filled in.
+
+        The counts come with the threads in one statement (no query per thread). A page in
+        ``updated_at`` or ``created_at`` order walks an index and costs the same however many
+        threads the file holds; ``entry_count`` order counts every matching thread's entries.
 
         :param limit: at most this many (``None``: all).
         :param offset: skip this many first.
@@ -213,8 +225,26 @@ class Store(AgentState, JobsAndTools):
             (``%`` and ``_`` are plain characters) and case-insensitively for ASCII letters.
             ``None`` or ``""``: no filter.
         :param include_archived: also list archived threads.
+        :param created_after: keep threads created strictly after this time (Unix seconds,
+            an int or float); ``None``: no bound.
+        :param created_before: keep threads created strictly before this time.
+        :param updated_after: keep threads last updated strictly after this time.
+        :param updated_before: keep threads last updated strictly before this time.
+        :param order_by: ``"updated_at"`` (default), ``"created_at"`` or ``"entry_count"``
+            (entries of every branch).
+        :param descending: newest or largest first (default); ``False``: oldest or smallest
+            first. Ties are ordered by id in the same direction, so pages are stable.
         :raises InvalidInput: ``limit`` below 1, ``offset`` below 0, ``search`` not a string,
-            ``include_archived`` not a bool.
+            a flag not a bool, a time bound that is not a finite number, an unknown
+            ``order_by``.
+
+        >>> old = store.create_thread("old", thread_id="old")
+        >>> _ = store.append("old", "user", "hi")
+        >>> new = store.create_thread("new", thread_id="new")
+        >>> [(t.id, t.entry_count, t.leaf_count) for t in store.list_threads(order_by="entry_count")]
+        [('old', 1, 1), ('new', 0, 0)]
+        >>> [t.id for t in store.list_threads(created_after=new.created_at)]
+        []
         """
         n = _validate.limit(limit)
         skip = _validate.offset(offset)
@@ -222,6 +252,12 @@ class Store(AgentState, JobsAndTools):
         bindings = {
             "include_archived": _validate.flag(include_archived, "include_archived"),
             "search": text or None,
+            "created_after": self._time_bound(created_after, "created_after"),
+            "created_before": self._time_bound(created_before, "created_before"),
+            "updated_after": self._time_bound(updated_after, "updated_after"),
+            "updated_before": self._time_bound(updated_before, "updated_before"),
+            "order_by": self._thread_order(order_by),
+            "descending": _validate.flag(descending, "descending"),
             "limit": -1 if n is None else n,
             "offset": skip,
         }
@@ -292,7 +328,7 @@ class Store(AgentState, JobsAndTools):
     def append(
         self, thread_id: str, role: str, content: str, *, item: Any = None,
         parent_id: int | None = _LEAF, expected_leaf_id: int | None = _UNCHECKED,
-        source_id: str | None = None, hidden: bool = False,
+        source_id: str | None = None, hidden: bool = False, usage: Mapping[str, Any] | None = None,
     ) -> Entry:
         """Add an entry under the current leaf (or ``parent_id``); the leaf moves to it.
 
@@ -307,9 +343,12 @@ class Store(AgentState, JobsAndTools):
             content and item are the ones given (so a retry after an ambiguous failure, such
             as a lost connection or an I/O error at commit, is safe); see :meth:`find_entry`.
         :param hidden: keep the entry but leave it out of :meth:`messages` by default.
+        :param usage: what producing the message cost: a dict of numbers such as
+            ``{"input_tokens": 812, "output_tokens": 95}`` (values may be dicts of numbers
+            again); :meth:`usage` adds them up.
         :raises NotFound: the thread or ``parent_id`` does not exist.
-        :raises InvalidInput: a bad role, content, item or source_id, or a parent in another
-            thread.
+        :raises InvalidInput: a bad role, content, item, source_id or usage, or a parent in
+            another thread.
         :raises Conflict: the current leaf is not ``expected_leaf_id``, or ``source_id`` names
             an entry with a different role, content or item; nothing was written.
 
@@ -320,7 +359,7 @@ class Store(AgentState, JobsAndTools):
         (True, 1, True)
         """
         tid = _validate.thread_id(thread_id)
-        message = _validate.message(role, content, item, source_id, hidden, self._max_size)
+        message = _validate.message(role, content, item, source_id, hidden, self._max_size, usage)
         parent = parent_id if parent_id is _LEAF else _validate.optional_entry_id(parent_id, "parent_id")
         expected = self._expected(expected_leaf_id)
         with _Write(self) as conn:
@@ -333,7 +372,7 @@ class Store(AgentState, JobsAndTools):
         """Append several messages as one chain in one transaction; the leaf moves to the last.
 
         :param messages: dicts with ``role``, ``content`` and optionally ``item``,
-            ``source_id`` and ``hidden`` (as in :meth:`append`). If every message has a
+            ``source_id``, ``hidden`` and ``usage`` (as in :meth:`append`). If every message has a
             source_id the thread already holds with the same role, content and item, nothing is
             written and those entries are returned: a retried extend is safe.
         :param parent_id: as in :meth:`append`, for the first message.
@@ -354,13 +393,14 @@ class Store(AgentState, JobsAndTools):
     def fork(
         self, entry_id: int, role: str, content: str, *, item: Any = None,
         expected_leaf_id: int | None = _UNCHECKED, source_id: str | None = None, hidden: bool = False,
+        usage: Mapping[str, Any] | None = None,
     ) -> Entry:
         """Add a new child of ``entry_id`` (any entry) in its thread; the leaf moves to it.
 
         The history up to ``entry_id`` is shared with the other branches, not copied: a fork
         costs the same at any depth.
 
-        ``source_id`` and ``hidden`` work as in :meth:`append`.
+        ``source_id``, ``hidden`` and ``usage`` work as in :meth:`append`.
 
         :raises NotFound: the entry does not exist.
         :raises InvalidInput: a bad role, content, item or source_id.
@@ -368,7 +408,7 @@ class Store(AgentState, JobsAndTools):
             ``source_id`` names an entry with a different role, content or item.
         """
         eid = _validate.entry_id(entry_id)
-        message = _validate.message(role, content, item, source_id, hidden, self._max_size)
+        message = _validate.message(role, content, item, source_id, hidden, self._max_size, usage)
         expected = self._expected(expected_leaf_id)
         with _Write(self) as conn:
             tid = self._place(conn, eid)[0]
@@ -397,16 +437,33 @@ class Store(AgentState, JobsAndTools):
         target = _validate.optional_entry_id(entry_id, "entry_id")
         expected = self._expected(expected_leaf_id)
         with _Write(self) as conn:
-            leaf, _ = self._leaf(conn, tid)
-            self._check_expected(tid, leaf, expected)
+            if expected is _UNCHECKED:
+                leaf, _ = self._leaf(conn, tid)
             entry = None
             if target is not None:
-                entry = self._entry(conn, target)
+                try:
+                    entry = self._entry(conn, target)
+                except NotFound:
+                    self._leaf(conn, tid)  # an unknown thread is named first
+                    raise
                 if entry.thread_id != tid:
+                    self._leaf(conn, tid)
                     raise InvalidInput(
                         f"entry_id {target} belongs to thread {entry.thread_id!r}, not {tid!r}"
                     )
-            self._move_leaf(conn, tid, leaf, target, reason)
+            if expected is _UNCHECKED:
+                self._move_leaf(conn, tid, leaf, target, reason)
+                return entry
+            # Compare-and-set in one statement: what sessions do on every fork_at and rewind.
+            now = time.time()
+            bindings = {"thread_id": tid, "leaf_id": target, "expected_id": expected, "now": now}
+            conn.execute(q("move_leaf_from"), bindings)
+            if conn.changes() == 0:
+                leaf, _ = self._leaf(conn, tid)  # NotFound
+                self._check_expected(tid, leaf, expected)  # Conflict
+                raise AssertionError("the compare-and-set failed for no reason")  # pragma: no cover
+            if expected != target:
+                record_leaf_move(conn, tid, expected, target, reason, now)
             return entry
 
     def redo(self, thread_id: str) -> Entry | None:
@@ -449,6 +506,29 @@ class Store(AgentState, JobsAndTools):
             self._leaf(conn, tid)
             rows = conn.execute(q("leaf_history"), {"thread_id": tid, "limit": -1 if n is None else n})
             return [LeafMove(*row) for row in rows]
+
+    def usage(self, thread_id: str, *, live_path_only: bool = True) -> dict[str, Any]:
+        """The ``usage`` of the thread's entries added up, key by key (nested dicts too):
+        ``{"input_tokens": 2412, "output_tokens": 390}``; ``{}`` when no entry has any.
+
+        :param live_path_only: only the entries of the live path (what the conversation as it
+            stands cost); ``False``: every entry of every branch (what the thread cost).
+        :raises NotFound: there is no such thread.
+        """
+        tid = _validate.thread_id(thread_id)
+        only_live = _validate.flag(live_path_only, "live_path_only")
+        with _Snapshot(self) as conn:
+            leaf, _ = self._leaf(conn, tid)
+            if not only_live:
+                rows = conn.execute(q("usage_thread"), {"thread_id": tid})
+            elif leaf is None:
+                return {}
+            else:
+                rows = conn.execute(q("usage_live_path"), {"entry_id": leaf})
+            total: dict[str, Any] = {}
+            for (text,) in rows:
+                _add_usage(total, _json.loads(text))
+            return total
 
     def delete_branch(self, entry_id: int) -> int:
         """Delete ``entry_id`` and all its descendants; return how many entries went.
@@ -495,10 +575,11 @@ class Store(AgentState, JobsAndTools):
         now = time.time()
         insert = q("insert_entry")
         added = []
-        for role, content, item_json, item, source_id, hidden in messages:
+        for role, content, item_json, item, source_id, hidden, path, usage_json, usage in messages:
             bindings = {
                 "id": None, "thread_id": tid, "parent_id": parent, "role": role, "content": content,
                 "item": item_json, "now": now, "depth": depth, "source_id": source_id, "hidden": hidden,
+                "content_path": path, "usage": usage_json,
             }
             try:
                 new_id = conn.execute(insert, bindings).get
@@ -507,7 +588,7 @@ class Store(AgentState, JobsAndTools):
                     raise
                 # An earlier message without a source_id came first, so _existing did not look.
                 raise Conflict(f"thread {tid!r} already has an entry with source_id {source_id!r}") from None
-            added.append(Entry(new_id, tid, parent, role, content, item, now, depth, source_id, hidden))
+            added.append(Entry(new_id, tid, parent, role, content, item, now, depth, source_id, hidden, usage))
             parent, depth = new_id, depth + 1
         self._move_leaf(conn, tid, leaf, parent, reason, now)
         return added
@@ -517,7 +598,7 @@ class Store(AgentState, JobsAndTools):
         them was. Conflict when a source_id is taken by a different entry, or some but not all
         of the messages exist."""
         found = []
-        for index, (role, content, _, item, source_id, _hidden) in enumerate(messages):
+        for index, (role, content, _, item, source_id, _hidden, _, _, usage) in enumerate(messages):
             row = None if source_id is None else conn.execute(
                 q("find_entry"), {"thread_id": tid, "source_id": source_id}
             ).get
@@ -532,9 +613,9 @@ class Store(AgentState, JobsAndTools):
                     return None
                 continue
             entry = Entry.from_row(row)
-            if (entry.role, entry.content, entry.item) != (role, content, item):
+            if (entry.role, entry.content, entry.item, entry.usage) != (role, content, item, usage):
                 differs = [f for f, a, b in (("role", entry.role, role), ("content", entry.content, content),
-                                             ("item", entry.item, item)) if a != b]
+                                             ("item", entry.item, item), ("usage", entry.usage, usage)) if a != b]
                 raise Conflict(
                     f"thread {tid!r} already has entry {entry.id} with source_id {source_id!r} "
                     f"and a different {' and '.join(differs)}"
@@ -604,6 +685,48 @@ class Store(AgentState, JobsAndTools):
             if leaf is None:
                 return []
             return self._path_to(conn, leaf, n)
+
+    def _live_items(
+        self, thread_id: str, limit: int | None = None,
+    ) -> tuple[int | None, array.array[int], array.array[int], list[Any]]:
+        """For agent sessions: (current leaf, the ids of the visible entries of the live path,
+        their parents' ids (0 for a root), the items of those entries), root first; the last
+        ``limit`` entries of the path only (hidden ones count). Ids in arrays, not tuples: a
+        session keeps them, and cutting thousands off an array frees no objects. An entry without an item (or with one that is not a dict)
+        gives ``{"role", "content"}``, as :meth:`messages` does. No records are built: this is
+        the read behind every agent run.
+
+        :raises NotFound: there is no such thread.
+        """
+        tid = _validate.thread_id(thread_id)
+        with _Snapshot(self) as conn:
+            leaf, _ = self._leaf(conn, tid)
+            ids, parents = array.array("q"), array.array("q")
+            if leaf is None:
+                return None, ids, parents, []
+            bindings = {"entry_id": leaf, "limit": _NO_LIMIT if limit is None else limit}
+            rows = conn.execute(q("live_items"), bindings).fetchall()
+            rows.reverse()
+            if any(a[0] >= b[0] for a, b in zip(rows, rows[1:])):
+                rows.sort(key=lambda row: row[0])  # as in _path_to: a parent is older than its child
+            loads, put_text = orjson.loads, _json.put_text
+            add_id, add_parent = ids.append, parents.append
+            items: list[Any] = []
+            paused = gc.isenabled()  # see Entry.from_rows
+            if paused:
+                gc.disable()
+            try:
+                for eid, parent, hidden, role, content, item, path in rows:
+                    if hidden:
+                        continue
+                    add_id(eid)
+                    add_parent(parent or 0)
+                    value = None if item is None else loads(item) if path is None else put_text(loads(item), path, content)
+                    items.append(value if type(value) is dict else {"role": role, "content": content})
+            finally:
+                if paused:
+                    gc.enable()
+            return leaf, ids, parents, items
 
     def path_to(self, entry_id: int, *, limit: int | None = None) -> list[Entry]:
         """The path from a root down to ``entry_id``, root first.
@@ -712,11 +835,6 @@ class Store(AgentState, JobsAndTools):
         with _Snapshot(self) as conn:
             thread = self._thread(conn, tid)
             return thread, Entry.from_rows(conn.execute(q("thread_entries"), {"thread_id": tid}))
-
-    def _counts(self, thread_id: str) -> tuple[int, int]:
-        """(entries, branch tips) of a thread, for listings."""
-        with _Use(self) as conn:
-            return conn.execute(q("thread_counts"), {"thread_id": thread_id}).get
 
     def common_ancestor(self, a_id: int, b_id: int) -> Entry | None:
         """The deepest entry that is an ancestor of both (an entry is its own ancestor).
@@ -849,6 +967,22 @@ class Store(AgentState, JobsAndTools):
         if row is None:
             raise NotFound(f"entry {eid} does not exist")
         return Entry.from_row(row)
+
+
+def _add_usage(total: dict[str, Any], usage: Any) -> None:
+    """Add one entry's usage into ``total``; a value that is not a number or a dict of numbers
+    (written by another tool) is left out."""
+    if not isinstance(usage, dict):
+        return
+    for key, value in usage.items():
+        if isinstance(value, dict):
+            inner = total.setdefault(key, {})
+            if isinstance(inner, dict):
+                _add_usage(inner, value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            before = total.get(key, 0)
+            if isinstance(before, (int, float)):
+                total[key] = before + value
 
 
 def open(

@@ -117,7 +117,7 @@ class Plan:
     order: list[Node]              # parents before children, siblings in source order
     parents: dict[str, str | None]  # source_id -> parent source_id, after repairs
     current: str | None             # source_id of the live leaf, None for an empty thread
-    items: dict[str, tuple[str | None, Any]]  # source_id -> (item JSON, item as read back)
+    items: dict[str, tuple[str | None, Any, str | None]]  # source_id -> (item JSON to store, item, content_path)
     notes: list[str]
 
 
@@ -126,7 +126,7 @@ def plan(conv: Conversation, max_size: int = _validate.DEFAULT_MAX_SIZE) -> Plan
     stored at all (or is larger than ``max_size``)."""
     notes = list(conv.notes)
     nodes: dict[str, Node] = {}
-    items: dict[str, tuple[str | None, Any]] = {}
+    items: dict[str, tuple[str | None, Any, str | None]] = {}
     for index, node in enumerate(conv.nodes):
         try:
             sid = _validate.name(node.source_id, "source_id")
@@ -140,7 +140,7 @@ def plan(conv: Conversation, max_size: int = _validate.DEFAULT_MAX_SIZE) -> Plan
                 raise InvalidInput(f"created_at must be Unix seconds or None, not {created!r}")
             if node.parent is not None and type(node.parent) is not str:
                 raise InvalidInput(f"parent must be a str or None, not {node.parent!r}")
-            item_json = None if node.item is None else _item_json(node.item)
+            item_json, path = (None, None) if node.item is None else _item_json(node.item, node.content)
             _validate.size(item_json, "item", max_size, "bytes of JSON")
         except InvalidInput as exc:
             usable = isinstance(node.source_id, str) and node.source_id.strip()
@@ -148,7 +148,7 @@ def plan(conv: Conversation, max_size: int = _validate.DEFAULT_MAX_SIZE) -> Plan
         if sid in nodes:
             notes.append(f"node {sid}: a second node with this id; kept the first")
             continue
-        items[sid] = (item_json, node.item)
+        items[sid] = (item_json, node.item, path)
         nodes[sid] = node
 
     position = {sid: i for i, sid in enumerate(nodes)}
@@ -184,14 +184,25 @@ def plan(conv: Conversation, max_size: int = _validate.DEFAULT_MAX_SIZE) -> Plan
     return Plan(order, parents, current, items, notes)
 
 
-def _item_json(item: Any) -> str:
-    """JSON text of an item. Items come from a JSON parser, so they come back equal and skip
-    the store's exactness check (a fifth of an import's time); what JSON cannot hold at all
-    is still refused."""
+def _item_json(item: Any, content: str) -> tuple[str, str | None]:
+    """(JSON text to store, content_path) for an item: without its copy of the entry's text
+    when it holds one (see ``_json.text_place``). Items come from a JSON parser, so they
+    come back equal and skip the store's exactness check (a fifth of an import's time); what
+    JSON cannot hold at all is still refused."""
+    place = _json.text_place(item, content)
+    stored = item if place is None else _json.with_text(item, place, "")
     try:
-        return _dumps(item).decode("utf-8")
+        data = _dumps(stored).decode("utf-8")
     except orjson.JSONEncodeError:
-        return _json.dumps(item, "item")[0]  # raises InvalidInput naming the part
+        data = _json.dumps(stored, "item")[0]  # raises InvalidInput naming the part
+    return data, None if place is None else _json.place_path(place)
+
+
+def _stored_item(item: str | None, path: str | None, content: str) -> Any:
+    """An entry's item as stored (JSON text, maybe without its text), whole."""
+    if item is None:
+        return None
+    return _json.loads(item) if path is None else _json.put_text(_json.loads(item), path, content)
 
 
 def _break_cycles(parents: dict[str, str | None], position: dict[str, int], notes: list[str]) -> None:
@@ -266,19 +277,19 @@ def _write(
         sid = node.source_id
         parent_sid = planned.parents[sid]
         parent_id, parent_depth = placed[parent_sid] if parent_sid is not None else (None, -1)
-        item_json, item = planned.items[sid]
+        item_json, item, path = planned.items[sid]
         if sid in existing:
-            eid, e_parent, e_role, e_content, e_item, e_hidden, e_depth = existing[sid]
+            eid, e_parent, e_role, e_content, e_item, e_hidden, e_depth, e_path = existing[sid]
             if e_parent != parent_id:
                 raise Skip(
                     f"node {sid} has parent {parent_sid} in the file, but its entry {eid} in thread "
                     f"{tid!r} has another parent; entries never move: delete the thread to import it again"
                 )
             if (e_role, e_content, bool(e_hidden)) != (node.role, node.content, node.hidden) or \
-                    _json.loads(e_item) != item:
+                    _stored_item(e_item, e_path, e_content) != item:
                 conn.execute(update, {
                     "entry_id": eid, "role": node.role, "content": node.content, "item": item_json,
-                    "hidden": node.hidden,
+                    "hidden": node.hidden, "content_path": path,
                 })
                 changed += 1
             placed[sid] = (eid, e_depth)
@@ -289,6 +300,7 @@ def _write(
             "content": node.content, "item": item_json,
             "now": now if node.created_at is None else node.created_at,
             "depth": parent_depth + 1, "source_id": sid, "hidden": node.hidden,
+            "content_path": path, "usage": None,
         })
         placed[sid] = (next_id, parent_depth + 1)
         next_id += 1

@@ -56,7 +56,12 @@ def sniff(head: bytes, path: Path) -> bool:
 
 def export(thread: Thread, entries: list[Entry]) -> list[dict[str, Any]]:
     """The lines of the thread's block (JSON objects)."""
-    return [{"type": "thread"} | attrs.asdict(thread)] + [{"type": "entry"} | attrs.asdict(e) for e in entries]
+    return [{"type": "thread"} | attrs.asdict(thread, filter=_stored)] + [{"type": "entry"} | attrs.asdict(e) for e in entries]
+
+
+def _stored(field: attrs.Attribute, value: Any) -> bool:
+    """A thread's own fields, not the counts a listing adds (the entries are in the dump)."""
+    return field.name not in ("entry_count", "leaf_count")
 
 
 @attrs.frozen
@@ -161,6 +166,8 @@ def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str
         source_id = e.get("source_id")
         if source_id is not None:
             _validate.name(source_id, f"entry {eid}: source_id")
+        if e.get("usage") is not None:
+            e["usage"] = _validate.usage_value(e["usage"], f"entry {eid}: usage")
     leaf = thread["current_leaf_id"]
     if leaf is not None and leaf not in by_id:
         raise InvalidInput(f"current_leaf_id {leaf!r} is not an entry of the thread")
@@ -173,6 +180,7 @@ def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str
             "id": int(node.source_id), "parent_id": None if parent is None else int(parent),
             "role": node.role, "content": node.content, "item": planned.items[node.source_id],
             "created_at": node.created_at, "source_id": e.get("source_id"), "hidden": node.hidden,
+            "usage": e.get("usage"),
         })
     return thread, entries, planned.notes
 
@@ -226,7 +234,8 @@ def _restore(conn, where: str, thread: dict[str, Any], entries: list[dict[str, A
         new_id = conn.execute(q("insert_entry"), {
             "id": e["id"] if keep else None, "thread_id": tid, "parent_id": parent, "role": e["role"],
             "content": e["content"], "item": e["item"][0], "now": e["created_at"], "depth": d,
-            "source_id": e["source_id"], "hidden": e["hidden"],
+            "source_id": e["source_id"], "hidden": e["hidden"], "content_path": e["item"][2],
+            "usage": None if e["usage"] is None else e["usage"][0],
         }).get
         mapped[e["id"]] = new_id
         depth[new_id] = d
@@ -256,6 +265,7 @@ def _align(tid: str, have: list[Entry], first: list[dict[str, Any]]) -> dict[int
             entry.parent_id == parent and entry.role == e["role"] and entry.content == e["content"]
             and entry.item == e["item"][1] and entry.hidden == e["hidden"]
             and entry.source_id == e["source_id"] and entry.created_at == e["created_at"]
+            and entry.usage == (None if e["usage"] is None else e["usage"][1])
         )
         if not same:
             raise Skip(
