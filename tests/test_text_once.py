@@ -29,6 +29,8 @@ CASES = [
     ({"role": "user", "content": LONG.upper()}, None),  # not the text
     ([LONG, {"role": "user", "content": LONG}], "$[0]"),  # a list item, the shallowest place
     ({"parts": [{"x": 1}] * 70 + [LONG]}, None),  # past the 64 values looked at
+    ({LONG: 1, "content": LONG}, "$.content"),  # the text's JSON twice in the item: cut by place
+    ({"content": LONG, "quoted": f'say "{LONG}"'}, "$.content"),  # and inside another string
 ]
 
 

@@ -101,16 +101,30 @@ def text_place(value: Any, text: str) -> tuple[str | int, ...] | None:
                 visits += 1
                 if visits > _MAX_VISITS:
                     return None
-                if type(key) is str and (not key or not _NAME_CHARS.issuperset(key) or key[0].isdigit()):
-                    continue
                 kind = type(inner)
                 if kind is str:
-                    if inner == text:
+                    if inner == text and _plain(key):
                         return (*place, key)
-                elif kind is dict or kind is list:
+                elif (kind is dict or kind is list) and _plain(key):
                     deeper.append(((*place, key), inner))
         level = deeper
     return None
+
+
+_PLAIN: dict[str, bool] = {}
+
+
+def _plain(key: str | int) -> bool:
+    """Whether a path can name ``key`` as it is: a list index, or a key of letters, digits
+    and ``_`` not starting with a digit. Cached: items repeat their keys."""
+    if type(key) is int:
+        return True
+    plain = _PLAIN.get(key)  # type: ignore[arg-type]
+    if plain is None:
+        plain = bool(key) and _NAME_CHARS.issuperset(key) and not key[0].isdigit()  # type: ignore[union-attr]
+        if len(_PLAIN) < 4096:
+            _PLAIN[key] = plain  # type: ignore[index]
+    return plain
 
 
 def place_path(place: tuple[str | int, ...]) -> str:
@@ -168,13 +182,30 @@ def put_text(value: Any, path: str, text: str) -> Any:
     return value
 
 
+def cut_text(value: Any, data: bytes, text: str) -> tuple[bytes, str | None]:
+    """``data`` (the JSON of item ``value``) without its copy of ``text`` and the
+    content_path of the place, or ``(data, None)`` when the item does not hold the text.
+
+    A byte search first, so that items without the text (most imported ones) cost no walk;
+    when the text's JSON appears once, the place found is that occurrence and it is cut out
+    of the bytes as they are, else the item is written again with "" at the place."""
+    if len(text) < _MIN_TEXT:
+        return data, None
+    needle = _dumps(text)
+    found = data.count(needle)
+    if not found:
+        return data, None
+    place = text_place(value, text)
+    if place is None:
+        return data, None
+    if found == 1:
+        return data.replace(needle, b'""'), place_path(place)
+    return _dumps(with_text(value, place, "")), place_path(place)
+
+
 def dumps_item(value: Any, text: str, field: str = "item") -> tuple[str, Any, str | None]:
     """:func:`dumps` for an entry's item, with its text taken out when the item holds it:
     (JSON text to store, the item as it will read back, content_path or ``None``)."""
-    place = text_place(value, text)
-    if place is None:
-        data, copy = dumps(value, field)
-        return data, copy, None
-    data, copy = dumps(with_text(value, place, ""), field)
-    path = place_path(place)
-    return data, put_text(copy, path, text), path
+    data, copy = dumps(value, field)
+    stored, path = cut_text(value, data.encode("utf-8"), text)
+    return (data if path is None else stored.decode("utf-8")), copy, path

@@ -189,13 +189,13 @@ def _item_json(item: Any, content: str) -> tuple[str, str | None]:
     when it holds one (see ``_json.text_place``). Items come from a JSON parser, so they
     come back equal and skip the store's exactness check (a fifth of an import's time); what
     JSON cannot hold at all is still refused."""
-    place = _json.text_place(item, content)
-    stored = item if place is None else _json.with_text(item, place, "")
     try:
-        data = _dumps(stored).decode("utf-8")
+        data = _dumps(item)
     except orjson.JSONEncodeError:
-        data = _json.dumps(stored, "item")[0]  # raises InvalidInput naming the part
-    return data, None if place is None else _json.place_path(place)
+        _json.dumps(item, "item")  # raises InvalidInput naming the part
+        raise
+    stored, path = _json.cut_text(item, data, content)
+    return stored.decode("utf-8"), path
 
 
 def _stored_item(item: str | None, path: str | None, content: str) -> Any:
