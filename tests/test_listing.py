@@ -323,3 +323,11 @@ def test_a_file_from_before_this_migration_gets_the_new_indexes_and_lists(db_pat
         assert store.find_thread("OLD").id == "old"
         store.set_tools("old", [{"name": "t"}])
         store.upsert_job("j", "n", "queued")
+
+
+@pytest.mark.parametrize("big", [2**63, 2**64, 10**30])
+def test_a_limit_or_offset_past_sqlites_integers_means_all_or_none(store, thread, big):
+    """Found by test_fuzz: a count past SQLite's integers was an OverflowError from the binding."""
+    assert [t.id for t in store.list_threads(limit=big)] == [thread.id]
+    assert store.list_threads(limit=5, offset=big) == []
+    assert len(store.path(thread.id, limit=big)) == len(store.path(thread.id))

@@ -82,13 +82,16 @@ def _integer(value: Any, field: str, minimum: int, kind: str = "an int") -> int:
     return value
 
 
+_SQL_INT_MAX = 2**63 - 1  # SQLite's largest integer: a count past it means "all"
+
+
 def limit(value: Any, field: str = "limit") -> int | None:
-    """``None`` (no limit) or an int of at least 1."""
-    return None if value is None else _integer(value, field, 1, "an int or None")
+    """``None`` (no limit) or an int of at least 1 (one past SQLite's integers means all)."""
+    return None if value is None else min(_integer(value, field, 1, "an int or None"), _SQL_INT_MAX)
 
 
 def offset(value: Any, field: str = "offset") -> int:
-    return _integer(value, field, 0)
+    return min(_integer(value, field, 0), _SQL_INT_MAX)
 
 
 def flag(value: Any, field: str) -> bool:
