@@ -118,7 +118,7 @@ def _json(kind: str, raw: bytes | None, *, null: bool, object_only: bool = False
 def _cut_text(path: bytes, item: bytes, content: bytes) -> str | None:
     """Why an item's text cut out at ``path`` cannot be put back, or None."""
     try:
-        _json_module.put_text(orjson.loads(item), path.decode(), content.decode())
+        _json_module.load_item(item, path.decode(), content.decode())
     except _json_module.DamagedText as exc:
         return str(exc).removeprefix(f"content_path {path.decode()!r} ")
     return None

@@ -33,7 +33,6 @@ not cross a ``fork()``: open a new one in each process.
 from __future__ import annotations
 
 import array
-import gc
 import os
 import threading
 import time
@@ -53,7 +52,7 @@ from ._jobs import JobsAndTools
 from ._state import AgentState
 from ._tx import _Snapshot, _Use, _Write
 from .errors import Conflict, InvalidInput, NotFound, ThreadTreeError
-from .records import Entry, LeafMove, Problem, Thread
+from .records import Entry, GcPaused, LeafMove, Problem, Thread
 
 __all__ = ["Store", "open"]
 
@@ -709,23 +708,17 @@ class Store(AgentState, JobsAndTools):
             rows.reverse()
             if any(a[0] >= b[0] for a, b in zip(rows, rows[1:])):
                 rows.sort(key=lambda row: row[0])  # as in _path_to: a parent is older than its child
-            loads, put_text = orjson.loads, _json.put_text
+            loads, load_item = orjson.loads, _json.load_item
             add_id, add_parent = ids.append, parents.append
             items: list[Any] = []
-            paused = gc.isenabled()  # see Entry.from_rows
-            if paused:
-                gc.disable()
-            try:
+            with GcPaused():
                 for eid, parent, hidden, role, content, item, path in rows:
                     if hidden:
                         continue
                     add_id(eid)
                     add_parent(parent or 0)
-                    value = None if item is None else loads(item) if path is None else put_text(loads(item), path, content)
+                    value = (None if item is None else loads(item)) if path is None else load_item(item, path, content)
                     items.append(value if type(value) is dict else {"role": role, "content": content})
-            finally:
-                if paused:
-                    gc.enable()
             return leaf, ids, parents, items
 
     def path_to(self, entry_id: int, *, limit: int | None = None) -> list[Entry]:

@@ -198,13 +198,6 @@ def _item_json(item: Any, content: str) -> tuple[str, str | None]:
     return stored.decode("utf-8"), path
 
 
-def _stored_item(item: str | None, path: str | None, content: str) -> Any:
-    """An entry's item as stored (JSON text, maybe without its text), whole."""
-    if item is None:
-        return None
-    return _json.loads(item) if path is None else _json.put_text(_json.loads(item), path, content)
-
-
 def _break_cycles(parents: dict[str, str | None], position: dict[str, int], notes: list[str]) -> None:
     """Make one node of every cycle a root: the one the source lists first."""
     state: dict[str, int] = {}  # 1: on the walk now, 2: known to reach a root
@@ -286,7 +279,7 @@ def _write(
                     f"{tid!r} has another parent; entries never move: delete the thread to import it again"
                 )
             if (e_role, e_content, bool(e_hidden)) != (node.role, node.content, node.hidden) or \
-                    _stored_item(e_item, e_path, e_content) != item:
+                    _json.load_item(e_item, e_path, e_content) != item:
                 conn.execute(update, {
                     "entry_id": eid, "role": node.role, "content": node.content, "item": item_json,
                     "hidden": node.hidden, "content_path": path,
