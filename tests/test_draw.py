@@ -3,6 +3,7 @@ dependency, and the example notebook."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import random
@@ -23,20 +24,14 @@ from matplotlib.colors import to_hex  # noqa: E402
 import threadtree  # noqa: E402
 from threadtree.drawing import layout  # noqa: E402
 from threadtree.graph import collapse_chains  # noqa: E402
+from threadtree.lanes import plan  # noqa: E402
+
+from .shapes import SENTENCES, build_realistic  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "examples" / "notebook.ipynb"
 LIVE = "#d62728"  # the red of the DOT and Mermaid output
 
-SENTENCES = [
-    "Where should I go in May?",
-    "Lisbon is lovely in spring, with mild weather and few crowds.",
-    "What about the budget? I have about $1,500 for flights and $hotels.",
-    "Here is a plan:\n1. Fly in on Friday\n2. Take tram 28",
-    "ok",
-    "https://example.com/a-very-long-url-without-a-single-space-to-break-it-at",
-    "Let me check the train times between Porto and Lisbon for you.",
-]
 
 
 @pytest.fixture(autouse=True)
@@ -207,13 +202,14 @@ def _texts(ax):
         gid = text.get_gid() or ""
         if gid.startswith("entry-"):
             texts[int(gid.removeprefix("entry-"))] = text
-        elif gid.startswith("collapsed-"):
-            texts[("collapsed", int(gid.removeprefix("collapsed-")))] = text
+        elif gid.startswith(("collapsed-", "more-")):
+            kind, first = gid.split("-")
+            texts[(kind, int(first))] = text
     return texts
 
 
 def _gid(node):
-    return f"collapsed-{node[1]}" if isinstance(node, tuple) else str(node)
+    return f"{node[0]}-{node[1]}" if isinstance(node, tuple) else str(node)
 
 
 def _assert_no_overlaps(ax, texts, renderer, frame):
@@ -320,7 +316,7 @@ class TestDraw:
         for answer in range(12):
             store.fork(root.id, "assistant", f"answer {answer}")
         store.extend(other_thread.id, [{"role": "user", "content": f"step {i}"} for i in range(3)])
-        wide = threadtree.draw(store, thread.id).figure.get_size_inches()
+        wide = threadtree.draw(store, thread.id, fold=None).figure.get_size_inches()  # all 12 lanes
         small = threadtree.draw(store, other_thread.id).figure.get_size_inches()
         store.extend(other_thread.id, [{"role": "user", "content": f"step {i}"} for i in range(3, 12)])
         tall = threadtree.draw(store, other_thread.id, collapse=None).figure.get_size_inches()
@@ -343,12 +339,126 @@ class TestDraw:
         assert ax.get_title(loc="left") == "test thread" and ax.get_title(loc="right") == "no entries"
 
 
+def _fan_out(store, thread, answers):
+    """One question with ``answers`` answers; returns the question and the answers' ids."""
+    question = store.append(thread.id, "user", "Pick a name.")
+    return question, [store.fork(question.id, "assistant", f"Name {k}").id for k in range(answers)]
+
+
+def _long_branches(store, thread, branches):
+    question = store.append(thread.id, "user", "Tell me a long story.")
+    for _ in range(branches):
+        store.extend(thread.id, [{"role": "assistant", "content": f"part {i}"} for i in range(110)],
+                     parent_id=question.id)
+
+
+class TestFoldAndFocus:
+    """Wide fan-outs fold, focus draws what a person is looking at, and the figure's width
+    follows its lanes (so the README's inches follow from its lane counts)."""
+
+    def test_a_fan_out_of_1_000_answers_draws_seven_lanes_with_a_more_box_between(self, store, thread):
+        question, answers = _fan_out(store, thread, 1000)
+        ax = threadtree.draw(store, thread.id)
+        texts, lines, renderer = _drawn(ax)
+        fold = ("more", answers[3])
+        assert list(texts) == [question.id, *answers[:3], fold, *answers[-3:]]
+        assert texts[fold].get_text() == f"… 994 more\n{answers[3]} … {answers[-4]}"
+        assert texts[fold].get_bbox_patch().get_linestyle() == "--"
+        assert f"edge-{question.id}->more-{answers[3]}" in lines and len(lines) == 7
+        assert len({round(text.get_position()[0]) for text in texts.values()}) == 7
+        assert ax.get_title(loc="right") == "1,001 entries, 1,000 branch tips"
+        _assert_no_overlaps(ax, texts, renderer, ax.figure.bbox)
+        assert ax.figure.get_size_inches()[0] <= 12
+
+    def test_draw_puts_every_box_where_the_plan_says(self, store, thread):
+        build_realistic(store, thread.id, seed=5)
+        for focus in (None, "live"):
+            picture = plan(store.graph(thread.id), focus=focus)
+            texts = _texts(threadtree.draw(store, thread.id, focus=focus))
+            assert {node: tuple(text.get_position()) for node, text in texts.items()} == {
+                box.node: (box.x, box.y) for box in picture.boxes
+            }
+
+    def test_the_figure_is_as_wide_as_its_lanes_about_an_inch_and_a_half_each(self, store, thread):
+        """Whole tree and live path of one realistic thread: the same width per lane."""
+        build_realistic(store, thread.id, seed=2)
+        graph = store.graph(thread.id)
+        per_lane = []
+        for focus in (None, "live"):
+            lanes = plan(graph, focus=focus).lanes
+            width = threadtree.draw(store, thread.id, focus=focus).figure.get_size_inches()[0]
+            per_lane.append((width - 0.3) / lanes)  # 0.15 in of margin at each side
+        assert per_lane[0] == pytest.approx(per_lane[1], rel=0.01)
+        assert 1.3 < per_lane[0] < 1.7
+
+    def test_the_live_path_of_a_realistic_tree_is_readable_within_ten_inches(self, store, thread):
+        build_realistic(store, thread.id, seed=4)  # the widest of seeds 0-9 under focus: 6 lanes
+        live = {entry.id for entry in store.path(thread.id)}
+        ax = threadtree.draw(store, thread.id, focus="live")
+        texts, _, renderer = _drawn(ax)
+        _assert_no_overlaps(ax, texts, renderer, ax.figure.bbox)
+        assert {text.get_fontsize() for text in texts.values()} == {8.0}  # nothing shrunk
+        assert ax.figure.get_size_inches()[0] <= 10
+        for node, text in texts.items():
+            on_path = node[0] == "collapsed" and node[1] in live if isinstance(node, tuple) else node in live
+            assert (to_hex(text.get_bbox_patch().get_edgecolor()) == LIVE) == on_path, node
+        assert ax.get_title(loc="right") == "300 entries, 21 branch tips; drawn: the live path"
+
+    def test_focus_on_an_entry_draws_its_subtree_and_says_so(self, store, thread):
+        build_realistic(store, thread.id, seed=4)
+        top = store.path(thread.id)[30]
+        below = {entry.id for entry in store.subtree(top.id)}
+        ax = threadtree.draw(store, thread.id, focus=top.id, collapse=None)
+        assert set(_texts(ax)) == below
+        assert ax.get_title(loc="right").endswith(f"; drawn: entry {top.id} and below")
+
+
+class TestOutline:
+    """A picture too big to read is drawn as an outline (a square a box, no labels) that
+    renders in a moment, and says how to draw a readable part."""
+
+    @pytest.mark.parametrize(
+        "build, count, boxes",
+        [
+            pytest.param(_long_branches, 10, 1101, id="over-1000-boxes-at-5-points"),
+            pytest.param(_fan_out, 400, 401, id="401-boxes-below-1-point"),
+        ],
+    )
+    def test_too_many_boxes_or_too_small_text_draws_squares_and_edges_without_labels(
+        self, store, thread, build, count, boxes
+    ):
+        build(store, thread, count)
+        ax = threadtree.draw(store, thread.id, fold=None, collapse=None)
+        texts, _, _ = _drawn(ax)
+        assert texts == {} and len(ax.lines) == 0
+        (squares,) = [c for c in ax.collections if c.get_gid() == "boxes"]
+        (edges,) = [c for c in ax.collections if c.get_gid() == "edges"]
+        assert len(squares.get_offsets()) == boxes and len(edges.get_segments()) == boxes - 1
+        live = [to_hex(color) == LIVE for color in squares.get_edgecolors()]
+        assert sum(live) == len(store.path(thread.id)) and live[0]
+        assert tuple(squares.get_offsets()[0]) == (0, 0)
+        (key,) = ax.texts
+        assert f"{boxes:,} boxes, too many to label" in key.get_text() and "focus='live'" in key.get_text()
+        assert max(ax.figure.get_size_inches()) == 40
+        ax.figure.savefig(io.BytesIO(), format="png")
+
+    def test_a_fan_out_just_small_enough_keeps_its_labels(self, store, thread):
+        _fan_out(store, thread, 120)  # 121 boxes, text about 2.6 points
+        texts = _texts(threadtree.draw(store, thread.id, fold=None))
+        assert len(texts) == 121 and 1 <= max(text.get_fontsize() for text in texts.values()) < 4
+
+
 @pytest.mark.parametrize(
     "options, field",
     [
         pytest.param({"collapse": 0}, "collapse", id="collapse-0"),
         pytest.param({"max_label": 0}, "max_label", id="max-label-0"),
         pytest.param({"max_label": True}, "max_label", id="max-label-bool"),
+        pytest.param({"fold": 0}, "fold", id="fold-0"),
+        pytest.param({"fold": True}, "fold", id="fold-bool"),
+        pytest.param({"focus": "dead"}, "focus", id="focus-word"),
+        pytest.param({"focus": 1.5}, "focus", id="focus-float"),
+        pytest.param({"focus": True}, "focus", id="focus-bool"),
     ],
 )
 def test_bad_options_raise_invalid_input_naming_the_option_and_make_no_figure(store, thread, options, field):
@@ -361,6 +471,16 @@ def test_bad_options_raise_invalid_input_naming_the_option_and_make_no_figure(st
 def test_an_unknown_thread_raises_not_found_and_makes_no_figure(store):
     with pytest.raises(threadtree.NotFound, match="nope"):
         threadtree.draw(store, "nope")
+    assert plt.get_fignums() == []
+
+
+def test_focus_on_an_entry_of_another_thread_or_none_at_all_raises_and_makes_no_figure(store, thread, other_thread):
+    store.append(thread.id, "user", "hi")
+    elsewhere = store.append(other_thread.id, "user", "hello")
+    with pytest.raises(threadtree.InvalidInput, match=f"focus: entry {elsewhere.id} belongs to thread 'other'"):
+        threadtree.draw(store, thread.id, focus=elsewhere.id)
+    with pytest.raises(threadtree.NotFound, match="999"):
+        threadtree.draw(store, thread.id, focus=999)
     assert plt.get_fignums() == []
 
 

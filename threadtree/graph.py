@@ -84,7 +84,7 @@ def build_graph(thread: Any, rows: Iterable[tuple]) -> nx.DiGraph:
 def roots(graph: nx.DiGraph) -> list:
     """Where a drawing starts: the roots in id order, then one node of each part that no root
     reaches (only a damaged file, with a cycle, has such parts)."""
-    found = sorted(n for n, degree in graph.in_degree() if degree == 0)
+    found = sorted((n for n, degree in graph.in_degree() if degree == 0), key=node_order)
     reached = set(found)
     for root in found:
         reached.update(nx.descendants(graph, root))
