@@ -41,6 +41,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import threadtree  # noqa: E402
+from threadtree.lanes import plan  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
@@ -58,15 +59,21 @@ def median_seconds(fn, rounds: int = 3) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def picture(store: threadtree.Store, thread_id: str, png: bool, **options) -> tuple[int, int, float, float]:
-    """Draw (and render to PNG if ``png``); return (lanes, boxes, width, height in inches)."""
+def drawing(store: threadtree.Store, thread_id: str, png: bool, **options):
+    """Draw, and render to PNG if ``png`` (what a notebook waits for); return the axes."""
     ax = threadtree.draw(store, thread_id, **options)
     if png:
         ax.figure.savefig(io.BytesIO(), format="png")
-    lanes = len({round(text.get_position()[0]) for text in ax.texts if text.get_gid()})
-    boxes = sum(1 for text in ax.texts if text.get_gid())
+    return ax
+
+
+def describe(store: threadtree.Store, thread_id: str, ax, **options) -> tuple[int, str, float, float]:
+    """Lanes, boxes ("(outline)" when too big to label) and inches of a drawing."""
+    drawn = plan(store.graph(thread_id), **options)
+    labelled = any(text.get_gid() for text in ax.texts)
+    boxes = f"{len(drawn.boxes):,}" + ("" if labelled or not drawn.boxes else " (outline)")
     width, height = ax.figure.get_size_inches()
-    return lanes, boxes, float(width), float(height)
+    return drawn.lanes, boxes, float(width), float(height)
 
 
 def measure(store: threadtree.Store, thread_id: str, shape: str, rows: list, rounds: int) -> None:
@@ -74,11 +81,11 @@ def measure(store: threadtree.Store, thread_id: str, shape: str, rows: list, rou
     rows.append((shape, "store.graph (baseline)", f"{graph_s:.2f} s", "1.0x", "", "", ""))
     for focus in (None, "live"):
         mode = "whole thread" if focus is None else 'focus="live"'
-        draw_s, _ = median_seconds(lambda: picture(store, thread_id, False, focus=focus), rounds)
-        png_s, (lanes, boxes, width, height) = median_seconds(lambda: picture(store, thread_id, True, focus=focus),
-                                                              rounds)
+        draw_s, ax = median_seconds(lambda: drawing(store, thread_id, False, focus=focus), rounds)
+        png_s, _ = median_seconds(lambda: drawing(store, thread_id, True, focus=focus), rounds)
+        lanes, boxes, width, height = describe(store, thread_id, ax, focus=focus)
         rows.append(("", f"draw, {mode}", f"{draw_s:.2f} s", f"{draw_s / graph_s:.1f}x", f"{lanes}",
-                     f"{boxes:,}", f"{width:.1f} x {height:.1f}"))
+                     boxes, f"{width:.1f} x {height:.1f}"))
         rows.append(("", "  + render PNG", f"{png_s:.2f} s", f"{png_s / graph_s:.1f}x", "", "", ""))
 
 
@@ -89,7 +96,8 @@ def realistic_sizes(store: threadtree.Store, seeds: int) -> list[tuple[str, str]
         thread_id = store.create_thread(f"realistic {seed}").id
         build_realistic(store, thread_id, seed=seed)
         for focus in (None, "live"):
-            lanes, _, width, height = picture(store, thread_id, False, focus=focus)
+            lanes, _, width, height = describe(store, thread_id, drawing(store, thread_id, False, focus=focus),
+                                               focus=focus)
             plt.close("all")
             for name, value in (("lanes", lanes), ("width", width), ("height", height)):
                 found.setdefault(f"{focus}-{name}", []).append(value)
