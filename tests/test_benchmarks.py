@@ -67,3 +67,15 @@ def test_the_agents_benchmark_runs_and_reports_every_measure():
     for measure in ("add_items", "fork at item 8 ", "fork at item 496", "get_items", "event-loop stall",
                     "bytes on disk per item", "AdvancedSQLiteSession"):
         assert measure in done.stdout, done.stdout
+
+
+@pytest.mark.slow
+def test_the_draw_benchmark_runs_and_reports_every_shape():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "draw.py"), "--quick"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ("fan-out: 1 entry, 10,000 children", "realistic: 300 entries", "deep: a chain", "wide:",
+                    "store.graph (baseline)", 'draw, focus="live"', "+ render PNG", "whole thread (3 seeds): lanes"):
+        assert measure in done.stdout, done.stdout

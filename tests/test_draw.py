@@ -533,6 +533,7 @@ def test_the_notebook_is_stored_without_outputs():
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code and all(cell.outputs == [] and cell.execution_count is None for cell in code)
     assert any("threadtree.draw(" in cell.source for cell in code)
+    assert any('focus="live"' in cell.source for cell in code)
 
 
 @pytest.mark.slow

@@ -188,7 +188,8 @@ def _cut(graph: nx.DiGraph, fold: int | None, focus: Any) -> nx.DiGraph:
         if fold is None or len(starts) <= 2 * fold + 1:
             return graph  # nothing to cut: no copy of a 100,000-entry chain
     live = {node for node, current in nodes(data="current") if current}
-    shown = type(graph)(**graph.graph)
+    kept: list = []  # nodes with their attributes, and edges: added to the new graph at once
+    edges: list = []
     seen: set = set()
     stack: list = []
 
@@ -201,15 +202,16 @@ def _cut(graph: nx.DiGraph, fold: int | None, focus: Any) -> nx.DiGraph:
             keep, runs = [], [children] if children else []
         for run in runs:
             key = ("more", run[0])
-            shown.add_node(key, role="…", preview="", leaf=False, current=False, depth=nodes[run[0]].get("depth"),
-                           more=len(run), first=run[0], last=run[-1], below=not keep, **_hide(graph, run, seen))
+            kept.append((key, {
+                "role": "…", "preview": "", "leaf": False, "current": False, "depth": nodes[run[0]].get("depth"),
+                "more": len(run), "first": run[0], "last": run[-1], "below": not keep, **_hide(graph, run, seen),
+            }))
             if parent is not None:
-                shown.add_edge(parent, key)
-        for child in keep:
-            shown.add_node(child, **nodes[child])
-            if parent is not None:
-                shown.add_edge(parent, child)
-            stack.append(child)
+                edges.append((parent, key))
+        kept.extend((child, nodes[child]) for child in keep)
+        if parent is not None:
+            edges.extend((parent, child) for child in keep)
+        stack.extend(keep)
 
     starts = roots(graph) if focus is None or focus == "live" else [focus]
     seen.update(starts)
@@ -219,6 +221,9 @@ def _cut(graph: nx.DiGraph, fold: int | None, focus: Any) -> nx.DiGraph:
         children = sorted((child for child in succ[node] if child not in seen), key=node_order)
         seen.update(children)  # first come, first placed: a damaged graph's cycle ends here
         place(node, children, focus != "live" or node in live)
+    shown = type(graph)(**graph.graph)
+    shown.add_nodes_from(kept)
+    shown.add_edges_from(edges)
     return shown
 
 
