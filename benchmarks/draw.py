@@ -24,7 +24,6 @@ tests check the structure (lanes, folds, inches per lane), never time.
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import os
 import random
@@ -46,17 +45,9 @@ from threadtree.lanes import plan  # noqa: E402
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 from core import build_wide_tree, messages  # noqa: E402  (the same data as the core benchmark)
-from tests.shapes import build_realistic  # noqa: E402  (the same trees as tests/test_draw.py)
+from graph import median_seconds  # noqa: E402
 
-def median_seconds(fn, rounds: int = 3) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(rounds):
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-        plt.close("all")
-    return statistics.median(times), result
+from tests.shapes import build_realistic  # noqa: E402  (the same trees as tests/test_draw.py)
 
 
 def drawing(store: threadtree.Store, thread_id: str, png: bool, **options):
@@ -82,8 +73,10 @@ def measure(store: threadtree.Store, thread_id: str, shape: str, rows: list, rou
     for focus in (None, "live"):
         mode = "whole thread" if focus is None else 'focus="live"'
         draw_s, ax = median_seconds(lambda: drawing(store, thread_id, False, focus=focus), rounds)
-        png_s, _ = median_seconds(lambda: drawing(store, thread_id, True, focus=focus), rounds)
         lanes, boxes, width, height = describe(store, thread_id, ax, focus=focus)
+        plt.close("all")
+        png_s, _ = median_seconds(lambda: drawing(store, thread_id, True, focus=focus), rounds)
+        plt.close("all")
         rows.append(("", f"draw, {mode}", f"{draw_s:.2f} s", f"{draw_s / graph_s:.1f}x", f"{lanes}",
                      boxes, f"{width:.1f} x {height:.1f}"))
         rows.append(("", "  + render PNG", f"{png_s:.2f} s", f"{png_s / graph_s:.1f}x", "", "", ""))
