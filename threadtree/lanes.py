@@ -151,7 +151,8 @@ def plan(graph: nx.DiGraph, *, collapse: int | None = 3, fold: int | None = 3, f
     pos = layout(shown, trunk=trunk)
     order = sorted(shown, key=node_order)
     boxes = tuple(
-        Box(node, *pos[node], bool(nodes[node].get("current")), bool(nodes[node].get("leaf")), nodes[node])
+        Box(node, *pos[node], bool(nodes[node].get("current")), not isinstance(node, tuple) and not graph.succ[node],
+            nodes[node])
         for node in order
     )
     edges = tuple(
@@ -164,7 +165,7 @@ def plan(graph: nx.DiGraph, *, collapse: int | None = 3, fold: int | None = 3, f
         lanes=1 + int(max((x for x, _ in pos.values()), default=-1)),
         levels=1 + int(max((y for _, y in pos.values()), default=-1)),
         entries=graph.number_of_nodes(),
-        tips=sum(1 for _, leaf in graph.nodes(data="leaf") if leaf),
+        tips=sum(1 for node in graph if not graph.succ[node]),
         drawn=sum(1 for node in shown if not isinstance(node, tuple)),
         folded=folded,
     )
