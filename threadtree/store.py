@@ -49,6 +49,7 @@ from . import check as _check
 from . import graph as _graph
 from ._connection import connect, default_path
 from ._jobs import JobsAndTools
+from ._resolve import ThreadLookup
 from ._state import AgentState
 from ._tx import _Snapshot, _Use, _Write
 from .errors import Conflict, InvalidInput, NotFound, ThreadTreeError
@@ -84,7 +85,7 @@ def record_leaf_move(conn: apsw.Connection, tid: str, old: int | None, new: int 
     conn.execute(q("record_leaf_move"), bindings)
 
 
-class Store(AgentState, JobsAndTools):
+class Store(AgentState, JobsAndTools, ThreadLookup):
     """Branching conversations in one SQLite file. Create one with :func:`threadtree.open`.
 
     Use it as a context manager, or call :meth:`close`, to release the file.
