@@ -169,7 +169,8 @@ class LeafMove:
         since.
     :ivar to_entry_id: the leaf after (``None``: an empty path).
     :ivar reason: the call that moved it: ``append``, ``extend``, ``fork``, ``rewind``,
-        ``pop``, ``redo``, ``switch``, ``clear``, ``delete_branch``, ``import`` or ``restore``.
+        ``checkout``, ``pop``, ``redo``, ``switch``, ``clear``, ``delete_branch``, ``import``
+        or ``restore``.
     :ivar created_at: Unix seconds (UTC).
     """
 

@@ -431,6 +431,28 @@ class Store(AgentState, JobsAndTools, ThreadLookup):
         """
         return self._rewind(thread_id, entry_id, expected_leaf_id, "rewind")
 
+    def checkout(self, entry_id: int, *, expected_leaf_id: int | None = _UNCHECKED) -> Entry:
+        """Make ``entry_id`` the current leaf of its thread (on the live branch or another
+        one) and return it: :meth:`rewind` named by the entry alone, recorded as
+        ``checkout`` in :meth:`leaf_history`. :meth:`redo` walks back after it as after a
+        rewind, while the old leaf lies below the new one.
+
+        :raises NotFound: the entry does not exist.
+        :raises Conflict: the current leaf is not ``expected_leaf_id``.
+
+        >>> thread = store.create_thread()
+        >>> first = store.append(thread.id, "user", "hi")
+        >>> _ = store.append(thread.id, "assistant", "hello")
+        >>> store.checkout(first.id).id == first.id, store.leaf_history(thread.id, limit=1)[0].reason
+        (True, 'checkout')
+        """
+        eid = _validate.entry_id(entry_id)
+        with _Use(self) as conn:
+            tid = self._place(conn, eid)[0]  # entries never move, so this cannot go stale
+        entry = self._rewind(tid, eid, expected_leaf_id, "checkout")
+        assert entry is not None
+        return entry
+
     def _rewind(self, thread_id: str, entry_id: int | None, expected_leaf_id: Any, reason: str) -> Entry | None:
         """:meth:`rewind`, recorded with ``reason`` (``pop``, ``switch``, ``clear`` for sessions)."""
         tid = _validate.thread_id(thread_id)
