@@ -52,7 +52,13 @@ def _char_columns(char: str) -> int:
 
 def columns(text: str) -> int:
     """How many terminal columns ``text`` (one line, no control characters) takes."""
-    return len(text) if text.isascii() else sum(map(_char_columns, text))
+    if text.isascii():
+        return len(text)
+    width = len(text)
+    for char in set(text):  # each distinct character once; counting is C-speed
+        if char >= "\u0300" and (extra := _char_columns(char) - 1):
+            width += extra * text.count(char)
+    return width
 
 
 def fit(text: str, width: int, *, ellipsis: str = "…") -> str:
@@ -60,13 +66,22 @@ def fit(text: str, width: int, *, ellipsis: str = "…") -> str:
     characters count two columns, combining marks none)."""
     if columns(text) <= width:
         return text
-    budget, used, kept = width - columns(ellipsis), 0, []
-    for char in text:
-        used += _char_columns(char)
-        if used > budget:
-            break
-        kept.append(char)
-    return "".join(kept).rstrip() + ellipsis if budget > 0 else ellipsis[: max(width, 0)]
+    budget = width - columns(ellipsis)
+    if budget <= 0:
+        return ellipsis[: max(width, 0)]
+    kept = text[:budget]
+    over = columns(kept) - budget
+    while over > 0:  # wide characters: each cut of (over + 1) // 2 characters removes at most `over` columns
+        kept = kept[: len(kept) - (over + 1) // 2]
+        over = columns(kept) - budget
+    if over < 0 and len(kept) < len(text):  # zero-width characters: fill up one at a time
+        used = budget + over
+        for char in text[len(kept):]:
+            used += _char_columns(char)
+            if used > budget:
+                break
+            kept += char
+    return kept.rstrip() + ellipsis
 
 
 def fitted_preview(content: str, width: int, *, ascii_only: bool = False) -> str:
@@ -222,6 +237,8 @@ def without_hidden(graph: nx.DiGraph) -> nx.DiGraph:
     recomputed, so a branch that ends in plumbing ends at its last shown entry. The graph's
     ``current_leaf_id`` becomes the last shown entry of the live path (``None`` if none)."""
     nodes, pred = graph.nodes, graph.pred
+    if not any(data.get("hidden") for _, data in graph.nodes(data=True)):
+        return graph.copy()  # the common case, and already in order
     anchor: dict[Any, Any] = {}  # hidden entry -> its nearest shown ancestor (None: none)
 
     def shown_above(node: Any) -> Any:
@@ -288,6 +305,11 @@ def _label(node: Any, data: dict, *, ascii_only: bool = False, marker: bool = Tr
     return _ascii(label) if ascii_only else label
 
 
+def _check_depth(max_depth: Any) -> None:
+    if max_depth is not None and (isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 1):
+        raise InvalidInput(f"max_depth must be an int of at least 1 or None, not {max_depth!r}")
+
+
 def tree_lines(
     graph: nx.DiGraph, *, max_depth: int | None = None, ascii_only: bool = False, collapse: int | None = None,
     width: int | None = None, spacers: bool = True,
@@ -295,8 +317,7 @@ def tree_lines(
     """The lines of :func:`render_tree`, each with the attributes of the node it shows
     (``None`` for a line of drawing only, or the ``...`` of ``max_depth``): what a caller
     needs to colour them."""
-    if max_depth is not None and (isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 1):
-        raise InvalidInput(f"max_depth must be an int of at least 1 or None, not {max_depth!r}")
+    _check_depth(max_depth)
     if width is not None and (isinstance(width, bool) or not isinstance(width, int) or width < 1):
         raise InvalidInput(f"width must be an int of at least 1 or None, not {width!r}")
     if collapse is not None:
@@ -350,9 +371,26 @@ def render_tree(graph: nx.DiGraph, *, max_depth: int | None = None, ascii_only: 
     :param spacers: ``False`` drops the lines that hold no entry (the ``╽`` between two
         entries of a chain): a chain's next entry sits right under the previous one anyway.
     """
-    return "".join(text + "\n" for text, _ in tree_lines(
-        graph, max_depth=max_depth, ascii_only=ascii_only, collapse=collapse, width=width, spacers=spacers,
-    ))
+    if width is not None or not spacers:
+        return "".join(text + "\n" for text, _ in tree_lines(
+            graph, max_depth=max_depth, ascii_only=ascii_only, collapse=collapse, width=width, spacers=spacers,
+        ))
+    _check_depth(max_depth)
+    if collapse is not None:
+        graph = collapse_chains(graph, collapse)
+    if not graph:
+        return ""
+    labelled = nx.DiGraph()  # whole labels, lines as networkx writes them: the fast way
+    labelled.add_nodes_from(
+        (node, {"label": _label(node, data, ascii_only=ascii_only)}) for node, data in graph.nodes(data=True)
+    )
+    labelled.add_edges_from(graph.edges)
+    lines: list[str] = []
+    nx.write_network_text(
+        labelled, path=lines.append, sources=roots(graph), max_depth=max_depth,
+        ascii_only=ascii_only, end="", vertical_chains=True,
+    )
+    return "\n".join(lines) + "\n"
 
 
 # -- diagrams --
