@@ -156,3 +156,14 @@ class TestFittingATerminal:
     ])
     def test_fit_counts_terminal_columns(self, text, width, expected):
         assert fit(text, width) == expected and columns(fit(text, width)) <= width
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.sampled_from(["a", " ", "漢", "🙂", "\u0301", "\u200d", "é"]), max_size=60),
+           st.integers(min_value=1, max_value=40))
+    def test_fit_never_overflows_and_only_cuts(self, text, width):
+        cut = fit(text, width)
+        assert columns(cut) <= width
+        if columns(text) <= width:
+            assert cut == text
+        else:
+            assert cut.endswith("…") and text.startswith(cut[:-1])
