@@ -87,6 +87,15 @@ class TestNeverAGuess:
             store.resolve_thread("abcd")
         assert len(caught.value.candidates) == 10 and str(caught.value).count("(id prefix)") == 10
 
+    def test_long_titles_are_cut_and_the_message_stays_one_line(self, store):
+        store.create_thread("x" * 500 + "\nsecond line", thread_id="abcd1")
+        store.create_thread(None, thread_id="abcd2")
+        with pytest.raises(Ambiguous) as caught:
+            store.resolve_thread("abcd")
+        message = str(caught.value)
+        assert "\n" not in message and len(message) < 200
+        assert f"abcd1 '{'x' * 39}…' (id prefix); abcd2 no title (id prefix)" in message
+
     @pytest.mark.parametrize("text, message", [
         ("4f2", "needs at least 4 characters"),  # short: not taken as a prefix
         ("id:4f2", "no thread id starts with '4f2' (an id prefix needs at least 4 characters)"),

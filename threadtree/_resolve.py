@@ -52,7 +52,10 @@ def _after_prefix(prefix: str) -> str | bytes:
 
 
 def _describe(thread: Thread) -> str:
-    title = "no title" if thread.title is None else repr(thread.title)
+    """``id 'title'``, the title on one line and cut to 40 characters: an error names up to
+    ten of them, on one line."""
+    title = None if thread.title is None else " ".join(thread.title.split())
+    title = "no title" if title is None else repr(title if len(title) <= 40 else title[:39] + "…")
     return f"{thread.id} {title}{', archived' if thread.archived else ''}"
 
 
