@@ -63,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((f"graph: {len(graph):,} entries, {shape}", f"{seconds:.2f} s", ""))
                 seconds, text = median_seconds(lambda tid=tid: store.render_tree(tid))
                 rows.append((f"render_tree: {shape}", f"{seconds:.2f} s", f"{text.count(chr(10)):,} lines"))
+                fitted, text = median_seconds(lambda tid=tid: store.render_tree(
+                    tid, width=80, spacers=False, include_hidden=False))  # what the CLI's tree draws
+                rows.append((f"render_tree(width=80, spacers=False, include_hidden=False): {shape}",
+                             f"{fitted:.2f} s", f"{text.count(chr(10)):,} lines; {fitted / seconds:.2f}x the default"))
                 seconds, text = median_seconds(lambda tid=tid: store.render_tree(tid, collapse=3))
                 rows.append((f"render_tree(collapse=3): {shape}", f"{seconds:.2f} s", f"{text.count(chr(10)):,} lines"))
             seconds, text = median_seconds(lambda: store.to_dot("wide"))

@@ -3,6 +3,7 @@ transaction, and redo, which walks back down to where a rewind left from."""
 
 from __future__ import annotations
 
+import apsw
 import pytest
 
 import threadtree
@@ -153,3 +154,53 @@ def test_the_log_and_redo_commands(db_path, capsys):
 def store_time(db_path, seq):
     with threadtree.open(db_path, readonly=True) as store:
         return next(m.created_at for m in store.leaf_history("t") if m.seq == seq)
+
+
+class TestCheckout:
+    """`checkout` was recorded as `rewind`: the log told the user what they had not done."""
+
+    def test_a_checkout_is_recorded_as_one(self, store, thread):
+        a, b = store.extend(thread.id, [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}])
+        x = store.fork(a.id, "assistant", "x")
+        assert store.checkout(b.id) == b
+        assert store.get_thread(thread.id).current_leaf_id == b.id
+        assert moves(store, thread.id)[-1] == (3, x.id, b.id, "checkout")
+
+    def test_redo_walks_back_after_a_checkout_up_the_branch(self, store, thread):
+        a, b, c = store.extend(thread.id, [{"role": "user", "content": k} for k in "abc"])
+        store.checkout(a.id)
+        assert store.redo(thread.id) == b
+        assert store.redo(thread.id) == c
+        store.fork(a.id, "user", "other")
+        other_tip = store.get_thread(thread.id).current_leaf_id
+        store.checkout(c.id)  # to another branch: the old leaf is not below it
+        assert store.redo(thread.id) is None
+        assert store.get_thread(thread.id).current_leaf_id == c.id != other_tip
+
+    def test_checkout_checks_its_input(self, store, thread):
+        a = store.append(thread.id, "user", "a")
+        with pytest.raises(NotFound):
+            store.checkout(a.id + 100)
+        with pytest.raises(threadtree.Conflict):
+            store.checkout(a.id, expected_leaf_id=a.id + 100)
+        with pytest.raises(threadtree.InvalidInput):
+            store.checkout("1")
+
+    def test_a_file_from_before_keeps_its_history_and_can_record_checkouts(self, db_path, monkeypatch):
+        from threadtree import _sql
+
+        real = _sql.migrations()
+        monkeypatch.setattr(_sql, "migrations", lambda: real[:6])  # the file as 0.1.0 wrote it
+        with threadtree.open(db_path) as store:
+            store.create_thread(thread_id="t")
+            a, b = store.extend("t", [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}])
+            store.rewind("t", a.id)
+            before = moves(store, "t")
+            with pytest.raises(apsw.ConstraintError):  # the old table refuses the new reason
+                store.checkout(b.id)
+        monkeypatch.undo()
+        with threadtree.open(db_path) as store:
+            assert moves(store, "t") == before
+            store.checkout(b.id)
+            assert moves(store, "t")[-1][3] == "checkout"
+            assert store.check() == []

@@ -167,10 +167,14 @@ def _every_call(store):
     store.children(ids["a"])
     store.siblings(ids["a"])
     store.leaves(thread.id)
+    store.leaves(thread.id, include_hidden=False)
+    store.resolve_thread("all")  # an exact id, then a prefix and a title
+    store.resolve_thread("x")
     store.subtree(ids["b"])
     store.common_ancestor(ids["d"], ids["y"])
     store.rewind(thread.id, ids["c"])
     store.redo(thread.id)
+    store.checkout(ids["d"])
     store.leaf_history(thread.id)
     store.delete_branch(ids["x"])
     store.graph(thread.id)
@@ -259,13 +263,16 @@ def test_every_query_file_is_used_with_exactly_its_bindings(store):
 
 
 # Scanning a recursive CTE is walking the tree, not a table; a constant row is no table at all.
-_NOT_TABLES = {"chain", "tree", "up", "CONSTANT"}
+_NOT_TABLES = {"chain", "tree", "up", "below", "tip", "CONSTANT"}
 
 PLANNED = [
     ("path_to", {"entry_id": 5, "limit": 10}),
     ("children", {"entry_id": 5}),
     ("siblings", {"entry_id": 5}),
     ("leaves", {"thread_id": "t"}),
+    ("visible_leaves", {"thread_id": "t"}),
+    ("threads_by_id_prefix", {"low": "t1", "high": "t2", "limit": 11}),
+    ("threads_titled", {"title": "x", "limit": 11}),
     ("subtree", {"entry_id": 5}),
     ("delete_subtree", {"entry_id": 5}),
     ("is_ancestor", {"entry_id": 9, "ancestor_id": 5}),

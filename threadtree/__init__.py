@@ -10,13 +10,14 @@
 
 from ._connection import default_path
 from .drawing import draw
-from .errors import Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
+from .errors import Ambiguous, Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
 from .records import Checkpoint, Entry, Event, Job, LeafMove, Problem, Thread, ToolCall
 from .store import Store, open
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Ambiguous",
     "Busy",
     "Checkpoint",
     "Conflict",

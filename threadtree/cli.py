@@ -7,6 +7,11 @@ export, log, events, checkpoints) open the file read-only and never change it, n
 ``--json`` for one JSON document on stdout. Write commands print the id they made or moved to.
 stdout carries data only; errors are one line on stderr.
 
+A THREAD argument is resolved once, before the command runs, by :meth:`Store.resolve_thread`
+(an id, a unique id prefix, a title; ``id:``/``title:`` to say which), so every command takes
+the same names. Hidden entries stay out of show, tree and leaves unless ``--all``; lines of
+tree, leaves and diff are fitted to the terminal (``$COLUMNS``, else 80 off a terminal).
+
 Exit codes: 0 success; 1 a threadtree error, a database error, or problems found by ``check``;
 2 a usage error.
 """
@@ -27,6 +32,7 @@ import orjson
 import threadtree
 
 from . import formats
+from . import graph as _graph
 from .errors import InvalidInput, ThreadTreeError
 from .graph import preview
 from .records import Entry, Thread
@@ -45,6 +51,7 @@ class Output:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.color = stream.isatty() and not os.environ.get("NO_COLOR")
+        self.width = _columns(stream)
 
     def style(self, text: str, name: str) -> str:
         return f"\x1b[{self.STYLES[name]}m{text}\x1b[0m" if self.color else text
@@ -54,6 +61,27 @@ class Output:
 
     def json(self, value: Any) -> None:
         self.stream.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n")
+
+
+def _columns(stream: TextIO) -> int:
+    """How wide a line may be: ``$COLUMNS`` when set (as for ``ls`` and git), else the
+    terminal's width when ``stream`` is one, else 80 (a pipe, a file, a CI log)."""
+    value = os.environ.get("COLUMNS", "")
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        if stream.isatty():
+            return os.get_terminal_size(stream.fileno()).columns or 80
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 80
+
+
+def _tail(start: str, text: str, width: int) -> str:
+    """``": preview-of-text"``, cut so that ``start`` and it fit ``width`` columns; ``""``
+    when the text is blank or fewer than 5 columns are left for it."""
+    shown = _graph.fitted_preview(text, width - _graph.columns(start) - 2)
+    return f": {shown}" if shown else ""
 
 
 def _when(timestamp: float) -> str:
@@ -77,15 +105,17 @@ def _one_line(text: str, width: int = 60) -> str:
 
 def cmd_threads(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
     threads = store.list_threads(limit=args.limit, search=args.search, include_archived=args.archived)
-    counted = [(thread, thread.entry_count, thread.leaf_count) for thread in threads]  # one query for all
+    # LEAVES counts the branches `leaves` lists: hidden tips (tool plumbing, progress records)
+    # left out. Thread.leaf_count counts every tip (an index count); this is a query a thread.
+    shown = [len(store.leaves(t.id, include_hidden=False)) if t.leaf_count else 0 for t in threads]
     if args.json:
-        out.json([_thread_json(t) for t in threads])
+        out.json([_thread_json(t) | {"visible_leaf_count": k} for t, k in zip(threads, shown)])
         return 0
-    if not counted:
+    if not threads:
         return 0
     rows = [("ID", "TITLE", "ENTRIES", "LEAVES", "UPDATED")] + [
-        (t.id, (t.title or "") + (" (archived)" if t.archived else ""), str(n), str(k), _when(t.updated_at))
-        for t, n, k in counted
+        (t.id, (t.title or "") + (" (archived)" if t.archived else ""), str(t.entry_count), str(k), _when(t.updated_at))
+        for t, k in zip(threads, shown)
     ]
     widths = [min(max(len(row[i]) for row in rows), 40) for i in range(5)]
     for number, row in enumerate(rows):
@@ -96,7 +126,12 @@ def cmd_threads(store: threadtree.Store, args: argparse.Namespace, out: Output) 
 
 
 def cmd_show(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
-    path = store.path(args.thread)
+    if args.entry is None:
+        path = store.path(args.thread)
+    else:  # any branch, read-only: the path from its root down to ENTRY
+        path = store.path_to(args.entry)
+        if args.thread is not None and path[-1].thread_id != args.thread:
+            raise InvalidInput(f"entry {args.entry} belongs to thread {path[-1].thread_id!r}, not {args.thread!r}")
     if not args.all:
         path = [entry for entry in path if not entry.hidden]
     if args.limit is not None:
@@ -114,45 +149,69 @@ def cmd_show(store: threadtree.Store, args: argparse.Namespace, out: Output) -> 
 
 
 def cmd_tree(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    graph = store.graph(args.thread)
+    if not args.all:
+        graph = _graph.without_hidden(graph)
     if args.json:
-        graph = store.graph(args.thread)
         out.json(
             {
                 "thread_id": graph.graph["thread_id"],
                 "title": graph.graph["title"],
-                "current_leaf_id": graph.graph["current_leaf_id"],
+                "current_leaf_id": graph.graph["current_leaf_id"],  # without --all: the last shown of the live path
                 "entries": [
                     {
                         "id": node,
-                        "parent_id": next(iter(graph.pred[node]), None),
+                        "parent_id": next(iter(graph.pred[node]), None),  # without --all: the nearest shown
                         "role": data["role"],
                         "preview": data["preview"],
                         "depth": data["depth"],
                         "leaf": data["leaf"],
                         "current": data["current"],
+                        "hidden": data["hidden"],
                     }
                     for node, data in graph.nodes(data=True)
                 ],
             }
         )
         return 0
-    text = store.render_tree(args.thread, max_depth=args.max_depth, ascii_only=args.ascii, collapse=args.collapse)
-    for line in text.splitlines():
-        marker = "* " if args.ascii else "● "
-        out.line(line.replace(marker, out.style(marker, "live"), 1) if out.color else line)
+    lines = _graph.tree_lines(
+        graph, max_depth=args.max_depth, ascii_only=args.ascii, collapse=args.collapse, width=out.width, spacers=False,
+    )
+    marker = "* " if args.ascii else "● "
+    for text, data in lines:
+        if out.color and data is not None:
+            if data.get("hidden"):
+                text = out.style(text, "dim")
+            elif data.get("current"):
+                text = text.replace(marker, out.style(marker, "live"), 1)
+        out.line(text)
     return 0
 
 
+def _shown_leaf(store: threadtree.Store, thread: Thread) -> int | None:
+    """The live path's last entry that is not hidden: where the live branch ends as shown."""
+    leaf = thread.current_leaf_id
+    if leaf is None or not store.get_entry(leaf).hidden:
+        return leaf
+    return next((e.id for e in reversed(store.path_to(leaf)) if not e.hidden), None)
+
+
 def cmd_leaves(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
-    live = store.get_thread(args.thread).current_leaf_id
-    leaves = store.leaves(args.thread)
+    thread = store.get_thread(args.thread)
+    live = thread.current_leaf_id if args.all else _shown_leaf(store, thread)
+    leaves = store.leaves(args.thread, include_hidden=args.all)
     if args.json:
         out.json([_entry_json(e) | {"live": e.id == live} for e in leaves])
         return 0
     for entry in leaves:
-        mark = out.style("*", "live") if entry.id == live else " "
-        depth = out.style(f"depth {entry.depth}", "dim")
-        out.line(f"{mark} {entry.id}  {depth}  {out.style(entry.role, 'role')}: {_one_line(entry.content)}")
+        mark, role = "*" if entry.id == live else " ", entry.role + (" (hidden)" if entry.hidden else "")
+        tail = _tail(f"{mark} {entry.id}  depth {entry.depth}  {role}", entry.content, out.width)
+        if entry.hidden:
+            role, tail = out.style(role, "dim"), out.style(tail, "dim") if tail else tail
+        else:
+            role = out.style(role, "role")
+        mark = out.style(mark, "live") if mark == "*" else mark
+        out.line(f"{mark} {entry.id}  {out.style(f'depth {entry.depth}', 'dim')}  {role}{tail}")
     return 0
 
 
@@ -173,12 +232,14 @@ def cmd_diff(store: threadtree.Store, args: argparse.Namespace, out: Output) -> 
     if ancestor is None:
         out.line("no common ancestor")
     else:
-        out.line(f"common ancestor: {ancestor.id} {ancestor.role}: {_one_line(ancestor.content)}")
+        start = f"common ancestor: {ancestor.id} {ancestor.role}"
+        out.line(start + _tail(start, ancestor.content, out.width))
     for sign, entry_id, tail, style in (("-", args.entry_a, a_tail, "warn"), ("+", args.entry_b, b_tail, "role")):
         out.line()
         out.line(out.style(f"{sign * 3} {entry_id} ({len(tail)} {'entry' if len(tail) == 1 else 'entries'} after it)", "bold"))
         for entry in tail:
-            out.line(out.style(f"{sign} {entry.id} {entry.role}: {_one_line(entry.content)}", style))
+            start = f"{sign} {entry.id} {entry.role}"
+            out.line(out.style(start + _tail(start, entry.content, out.width), style))
     return 0
 
 
@@ -241,22 +302,35 @@ def cmd_import(store: threadtree.Store, args: argparse.Namespace, out: Output) -
 
 def _text(args: argparse.Namespace) -> str:
     """The TEXT argument, or stdin for ``-`` or no TEXT (one trailing newline dropped, as the
-    shell does for a command's output)."""
+    shell does for a command's output).
+
+    Empty stdin is refused: under cron or CI a command that meant to pipe a message in and
+    piped nothing must not store an empty one. An empty message is asked for as TEXT ``''``;
+    with ``--item`` and no TEXT, the content may be empty (the item carries the message)."""
     if args.text is not None and args.text != "-":
         return args.text
     if sys.stdin is None or sys.stdin.isatty():
+        if args.text is None and args.item is not None:
+            return ""
         raise InvalidInput("no text: give TEXT, or pipe it in with TEXT '-' or no TEXT")
     text = sys.stdin.read()
-    return text[:-1] if text.endswith("\n") else text
+    text = text[:-1] if text.endswith("\n") else text
+    if not text and args.item is None:
+        raise InvalidInput("stdin was empty: nothing stored (give TEXT '' to store an empty message on purpose)")
+    return text
+
+
+def _json_text(value: str) -> str:
+    """An ``--item`` value, checked when the arguments are parsed: bad JSON is a usage error."""
+    try:
+        orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {exc}") from None
+    return value
 
 
 def _item(args: argparse.Namespace) -> Any:
-    if args.item is None:
-        return None
-    try:
-        return orjson.loads(args.item)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"--item is not valid JSON: {exc}") from None
+    return None if args.item is None else orjson.loads(args.item)
 
 
 def cmd_new(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
@@ -278,9 +352,7 @@ def cmd_fork(store: threadtree.Store, args: argparse.Namespace, out: Output) -> 
 
 
 def cmd_checkout(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
-    entry = store.get_entry(args.entry)
-    store.rewind(entry.thread_id, entry.id)
-    out.line(str(entry.id))
+    out.line(str(store.checkout(args.entry).id))
     return 0
 
 
@@ -370,8 +442,18 @@ def cmd_checkpoints(store: threadtree.Store, args: argparse.Namespace, out: Outp
 
 
 def cmd_rm(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
-    count = store.delete_thread(args.thread)
-    print(f"deleted thread {args.thread!r} and its {count} entries", file=sys.stderr)
+    thread = args.thread_record
+    if not args.yes and sys.stdin is not None and sys.stdin.isatty():
+        # Only a person at a terminal is asked; a script's rm goes ahead as it always has.
+        title = "" if thread.title is None else f" {thread.title!r}"
+        count = thread.entry_count
+        print(f"delete thread {thread.id}{title} and its {count} {'entry' if count == 1 else 'entries'}? [y/N] ",
+              end="", file=sys.stderr, flush=True)
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            print("threadtree: nothing deleted", file=sys.stderr)
+            return 1
+    count = store.delete_thread(thread.id)
+    print(f"deleted thread {thread.id!r} and its {count} {'entry' if count == 1 else 'entries'}", file=sys.stderr)
     return 0
 
 
@@ -403,7 +485,7 @@ def cmd_demo(store: threadtree.Store, args: argparse.Namespace, out: Output) -> 
     store.append(tid, "user", "Book me something quiet for mid-May.")
     out.line(f"thread {tid} in {store.filename}")
     out.line()
-    cmd_tree(store, argparse.Namespace(thread=tid, json=False, max_depth=None, ascii=False, collapse=None), out)
+    cmd_tree(store, argparse.Namespace(thread=tid, json=False, max_depth=None, ascii=False, collapse=None, all=False), out)
     out.line()
     out.line(out.style("live path:", "bold"))
     for entry in store.path(tid):
@@ -440,6 +522,9 @@ def _entry_id(value: str) -> int:
         raise argparse.ArgumentTypeError(f"an entry id is a whole number, not {value!r}") from None
 
 
+THREAD = "the thread: its id, a unique id prefix (4+ characters), or its title; id:TEXT or title:TEXT to say which"
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (every command and option carries help text: a test checks it)."""
     db = argparse.ArgumentParser(add_help=False)
@@ -458,7 +543,7 @@ def parser() -> argparse.ArgumentParser:
 
     def command(name: str, run: Callable[..., int], help: str, *, json: bool = False) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help, parents=[db])
-        sub.set_defaults(run=run)
+        sub.set_defaults(run=run, usage_error=sub.error)
         if json:
             sub.add_argument("--json", action="store_true", help="print one JSON document instead of text")
         return sub
@@ -472,21 +557,28 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--title", metavar="T", help="the thread's title")
     sub.add_argument("--id", metavar="ID", help="the thread id to use (default: a generated one)")
 
-    sub = command("show", cmd_show, "print the live path of a thread, one block per entry", json=True)
-    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub = command("show", cmd_show, "print the live path of a thread (or the path to any entry), one block per entry",
+                  json=True)
+    sub.add_argument("thread", nargs="?", metavar="THREAD", help=THREAD + " (may be left out with --entry)")
+    sub.add_argument("-e", "--entry", type=_entry_id, metavar="ENTRY",
+                     help="the path from the root down to ENTRY instead, on any branch; the live leaf stays")
     sub.add_argument("--limit", type=_positive, metavar="N", help="only the last N entries")
     sub.add_argument("--all", action="store_true",
                      help="also show hidden entries (system prompts, tool plumbing), dimmed")
 
     sub = command("tree", cmd_tree, "draw the whole tree of a thread, the live path marked", json=True)
-    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub.add_argument("thread", metavar="THREAD", help=THREAD)
+    sub.add_argument("--all", action="store_true",
+                     help="also draw hidden entries (system prompts, tool plumbing), marked (hidden)")
     sub.add_argument("--max-depth", type=_positive, metavar="N", help="stop N levels below the roots")
     sub.add_argument("--collapse", type=_positive, metavar="N",
                      help="fold linear stretches of more than N entries into one line")
     sub.add_argument("--ascii", action="store_true", help="ASCII only (for terminals without Unicode)")
 
-    sub = command("leaves", cmd_leaves, "list every branch tip with its depth and text, the live one marked", json=True)
-    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub = command("leaves", cmd_leaves, "list every branch tip (its entry id first), the live one marked *", json=True)
+    sub.add_argument("thread", metavar="THREAD", help=THREAD)
+    sub.add_argument("--all", action="store_true",
+                     help="also list hidden tips (tool plumbing, progress records), marked (hidden)")
 
     for name, run, help in (
         ("append", cmd_append, "add an entry under the current leaf (or --parent) and print its id"),
@@ -494,40 +586,43 @@ def parser() -> argparse.ArgumentParser:
     ):
         sub = command(name, run, help)
         if name == "append":
-            sub.add_argument("thread", metavar="THREAD", help="the thread id")
+            sub.add_argument("thread", metavar="THREAD", help=THREAD)
         else:
             sub.add_argument("entry", type=_entry_id, metavar="ENTRY", help="the entry to fork from")
         sub.add_argument("role", metavar="ROLE", help="who speaks: user, assistant, system, tool, ...")
-        sub.add_argument("text", nargs="?", metavar="TEXT", help="the message text; '-' or none: read it from stdin")
-        sub.add_argument("--item", metavar="JSON", help="a JSON value to keep with the entry (e.g. the full message)")
+        sub.add_argument("text", nargs="?", metavar="TEXT",
+                         help="the message text; '-' or none: read it from stdin (empty stdin is refused: "
+                              "pass '' for an empty message)")
+        sub.add_argument("--item", metavar="JSON", type=_json_text,
+                         help="a JSON value to keep with the entry (e.g. the full message)")
         if name == "append":
             sub.add_argument("--parent", type=_entry_id, metavar="ENTRY",
                              help="append under this entry instead of the current leaf")
 
-    sub = command("checkout", cmd_checkout, "make an entry the current leaf of its thread")
+    sub = command("checkout", cmd_checkout, "make an entry the current leaf of its thread (logged as checkout)")
     sub.add_argument("entry", type=_entry_id, metavar="ENTRY", help="the entry to move to")
 
     sub = command("rewind", cmd_rewind, "move the current leaf up the live path and print where it is")
-    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub.add_argument("thread", metavar="THREAD", help=THREAD)
     sub.add_argument("--steps", type=_positive, default=1, metavar="N", help="how many entries up (default 1)")
 
     sub = command("redo", cmd_redo, "move the leaf one entry back down toward where the last rewind left; "
                   "print its id (exit 1: nothing to redo)")
-    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub.add_argument("thread", metavar="THREAD", help=THREAD)
 
     sub = command("log", cmd_log, "the moves of a thread's current leaf, newest first", json=True)
-    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub.add_argument("thread", metavar="THREAD", help=THREAD)
     sub.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N moves (default 50)")
 
     sub = command("events", cmd_events, "a thread's event log, oldest first", json=True)
-    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub.add_argument("thread", metavar="THREAD", help=THREAD)
     sub.add_argument("--after", type=_seq, default=-1, metavar="SEQ",
                      help="only events numbered above SEQ (default: all)")
     sub.add_argument("--limit", type=_positive, metavar="N", help="at most N events (default: all)")
 
     sub = command("checkpoints", cmd_checkpoints,
                   "a thread's checkpoints, newest first; * marks the one load_checkpoint resumes from", json=True)
-    sub.add_argument("thread", metavar="THREAD", help="the thread id")
+    sub.add_argument("thread", metavar="THREAD", help=THREAD)
     sub.add_argument("--limit", type=_positive, default=100, metavar="N", help="at most N checkpoints (default 100)")
 
     sub = command("diff", cmd_diff, "compare two entries: their common ancestor, then each one's own tail", json=True)
@@ -535,7 +630,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("entry_b", type=_entry_id, metavar="ENTRY_B", help="the other entry")
 
     sub = command("check", cmd_check, "check the file (or one thread) for damage; exit 1 if any", json=True)
-    sub.add_argument("thread", nargs="?", metavar="THREAD", help="only this thread (default: the whole file)")
+    sub.add_argument("thread", nargs="?", metavar="THREAD", help="only this thread (default: the whole file); " + THREAD)
 
     sub = command("export", cmd_export, "write a thread (or every thread) out in another format")
     sub.add_argument("thread", nargs="?", metavar="THREAD",
@@ -552,27 +647,49 @@ def parser() -> argparse.ArgumentParser:
                      help="the file's format (default: detected from its content)")
 
     for name, run, help in (
-        ("rm", cmd_rm, "delete a thread and all its entries"),
+        ("rm", cmd_rm, "delete a thread and all its entries (on a terminal, after asking)"),
         ("archive", cmd_archive, "archive a thread (hidden from 'threads' without --archived)"),
         ("unarchive", cmd_unarchive, "bring an archived thread back"),
     ):
         sub = command(name, run, help)
-        sub.add_argument("thread", metavar="THREAD", help="the thread id")
+        sub.add_argument("thread", metavar="THREAD", help=THREAD)
+        if name == "rm":
+            sub.add_argument("-y", "--yes", action="store_true",
+                             help="do not ask (only a terminal is asked: scripts never are)")
 
     command("demo", cmd_demo, "build a sample branching conversation and show it")
     return top
+
+
+def _no_database_yet(args: argparse.Namespace) -> bool:
+    """Whether this is ``threads`` on a machine where threadtree has not written yet: no
+    ``--db``, no ``$THREADTREE_DB``, and no file at the default path. A path someone named is
+    different: if nothing is there, it is likely a typo, and that is an error."""
+    return (
+        args.command == "threads" and getattr(args, "db", None) is None
+        and not os.environ.get("THREADTREE_DB") and not threadtree.default_path().exists()
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for ``threadtree`` and ``python -m threadtree``; returns the exit code."""
     try:
         args = parser().parse_args(argv)
+        if args.command == "show" and args.thread is None and args.entry is None:
+            args.usage_error("give THREAD (its live path) or --entry ENTRY (the path to that entry)")
     except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     out = Output(sys.stdout)
     try:
+        if _no_database_yet(args):
+            if args.json:
+                out.json([])
+            return 0
         # No --db: None, so that open() applies its default (and creates the data folder).
         with threadtree.open(getattr(args, "db", None), readonly=args.command in READ_ONLY) as store:
+            if getattr(args, "thread", None) is not None:  # every THREAD: an id, a prefix or a title
+                args.thread_record = store.resolve_thread(args.thread)
+                args.thread = args.thread_record.id
             return args.run(store, args, out)
     except BrokenPipeError:  # `threadtree show t | head`: the reader has gone, not an error
         sys.stderr.close()

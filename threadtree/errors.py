@@ -14,7 +14,7 @@ error from the sync that follows a commit record may leave that commit applied, 
 
 from __future__ import annotations
 
-__all__ = ["Busy", "Conflict", "InvalidInput", "NotFound", "SchemaError", "ThreadTreeError"]
+__all__ = ["Ambiguous", "Busy", "Conflict", "InvalidInput", "NotFound", "SchemaError", "ThreadTreeError"]
 
 
 class ThreadTreeError(Exception):
@@ -36,6 +36,22 @@ class InvalidInput(ThreadTreeError, ValueError):
     text, a limit below 1) and ids that exist but do not fit (an entry of another thread
     given as a parent or rewind target).
     """
+
+
+class Ambiguous(InvalidInput):
+    """A name given for a thread (an id prefix, a title) fits more than one thread.
+
+    Raised by :meth:`threadtree.Store.resolve_thread`; nothing was chosen, nothing written.
+    A subclass of :class:`InvalidInput`, not of :class:`NotFound`: code that creates a thread
+    when none is found must not create one when several are.
+
+    :ivar candidates: the threads it fits (at most a few; the message says when there are
+        more), as :class:`threadtree.Thread` records.
+    """
+
+    def __init__(self, message: str, candidates: tuple = ()) -> None:
+        super().__init__(message)
+        self.candidates = tuple(candidates)
 
 
 class Conflict(ThreadTreeError):

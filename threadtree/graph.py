@@ -5,7 +5,9 @@ queries, so that it can serve as their oracle: parent pointers become edges, lea
 nodes without children, the live path is walked up from the current leaf in Python.
 
 Nodes are entry ids. A collapsed graph (:func:`collapse_chains`) also has placeholder nodes,
-keyed ``("collapsed", first_hidden_id)``, standing for a run of hidden entries.
+keyed ``("collapsed", first_hidden_id)``, standing for a run of folded entries. A graph
+without its hidden entries (:func:`without_hidden`) links each shown entry to its nearest
+shown ancestor.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import unicodedata
+
 import networkx as nx
 
 from .errors import InvalidInput, SchemaError
 
 __all__ = [
-    "build_graph", "collapse_chains", "node_order", "preview", "render_tree", "roots", "to_dot", "to_mermaid",
+    "build_graph", "collapse_chains", "columns", "fit", "fitted_preview", "node_order", "preview", "render_tree",
+    "roots", "to_dot", "to_mermaid", "tree_lines", "without_hidden",
 ]
 
 PREVIEW_LENGTH = 60
@@ -35,11 +40,65 @@ def preview(content: str, length: int = PREVIEW_LENGTH) -> str:
     return ""
 
 
+def _char_columns(char: str) -> int:
+    """Terminal columns of one character: 0 for combining marks and format characters (a
+    zero-width joiner), 2 for East Asian wide and full-width ones (CJK, most emoji), else 1."""
+    if char < "\u0300":
+        return 1
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def columns(text: str) -> int:
+    """How many terminal columns ``text`` (one line, no control characters) takes."""
+    if text.isascii():
+        return len(text)
+    width = len(text)
+    for char in set(text):  # each distinct character once; counting is C-speed
+        if char >= "\u0300" and (extra := _char_columns(char) - 1):
+            width += extra * text.count(char)
+    return width
+
+
+def fit(text: str, width: int, *, ellipsis: str = "…") -> str:
+    """``text`` cut to at most ``width`` terminal columns, an ellipsis marking a cut (wide
+    characters count two columns, combining marks none)."""
+    if columns(text) <= width:
+        return text
+    budget = width - columns(ellipsis)
+    if budget <= 0:
+        return ellipsis[: max(width, 0)]
+    kept = text[:budget]
+    over = columns(kept) - budget
+    while over > 0:  # wide characters: each cut of (over + 1) // 2 characters removes at most `over` columns
+        kept = kept[: len(kept) - (over + 1) // 2]
+        over = columns(kept) - budget
+    if over < 0 and len(kept) < len(text):  # zero-width characters: fill up one at a time
+        used = budget + over
+        for char in text[len(kept):]:
+            used += _char_columns(char)
+            if used > budget:
+                break
+            kept += char
+    return kept.rstrip() + ellipsis
+
+
+def fitted_preview(content: str, width: int, *, ascii_only: bool = False) -> str:
+    """The :func:`preview` of ``content`` that fits ``width`` terminal columns (``""`` below
+    5 columns: too little to read); with ``ascii_only``, escaped to ASCII first."""
+    if width < 5:
+        return ""
+    line = preview(content, width * 2)  # combining marks take no column: read enough text
+    return fit(_ascii(line), width, ellipsis="...") if ascii_only else fit(line, width)
+
+
 def build_graph(thread: Any, rows: Iterable[tuple]) -> nx.DiGraph:
     """The thread as a DiGraph. ``rows`` are (id, parent_entry_id, role, content, created_at,
-    depth) in id order; ``thread`` is the :class:`Thread` record.
+    depth, hidden) in id order (``hidden`` may be left out: ``False``); ``thread`` is the
+    :class:`Thread` record.
 
-    Node attributes: role, content, preview, depth, created_at, leaf, current. Graph
+    Node attributes: role, content, preview, depth, created_at, hidden, leaf, current. Graph
     attributes: thread_id, title, current_leaf_id. Edges run parent -> child and are added in
     id order, so siblings keep their order. A parent that is not in the thread (a damaged file)
     gives no edge.
@@ -61,11 +120,12 @@ def build_graph(thread: Any, rows: Iterable[tuple]) -> nx.DiGraph:
                 "preview": preview(content),
                 "depth": depth,
                 "created_at": created_at,
+                "hidden": bool(hidden and hidden[0]),
                 "leaf": True,
                 "current": False,
             },
         )
-        for entry_id, _, role, content, created_at, depth in rows
+        for entry_id, _, role, content, created_at, depth, *hidden in rows
     )
     nodes = graph.nodes
     for entry_id, parent, *_ in rows:
@@ -164,47 +224,163 @@ def collapse_chains(graph: nx.DiGraph, longest: int) -> nx.DiGraph:
 
 def _reordered(graph: nx.DiGraph) -> nx.DiGraph:
     """The same graph with nodes and each node's edges in id order (placeholders sit where
-    their first hidden entry was), so that sibling order survives the edits."""
+    their first folded entry was), so that sibling order survives the edits."""
     ordered = nx.DiGraph(**graph.graph)
     ordered.add_nodes_from(sorted(graph.nodes(data=True), key=lambda item: node_order(item[0])))
     ordered.add_edges_from(sorted(graph.edges, key=lambda edge: (node_order(edge[0]), node_order(edge[1]))))
     return ordered
 
 
+def without_hidden(graph: nx.DiGraph) -> nx.DiGraph:
+    """A copy of ``graph`` without its hidden entries (system prompts, tool plumbing, progress
+    records): each shown entry hangs under its nearest shown ancestor, and ``leaf`` is
+    recomputed, so a branch that ends in plumbing ends at its last shown entry. The graph's
+    ``current_leaf_id`` becomes the last shown entry of the live path (``None`` if none)."""
+    nodes, pred = graph.nodes, graph.pred
+    if not any(data.get("hidden") for _, data in graph.nodes(data=True)):
+        return graph.copy()  # the common case, and already in order
+    anchor: dict[Any, Any] = {}  # hidden entry -> its nearest shown ancestor (None: none)
+
+    def shown_above(node: Any) -> Any:
+        walked, seen = [], set()
+        step = next(iter(pred[node]), None)
+        while step is not None and nodes[step].get("hidden") and step not in seen:  # a cycle cannot trap it
+            if step in anchor:
+                step = anchor[step]
+                break
+            walked.append(step)
+            seen.add(step)
+            step = next(iter(pred[step]), None)
+        if step is not None and nodes[step].get("hidden"):
+            step = None
+        for hidden in walked:
+            anchor[hidden] = step
+        return step
+
+    result = nx.DiGraph(**graph.graph)
+    shown = [node for node in sorted(graph, key=node_order) if not nodes[node].get("hidden")]
+    result.add_nodes_from((node, dict(nodes[node])) for node in shown)
+    result.add_edges_from(
+        (parent, node) for node in shown if (parent := shown_above(node)) is not None
+    )
+    for node in shown:
+        result.nodes[node]["leaf"] = not result.succ[node]
+    current = graph.graph.get("current_leaf_id")
+    if current in nodes and nodes[current].get("hidden"):
+        result.graph["current_leaf_id"] = shown_above(current)
+    return _reordered(result)
+
+
 # -- text --
+
+# The characters of write_network_text's drawing that a line holding no entry is made of: a
+# lone "╽" between two entries of a chain, a "│" carrying a branch past it.
+_SPACER = " │╎╽|:!"
+_TOKEN = "\x00"  # ends each label handed to networkx, followed by the node's index
+
+
+def _ascii(text: str) -> str:
+    return text.replace("…", "...").replace("●", "*").encode("ascii", "backslashreplace").decode("ascii")
+
+
+def _head(node: Any, data: dict, *, marker: bool = True) -> str:
+    """What starts a node's label: the live path marker, then ``id role`` (``(hidden)`` after
+    the role of a hidden entry), or ``… N entries: a … b`` for a placeholder."""
+    if "collapsed" in data:
+        head = f"… {data['preview']}"
+    else:
+        role = data["role"].translate(_CONTROLS_TO_SPACES)  # a NUL or a line break would break the lines
+        head = f"{node} {role}{' (hidden)' if data.get('hidden') else ''}"
+    if marker:
+        head = ("● " if data.get("current") else "  ") + head
+    return head
 
 
 def _label(node: Any, data: dict, *, ascii_only: bool = False, marker: bool = True) -> str:
     """``id role: preview`` (``… N entries: a … b`` for a placeholder), with the live path
     marked by a leading ``●`` (``*``) when ``marker``."""
-    if "collapsed" in data:
-        label = f"… {data['preview']}"
-    else:
-        label = f"{node} {data['role']}: {data['preview']}" if data["preview"] else f"{node} {data['role']}"
-    if marker:
-        label = (("* " if ascii_only else "● ") if data.get("current") else "  ") + label
-    if ascii_only:
-        label = label.replace("…", "...").replace("●", "*").encode("ascii", "backslashreplace").decode("ascii")
-    return label
+    label = _head(node, data, marker=marker)
+    if "collapsed" not in data and data["preview"]:
+        label += f": {data['preview']}"
+    return _ascii(label) if ascii_only else label
+
+
+def _check_depth(max_depth: Any) -> None:
+    if max_depth is not None and (isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 1):
+        raise InvalidInput(f"max_depth must be an int of at least 1 or None, not {max_depth!r}")
+
+
+def tree_lines(
+    graph: nx.DiGraph, *, max_depth: int | None = None, ascii_only: bool = False, collapse: int | None = None,
+    width: int | None = None, spacers: bool = True,
+) -> list[tuple[str, dict | None]]:
+    """The lines of :func:`render_tree`, each with the attributes of the node it shows
+    (``None`` for a line of drawing only, or the ``...`` of ``max_depth``): what a caller
+    needs to colour them."""
+    _check_depth(max_depth)
+    if width is not None and (isinstance(width, bool) or not isinstance(width, int) or width < 1):
+        raise InvalidInput(f"width must be an int of at least 1 or None, not {width!r}")
+    if collapse is not None:
+        graph = collapse_chains(graph, collapse)
+    if not graph:
+        return []
+    order = list(graph.nodes(data=True))
+    labelled = nx.DiGraph()
+    labelled.add_nodes_from(
+        (node, {"label": f"{_head(node, data)}{_TOKEN}{index}"}) for index, (node, data) in enumerate(order)
+    )
+    labelled.add_edges_from(graph.edges)
+    convert = _ascii if ascii_only else str
+    lines: list[tuple[str, dict | None]] = []
+    for line in nx.generate_network_text(
+        labelled, sources=roots(graph), max_depth=max_depth, ascii_only=ascii_only, vertical_chains=True,
+    ):
+        start, token, rest = line.partition(_TOKEN)
+        if not token:
+            if spacers or line.strip(_SPACER):
+                lines.append((convert(line), None))
+            continue
+        index, _, suffix = rest.partition(" ")  # a suffix only in a damaged graph (a back edge)
+        node, data = order[int(index)]
+        text = convert(start)
+        if "collapsed" not in data:
+            if width is None:
+                text += convert(f": {data['preview']}") if data["preview"] else ""
+            else:
+                shown = fitted_preview(data["content"], width - columns(text) - 2, ascii_only=ascii_only)
+                text += f": {shown}" if shown else ""
+        if suffix:
+            text += " " + convert(suffix.replace(_TOKEN, " #"))
+        lines.append((text, data))
+    return lines
 
 
 def render_tree(graph: nx.DiGraph, *, max_depth: int | None = None, ascii_only: bool = False,
-                collapse: int | None = None) -> str:
+                collapse: int | None = None, width: int | None = None, spacers: bool = True) -> str:
     """The tree as text, one line per entry (id, role, preview), the live path marked with
     ``●`` (``*`` with ``ascii_only``), via :func:`networkx.write_network_text`.
 
     Chains are drawn vertically, so a long conversation does not drift to the right;
     ``collapse=N`` also folds runs of more than N plain chain entries into one line.
     With ``ascii_only`` every character of the result is ASCII (other characters of the
-    messages are written as backslash escapes).
+    messages are written as backslash escapes). A hidden entry says ``(hidden)`` after its
+    role (:func:`without_hidden` leaves them out).
+
+    :param width: cut each line's preview so that the line fits this many terminal columns
+        (wide characters count two); ``None``: the node's ``preview`` (60 characters).
+    :param spacers: ``False`` drops the lines that hold no entry (the ``╽`` between two
+        entries of a chain): a chain's next entry sits right under the previous one anyway.
     """
-    if max_depth is not None and (isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 1):
-        raise InvalidInput(f"max_depth must be an int of at least 1 or None, not {max_depth!r}")
+    if width is not None or not spacers:
+        return "".join(text + "\n" for text, _ in tree_lines(
+            graph, max_depth=max_depth, ascii_only=ascii_only, collapse=collapse, width=width, spacers=spacers,
+        ))
+    _check_depth(max_depth)
     if collapse is not None:
         graph = collapse_chains(graph, collapse)
     if not graph:
         return ""
-    labelled = nx.DiGraph()
+    labelled = nx.DiGraph()  # whole labels, lines as networkx writes them: the fast way
     labelled.add_nodes_from(
         (node, {"label": _label(node, data, ascii_only=ascii_only)}) for node, data in graph.nodes(data=True)
     )

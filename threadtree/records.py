@@ -120,7 +120,9 @@ class Thread:
     :ivar entry_count: how many entries the thread holds, every branch counted, when the
         thread came from :meth:`Store.list_threads` or :meth:`Store.find_thread`; ``None``
         from the other calls. A count, not part of the thread: left out of ``==``.
-    :ivar leaf_count: how many branch tips (entries without a child) it holds, likewise.
+    :ivar leaf_count: how many branch tips (entries without a child) it holds, likewise;
+        hidden tips (tool plumbing, progress records) count, as in :meth:`Store.leaves`
+        (``leaves(thread_id, include_hidden=False)`` gives the tips a reader sees).
     """
 
     id: str
@@ -169,7 +171,8 @@ class LeafMove:
         since.
     :ivar to_entry_id: the leaf after (``None``: an empty path).
     :ivar reason: the call that moved it: ``append``, ``extend``, ``fork``, ``rewind``,
-        ``pop``, ``redo``, ``switch``, ``clear``, ``delete_branch``, ``import`` or ``restore``.
+        ``checkout``, ``pop``, ``redo``, ``switch``, ``clear``, ``delete_branch``, ``import``
+        or ``restore``.
     :ivar created_at: Unix seconds (UTC).
     """
 

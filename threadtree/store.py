@@ -49,6 +49,7 @@ from . import check as _check
 from . import graph as _graph
 from ._connection import connect, default_path
 from ._jobs import JobsAndTools
+from ._resolve import ThreadLookup
 from ._state import AgentState
 from ._tx import _Snapshot, _Use, _Write
 from .errors import Conflict, InvalidInput, NotFound, ThreadTreeError
@@ -84,7 +85,7 @@ def record_leaf_move(conn: apsw.Connection, tid: str, old: int | None, new: int 
     conn.execute(q("record_leaf_move"), bindings)
 
 
-class Store(AgentState, JobsAndTools):
+class Store(AgentState, JobsAndTools, ThreadLookup):
     """Branching conversations in one SQLite file. Create one with :func:`threadtree.open`.
 
     Use it as a context manager, or call :meth:`close`, to release the file.
@@ -429,6 +430,28 @@ class Store(AgentState, JobsAndTools):
         :raises Conflict: the current leaf is not ``expected_leaf_id``.
         """
         return self._rewind(thread_id, entry_id, expected_leaf_id, "rewind")
+
+    def checkout(self, entry_id: int, *, expected_leaf_id: int | None = _UNCHECKED) -> Entry:
+        """Make ``entry_id`` the current leaf of its thread (on the live branch or another
+        one) and return it: :meth:`rewind` named by the entry alone, recorded as
+        ``checkout`` in :meth:`leaf_history`. :meth:`redo` walks back after it as after a
+        rewind, while the old leaf lies below the new one.
+
+        :raises NotFound: the entry does not exist.
+        :raises Conflict: the current leaf is not ``expected_leaf_id``.
+
+        >>> thread = store.create_thread()
+        >>> first = store.append(thread.id, "user", "hi")
+        >>> _ = store.append(thread.id, "assistant", "hello")
+        >>> store.checkout(first.id).id == first.id, store.leaf_history(thread.id, limit=1)[0].reason
+        (True, 'checkout')
+        """
+        eid = _validate.entry_id(entry_id)
+        with _Use(self) as conn:
+            tid = self._place(conn, eid)[0]  # entries never move, so this cannot go stale
+        entry = self._rewind(tid, eid, expected_leaf_id, "checkout")
+        assert entry is not None
+        return entry
 
     def _rewind(self, thread_id: str, entry_id: int | None, expected_leaf_id: Any, reason: str) -> Entry | None:
         """:meth:`rewind`, recorded with ``reason`` (``pop``, ``switch``, ``clear`` for sessions)."""
@@ -800,12 +823,23 @@ class Store(AgentState, JobsAndTools):
                 self._place(conn, eid)  # NotFound for an unknown entry; else a childless one
         return found
 
-    def leaves(self, thread_id: str) -> list[Entry]:
+    def leaves(self, thread_id: str, *, include_hidden: bool = True) -> list[Entry]:
         """Every branch tip of the thread (entries without children), oldest first.
 
+        :param include_hidden: ``False``: the tips once hidden entries (system prompts, tool
+            plumbing, progress records) are left out, as a reader sees the tree: the visible
+            entries with no visible descendant. A branch that ends in plumbing then ends at
+            its last visible entry; a tip that is plumbing under a visible one is no branch.
         :raises NotFound: there is no such thread.
+
+        >>> thread = store.create_thread()
+        >>> _ = store.append(thread.id, "assistant", "Hi")
+        >>> _ = store.append(thread.id, "other", "[progress]", hidden=True)
+        >>> [e.content for e in store.leaves(thread.id)], [e.content for e in store.leaves(thread.id, include_hidden=False)]
+        (['[progress]'], ['Hi'])
         """
-        return self._entries_in("leaves", thread_id)
+        query = "leaves" if _validate.flag(include_hidden, "include_hidden") else "visible_leaves"
+        return self._entries_in(query, thread_id)
 
     def entries(self, thread_id: str) -> list[Entry]:
         """Every entry of the thread, in id order (so parents come before their children).
@@ -851,7 +885,8 @@ class Store(AgentState, JobsAndTools):
 
         One node per entry (key: the entry id) with attributes ``role``, ``content``,
         ``preview`` (the first line, at most 60 characters), ``depth``, ``created_at``,
-        ``leaf`` and ``current`` (on the live path); edges parent -> child, added in id order;
+        ``hidden``, ``leaf`` and ``current`` (on the live path); edges parent -> child, added
+        in id order;
         graph attributes ``thread_id``, ``title``, ``current_leaf_id``.
 
         :raises NotFound: there is no such thread.
@@ -872,21 +907,32 @@ class Store(AgentState, JobsAndTools):
 
     def render_tree(
         self, thread_id: str, *, max_depth: int | None = None, ascii_only: bool = False,
-        collapse: int | None = None,
+        collapse: int | None = None, include_hidden: bool = True, width: int | None = None,
+        spacers: bool = True,
     ) -> str:
         """The whole tree as text: one line per entry (id, role, preview), roots in id order,
-        the live path marked with ``●`` (``*`` when ``ascii_only``).
+        the live path marked with ``●`` (``*`` when ``ascii_only``), hidden entries with
+        ``(hidden)`` after their role.
 
         :param max_depth: stop this many levels below the roots.
         :param ascii_only: only ASCII in the result, box drawing and message text alike.
         :param collapse: fold every run of more than this many entries of a linear stretch
             (one parent, one child, no branch) into a single ``… N entries: a … b`` line.
+        :param include_hidden: ``False`` leaves hidden entries out, each shown entry drawn
+            under its nearest shown ancestor (as the CLI's ``tree`` does by default).
+        :param width: fit every line to this many terminal columns by cutting its preview;
+            ``None``: 60-character previews, whatever the width.
+        :param spacers: ``False`` drops the lines that hold no entry (the ``╽`` between two
+            entries of a chain).
         :raises NotFound: there is no such thread.
-        :raises InvalidInput: ``max_depth`` or ``collapse`` below 1.
+        :raises InvalidInput: ``max_depth``, ``collapse`` or ``width`` below 1.
         """
+        graph = self.graph(thread_id)
+        if not _validate.flag(include_hidden, "include_hidden"):
+            graph = _graph.without_hidden(graph)
         return _graph.render_tree(
-            self.graph(thread_id), max_depth=max_depth, ascii_only=_validate.flag(ascii_only, "ascii_only"),
-            collapse=collapse,
+            graph, max_depth=max_depth, ascii_only=_validate.flag(ascii_only, "ascii_only"),
+            collapse=collapse, width=width, spacers=_validate.flag(spacers, "spacers"),
         )
 
     def to_dot(self, thread_id: str, *, collapse: int | None = None) -> str:
