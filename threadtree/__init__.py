@@ -8,11 +8,19 @@
 1
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._connection import default_path
-from .drawing import draw
 from .errors import Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
 from .records import Checkpoint, Entry, Event, Job, LeafMove, Problem, Thread, ToolCall
 from .store import Store, open
+
+if TYPE_CHECKING:
+    from . import check, drawing, formats, graph
+    from .drawing import draw
 
 __version__ = "0.1.0"
 
@@ -36,3 +44,22 @@ __all__ = [
     "draw",
     "open",
 ]
+
+# Imported at first use (PEP 562), not here: they bring networkx, and the format readers are
+# many modules. `import threadtree` then `threadtree.formats.import_file(...)` still works.
+_LATER = {"check", "drawing", "formats", "graph"}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "draw":
+        from .drawing import draw
+
+        globals()["draw"] = draw
+        return draw
+    if name in _LATER:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LATER, "draw"})

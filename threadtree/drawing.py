@@ -21,15 +21,17 @@ import math
 import textwrap
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
+from . import _lazy
 from .errors import InvalidInput, ThreadTreeError
 from .graph import collapse_chains, node_order, roots
 
 if TYPE_CHECKING:
+    import networkx as nx
     from matplotlib.axes import Axes
 
     from .store import Store
+else:
+    nx = _lazy.module("networkx")  # imported at first use: `import threadtree` stays fast
 
 __all__ = ["draw", "layout"]
 

@@ -11,11 +11,15 @@ keyed ``("collapsed", first_hidden_id)``, standing for a run of hidden entries.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
+from . import _lazy
 from .errors import InvalidInput, SchemaError
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = _lazy.module("networkx")  # imported at first use: `import threadtree` stays fast
 
 __all__ = [
     "build_graph", "collapse_chains", "node_order", "preview", "render_tree", "roots", "to_dot", "to_mermaid",

@@ -38,21 +38,27 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import apsw
-import networkx as nx
 import orjson
 
-from . import _json, _sql, _validate
-from . import check as _check
-from . import graph as _graph
+from . import _json, _lazy, _sql, _validate
 from ._connection import connect, default_path
 from ._jobs import JobsAndTools
 from ._state import AgentState
 from ._tx import _Snapshot, _Use, _Write
 from .errors import Conflict, InvalidInput, NotFound, ThreadTreeError
 from .records import Entry, GcPaused, LeafMove, Problem, Thread
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from . import check as _check
+    from . import graph as _graph
+else:  # both import networkx: at first use, so that `import threadtree` stays fast
+    _check = _lazy.module("threadtree.check")
+    _graph = _lazy.module("threadtree.graph")
 
 __all__ = ["Store", "open"]
 
