@@ -67,3 +67,17 @@ def test_the_agents_benchmark_runs_and_reports_every_measure():
     for measure in ("add_items", "fork at item 8 ", "fork at item 496", "get_items", "event-loop stall",
                     "bytes on disk per item", "AdvancedSQLiteSession"):
         assert measure in done.stdout, done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("baseline", [[], ["--baseline", "eager"]], ids=["previous-commit", "eager"])
+def test_the_startup_benchmark_runs_and_reports_every_command(baseline):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "startup.py"), "--runs", "1", *baseline],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ("import threadtree ", "threadtree --help ", "threadtree threads (empty db) ",
+                    "scale: import apsw, orjson, attrs", "baseline: ", "target: 3x faster"):
+        assert measure in done.stdout, done.stdout
+    assert ("eager imports" in done.stdout) == bool(baseline), done.stdout
