@@ -14,13 +14,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._connection import default_path
+from .drawing import draw
 from .errors import Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
 from .records import Checkpoint, Entry, Event, Job, LeafMove, Problem, Thread, ToolCall
 from .store import Store, open
 
 if TYPE_CHECKING:
-    from . import check, drawing, formats, graph
-    from .drawing import draw
+    from . import formats
 
 __version__ = "0.1.0"
 
@@ -45,21 +45,16 @@ __all__ = [
     "open",
 ]
 
-# Imported at first use (PEP 562), not here: they bring networkx, and the format readers are
-# many modules. `import threadtree` then `threadtree.formats.import_file(...)` still works.
-_LATER = {"check", "drawing", "formats", "graph"}
-
 
 def __getattr__(name: str) -> Any:
-    if name == "draw":
-        from .drawing import draw
-
-        globals()["draw"] = draw
-        return draw
-    if name in _LATER:
-        return importlib.import_module(f"{__name__}.{name}")
+    """``threadtree.formats``, imported at its first use (PEP 562) rather than here: its
+    readers are a dozen modules, which ``import threadtree`` and most commands never need.
+    ``import threadtree`` then ``threadtree.formats.import_file(...)`` works, as the README
+    writes it."""
+    if name == "formats":
+        return importlib.import_module(f"{__name__}.formats")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LATER, "draw"})
+    return sorted({*globals(), "formats"})

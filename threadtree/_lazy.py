@@ -4,7 +4,9 @@ networkx alone took two thirds of ``import threadtree`` (about 150 ms of 230 ms,
 ``python -X importtime``), yet only the graph, tree, check and drawing calls need it. A module
 that uses it writes ``nx = _lazy.module("networkx")`` where it would have written ``import
 networkx as nx`` (and imports the real one under ``TYPE_CHECKING`` for its annotations): the
-import happens at the first ``nx.something``. ``benchmarks/startup.py`` measures the gain.
+import happens at the first ``nx.something``. The CLI reaches the format readers the same
+way, and its ``--format`` choices through :func:`sequence`. ``benchmarks/startup.py``
+measures the gain; ``tests/test_startup.py`` checks what ``import threadtree`` loads.
 """
 
 from __future__ import annotations
@@ -18,19 +20,21 @@ __all__ = ["module", "sequence"]
 
 
 class _Module:
-    """Stands for the module ``name``; every attribute read is passed to the imported module.
+    """Stands for the module ``name``: every attribute read is passed on to the module, which
+    is imported at the first one. Reads go to the module each time, so a test that patches
+    the real module is seen here too."""
 
-    Attributes are looked up afresh each time (a dictionary read once the module is in
-    ``sys.modules``), so a test that patches the real module is seen here too.
-    """
-
-    __slots__ = ("_name",)
+    __slots__ = ("_name", "_module")
 
     def __init__(self, name: str) -> None:
         self._name = name
+        self._module: Any = None
 
     def __getattr__(self, attr: str) -> Any:
-        return getattr(importlib.import_module(self._name), attr)
+        module = self._module
+        if module is None:
+            module = self._module = importlib.import_module(self._name)
+        return getattr(module, attr)
 
     def __repr__(self) -> str:
         return f"<lazy module {self._name!r}>"
@@ -47,8 +51,6 @@ def module(name: str) -> Any:
 
 
 class _Sequence(Sequence):
-    __slots__ = ("_load", "__dict__")
-
     def __init__(self, load: Callable[[], Sequence]) -> None:
         self._load = load
 

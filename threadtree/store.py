@@ -43,7 +43,9 @@ from typing import TYPE_CHECKING, Any
 import apsw
 import orjson
 
-from . import _json, _lazy, _sql, _validate
+from . import _json, _sql, _validate
+from . import check as _check
+from . import graph as _graph
 from ._connection import connect, default_path
 from ._jobs import JobsAndTools
 from ._state import AgentState
@@ -52,13 +54,7 @@ from .errors import Conflict, InvalidInput, NotFound, ThreadTreeError
 from .records import Entry, GcPaused, LeafMove, Problem, Thread
 
 if TYPE_CHECKING:
-    import networkx as nx
-
-    from . import check as _check
-    from . import graph as _graph
-else:  # both import networkx: at first use, so that `import threadtree` stays fast
-    _check = _lazy.module("threadtree.check")
-    _graph = _lazy.module("threadtree.graph")
+    import networkx as nx  # imported by graph and check at first use, not here
 
 __all__ = ["Store", "open"]
 
