@@ -15,7 +15,7 @@ the load of a shared machine disturbs less):
 Each is run against two copies of the code, alternately (one run of each in turn, so that a
 machine whose load changes slows both alike):
 
-* **current**: this checkout;
+* **current**: this checkout (a copy of its ``threadtree/`` and ``sql/``);
 * **baseline**: ``--baseline REF`` (default ``BASELINE_REF``, the last commit before networkx,
   apsw.ext and the format readers were made lazy), extracted with ``git archive`` into a
   temporary folder; or ``--baseline eager``: this checkout with what it used to import at
@@ -39,6 +39,7 @@ import argparse
 import io
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -117,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "THREADTREE_DB", "PYTHONDONTWRITEBYTECODE")}
         if args.no_bytecode:
             env["PYTHONDONTWRITEBYTECODE"] = "1"
-        current = dict(env, PYTHONPATH=str(ROOT))
+        # A copy of this checkout's code, so that both sides start without .pyc files of
+        # their own (PYTHONDONTWRITEBYTECODE stops writing them, not reading them).
+        for folder in ("threadtree", "sql"):
+            shutil.copytree(ROOT / folder, Path(tmp, "current", folder), ignore=shutil.ignore_patterns("__pycache__"))
+        current = dict(env, PYTHONPATH=str(Path(tmp, "current")))
         base_dir = None if args.baseline == "eager" else baseline_tree(args.baseline, Path(tmp, "baseline"))
         if base_dir is None:
             if args.baseline != "eager":
