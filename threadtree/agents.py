@@ -211,8 +211,8 @@ class ThreadTreeSession:
     :param store: a :class:`threadtree.Store` to use (the session never closes it); a path
         to open (``None``: the default database, as :func:`threadtree.open`), which the
         session closes in :meth:`close`.
-    :param session_settings: the SDK's ``SessionSettings`` (or a dict of them): its
-        ``limit`` is the default of :meth:`get_items`.
+    :param session_settings: the SDK's ``SessionSettings`` (or a dict of them; an unknown key
+        raises, as in the SDK's sessions): its ``limit`` is the default of :meth:`get_items`.
     :param strict: strict turn order: every write requires the thread's current leaf to be
         where this session last saw it (its latest read or write; before either, the thread
         as the first write finds it), and raises :class:`threadtree.Conflict`, writing
@@ -221,7 +221,8 @@ class ThreadTreeSession:
     :param title: the title of the thread if the session creates it.
     :raises InvalidInput: a bad argument.
 
-    Use it as a context manager (``with`` or ``async with``) or call :meth:`close`.
+    Use it as a context manager (``with`` or ``async with``) or call :meth:`close`. Once it is
+    closed, every call raises ``RuntimeError``, as the SDK's sessions do.
     """
 
     def __init__(
