@@ -5,7 +5,8 @@ small scripted stand-in for a real one (swap in ``model="gpt-4.1"`` and an API k
 live). Shows ``ThreadTreeSession`` as the agent's memory, ``fork_at`` before an earlier question,
 a second run on the new branch, ``rewind`` and ``redo``, ``branches``, ``switch``, and the
 tree as text and as a picture (a PNG: the path given as the first argument, else one in a
-temporary folder). Uses ``$THREADTREE_DB`` (or the default database) like every example.
+temporary folder). Like every example, it writes to a new file in a temporary folder (it
+prints where), never to your default database.
 """
 
 import asyncio
@@ -63,11 +64,13 @@ class ScriptedModel(Model):
                                                                                      annotations=[])])
 
 
-async def main(picture: Path) -> None:
+async def main(folder: Path, picture: Path) -> None:
     agent = Agent(name="Trip planner", instructions="Plan trips; add amounts with the tool.",
                   model=ScriptedModel(), tools=[add])
     config = RunConfig(tracing_disabled=True)
-    with threadtree.open() as store:
+    path = folder / "agent.db"
+    print(f"database: {path}")
+    with threadtree.open(path) as store:
         thread_id = f"trip-{uuid.uuid4().hex[:8]}"
         async with ThreadTreeSession(thread_id, store, title="Trip budget") as session:
             async def ask(text):
@@ -103,5 +106,5 @@ async def main(picture: Path) -> None:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="threadtree-")) / "agent.png"
-    asyncio.run(main(target))
+    folder = Path(tempfile.mkdtemp(prefix="threadtree-example-"))
+    asyncio.run(main(folder, Path(sys.argv[1]) if len(sys.argv) > 1 else folder / "agent.png"))

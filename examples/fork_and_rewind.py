@@ -2,13 +2,19 @@
 
 Shows fork from any entry, compare-and-set appends (``expected_leaf_id``) that refuse to
 write when another writer moved the thread first, rewind, common_ancestor and
-delete_branch. Uses ``$THREADTREE_DB`` (or the default database) like every example.
+delete_branch. Like every example, it writes to a new file in a temporary folder (it prints
+where), never to your default database.
 """
+
+import tempfile
+from pathlib import Path
 
 import threadtree
 from threadtree import Conflict
 
-with threadtree.open() as store:
+path = Path(tempfile.mkdtemp(prefix="threadtree-example-")) / "fork_and_rewind.db"
+print(f"database: {path}")
+with threadtree.open(path) as store:
     thread = store.create_thread("Refactoring plan", metadata={"agent": "planner", "model": "demo"})
     store.extend(
         thread.id,

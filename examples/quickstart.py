@@ -1,13 +1,18 @@
-"""Quickstart: keep a branching conversation in the default threadtree database.
+"""Quickstart: keep a branching conversation in a threadtree database.
 
-Run it with ``python examples/quickstart.py``. It writes to ``$THREADTREE_DB`` when that is
-set, else to ``threadtree.db`` in your user data directory, and prints where that is. Every
-run adds a new thread; nothing else in the file is touched.
+Run it with ``python examples/quickstart.py``. It writes to a new file in a temporary folder
+and prints where that is, so your own database (the one ``threadtree`` and
+``threadtree.open()`` use by default) is never touched. Open the file it printed to look
+around: ``threadtree --db PATH tree THREAD``.
 """
+
+import tempfile
+from pathlib import Path
 
 import threadtree
 
-with threadtree.open() as store:
+path = Path(tempfile.mkdtemp(prefix="threadtree-example-")) / "quickstart.db"
+with threadtree.open(path) as store:
     thread = store.create_thread("Planning a trip")
 
     # append: each message goes under the current leaf, which then moves to it.

@@ -512,11 +512,41 @@ def test_a_session_closes_the_store_it_opened_but_not_one_it_was_given(tmp_path,
         assert default.store.filename == str(tmp_path / "default.db")
 
 
+# Valid arguments for every public coroutine method of the session; the test checks that
+# the list is complete, so a new method cannot escape it.
+CALLS_ON_A_CLOSED_SESSION = {
+    "get_items": [(), (0,), (None,), (3,)],
+    "add_items": [([],), ([user("q")],)],
+    "pop_item": [()], "clear_session": [()], "fork_at": [(0,)], "fork": [(1,)], "rewind": [()],
+    "redo": [()], "switch": [(1,)], "branches": [()], "path": [()], "current_leaf_id": [()],
+}
+
+
+def test_every_call_on_a_closed_session_raises_runtime_error(store):
+    """As the SDK's sessions do, even for a call with nothing to do (add_items([]),
+    get_items(limit=0)); and nothing is written."""
+    public = {name for name, fn in inspect.getmembers(ThreadTreeSession, inspect.iscoroutinefunction)
+              if not name.startswith("_")}
+    assert public == set(CALLS_ON_A_CLOSED_SESSION)
+    session = ThreadTreeSession("chat", store)
+    run(session.add_items([user("q")]))
+    session.close()
+    for name, calls in CALLS_ON_A_CLOSED_SESSION.items():
+        for args in calls:
+            with pytest.raises(RuntimeError, match="session 'chat' is closed"):
+                run(getattr(session, name)(*args))
+    assert live_items(store) == [user("q")]
+    session.close()  # closing twice is harmless
+
+
 @pytest.mark.parametrize("kwargs, field", [
     ({"thread_id": ""}, "thread_id"),
     ({"store": 3}, "store"),
     ({"strict": "yes"}, "strict"),
     ({"session_settings": 5}, "session_settings"),
+    # The SDK's SessionSettings drops an unknown key: a misspelt limit would give every item.
+    ({"session_settings": {"limitt": 1}}, "unknown settings: 'limitt'"),
+    ({"session_settings": {"limit": "x"}}, "session_settings"),
 ])
 def test_bad_session_arguments_name_the_field(store, kwargs, field):
     args = {"thread_id": "chat", "store": store} | kwargs

@@ -79,3 +79,16 @@ def test_the_draw_benchmark_runs_and_reports_every_shape():
     for measure in ("fan-out: 1 entry, 10,000 children", "realistic: 300 entries", "deep: a chain", "wide:",
                     "store.graph (baseline)", 'draw, focus="live"', "+ render PNG", "whole thread (3 seeds): lanes"):
         assert measure in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("baseline", [[], ["--baseline", "eager"]], ids=["previous-commit", "eager"])
+def test_the_startup_benchmark_runs_and_reports_every_command(baseline):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "startup.py"), "--runs", "1", *baseline],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ("import threadtree ", "threadtree --help ", "threadtree threads (empty db) ",
+                    "scale: import apsw, orjson, attrs", "baseline: ", "target: 3x faster"):
+        assert measure in done.stdout, done.stdout
+    assert ("eager imports" in done.stdout) == bool(baseline), done.stdout

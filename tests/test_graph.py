@@ -4,15 +4,26 @@ Graphviz and Mermaid diagrams with their escaping."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import networkx as nx
 import pytest
 
 from threadtree import InvalidInput, NotFound
 from threadtree.graph import collapse_chains, preview
+
+
+def missing_tool(why: str) -> None:
+    """Skip a check whose tool is missing, saying why; under CI (.ci/run sets THREADTREE_CI,
+    and installs the tools) fail instead, so that CI cannot pass by skipping it."""
+    if os.environ.get("THREADTREE_CI"):
+        pytest.fail(f"{why}; under CI (THREADTREE_CI) this check must run")
+    pytest.skip(why)
 
 
 class TestGraph:
@@ -160,8 +171,9 @@ class TestDot:
         assert f"e{ids['b']} -> e{ids['c']};" in text
         assert re.search(rf'e{ids["d"]} \[[^\]]*peripheries=2', text)
 
-    @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
     def test_graphviz_renders_it(self, store, thread, ids, tmp_path):
+        if shutil.which("dot") is None:
+            missing_tool("Graphviz is not installed (apt-get install graphviz; .ci/run does)")
         store.append(thread.id, "assistant", ESCAPE_ME)
         done = subprocess.run(["dot", "-Tsvg"], input=store.to_dot(thread.id), capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
@@ -189,18 +201,30 @@ class TestMermaid:
         ]
 
 
+# Mermaid's own parser: the npm packages mermaid and jsdom, run by Node. The tests never
+# download them (the suite must pass offline with what the README's install command installed):
+# .ci/run installs them into this folder first, and sets THREADTREE_CI so that a parser that is
+# missing fails the run there instead of skipping.
+MERMAID_PACKAGES = ("mermaid@11", "jsdom@24")
+MERMAID_DIR = Path(
+    os.environ.get("THREADTREE_MERMAID_DIR")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "threadtree-tests", "mermaid")
+)
+
+
 @pytest.fixture(scope="session")
-def mermaid_parser(tmp_path_factory):
-    """Mermaid's own parser (the npm package, under Node with jsdom), installed once."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("Node.js is not installed")
-    where = tmp_path_factory.mktemp("mermaid")
-    done = subprocess.run(
-        ["npm", "install", "--prefix", str(where), "--no-audit", "--no-fund", "mermaid@11", "jsdom@24"],
-        capture_output=True, text=True, timeout=600,
+def mermaid_parser():
+    """Mermaid's own parser (the npm package, under Node with jsdom), from MERMAID_DIR."""
+    missing = (
+        "Node.js is not installed" if shutil.which("node") is None
+        else None if all((MERMAID_DIR / "node_modules" / name.split("@")[0] / "package.json").is_file()
+                         for name in MERMAID_PACKAGES)
+        else f"Mermaid's parser is not in {MERMAID_DIR}: "
+             f"npm install --prefix {MERMAID_DIR} {' '.join(MERMAID_PACKAGES)} (.ci/run does)"
     )
-    assert done.returncode == 0, done.stderr
-    script = where / "parse.mjs"
+    if missing:
+        missing_tool(missing)
+    script = MERMAID_DIR / "threadtree-parse.mjs"  # beside node_modules, where its imports resolve
     script.write_text(
         'import { JSDOM } from "jsdom";\n'
         'const dom = new JSDOM("<!doctype html><html><body></body></html>");\n'
@@ -212,7 +236,8 @@ def mermaid_parser(tmp_path_factory):
     )
 
     def parse(text: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["node", str(script)], input=text, capture_output=True, text=True, cwd=where, timeout=120)
+        return subprocess.run(["node", str(script)], input=text, capture_output=True, text=True,
+                              cwd=MERMAID_DIR, timeout=120)
 
     return parse
 
@@ -231,3 +256,21 @@ def test_mermaids_own_parser_accepts_every_label(store, thread, ids, mermaid_par
 def test_mermaids_parser_does_refuse_broken_text(mermaid_parser):
     """The test above can fail: a raw quote inside a label is refused."""
     assert mermaid_parser('flowchart TD\n  e1["bad "quote" here"]\n').returncode == 1
+
+
+def test_without_the_network_the_mermaid_checks_skip_and_under_ci_they_fail(tmp_path):
+    """With Node and npm present but nothing to download from, the suite passes with the two
+    Mermaid checks skipped, saying why; under CI (THREADTREE_CI) the same run fails."""
+    env = {k: v for k, v in os.environ.items() if k not in ("THREADTREE_CI", "CI")}
+    env |= {
+        "THREADTREE_MERMAID_DIR": str(tmp_path / "no-parser"),
+        # Were npm asked, it would find no network and nothing cached.
+        "npm_config_offline": "true", "npm_config_cache": str(tmp_path / "npm-cache"),
+    }
+    run = [sys.executable, "-m", "pytest", __file__, "-k", "mermaids", "-q", "-rs", "-p", "no:cacheprovider"]
+    offline = subprocess.run(run, capture_output=True, text=True, env=env, timeout=300)
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert "2 skipped" in offline.stdout and "Mermaid's parser is not in" in offline.stdout, offline.stdout
+    in_ci = subprocess.run(run, capture_output=True, text=True, env=env | {"THREADTREE_CI": "1"}, timeout=300)
+    assert in_ci.returncode == 1, in_ci.stdout + in_ci.stderr
+    assert "2 errors" in in_ci.stdout and "this check must run" in in_ci.stdout, in_ci.stdout

@@ -307,6 +307,15 @@ class TestSetTools:
         store.set_tools(thread.id, [odd])
         assert store.get_tools(thread.id) == [odd]
 
+    def test_a_description_of_none_is_kept_as_none(self, store, db_path, thread):
+        """An optional description may be None (as in the SDK's dynamic-tool record); it is
+        given back as None, not dropped and not turned into a string."""
+        tools = [{"name": "a", "description": None, "parameters": {"type": "object"}}, BARE]
+        assert store.set_tools(thread.id, tools) == tools
+        assert store.get_tools(thread.id) == tools
+        with threadtree.open(db_path) as again:
+            assert again.get_tools(thread.id)[0]["description"] is None
+
     def test_the_same_names_in_two_threads_are_independent(self, store, thread, other_thread):
         store.set_tools(thread.id, [WEATHER])
         store.set_tools(other_thread.id, [WEATHER, SEARCH])
@@ -375,7 +384,7 @@ BAD_TOOLS = [
         [WEATHER, BARE, {"name": "get_weather"}],
         r"tools\[2\]\.name 'get_weather' is also the name of tools\[0\]", id="duplicate-name",
     ),
-    pytest.param([{"name": "a", "description": None}], r"tools\[0\]\.description must be a string, not NoneType", id="description-none"),
+    pytest.param([{"name": "a", "description": 3}], r"tools\[0\]\.description must be a string, not int", id="description-int"),
     pytest.param([{"name": "a", "input_schema": ["x"]}], r"tools\[0\]\.input_schema must be a dict \(a JSON object\), not list", id="schema-list"),
     pytest.param([{"name": "a", "parameters": "{}"}], r"tools\[0\]\.parameters must be a dict \(a JSON object\), not str", id="parameters-str"),
     pytest.param(

@@ -8,11 +8,19 @@
 1
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._connection import default_path
 from .drawing import draw
 from .errors import Ambiguous, Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
 from .records import Checkpoint, Entry, Event, Job, LeafMove, Problem, Thread, ToolCall
 from .store import Store, open
+
+if TYPE_CHECKING:
+    from . import formats
 
 __version__ = "0.1.0"
 
@@ -37,3 +45,17 @@ __all__ = [
     "draw",
     "open",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``threadtree.formats``, imported at its first use (PEP 562) rather than here: its
+    readers are a dozen modules, which ``import threadtree`` and most commands never need.
+    ``import threadtree`` then ``threadtree.formats.import_file(...)`` works, as the README
+    writes it."""
+    if name == "formats":
+        return importlib.import_module(f"{__name__}.formats")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "formats"})

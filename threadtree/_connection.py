@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 import apsw
-import apsw.bestpractice
 
 from . import _sql
 from .errors import Busy, SchemaError, ThreadTreeError
@@ -114,13 +113,16 @@ def connect(filename: str, *, synchronous: str, timeout: float, readonly: bool =
         # Connection settings only: nothing below writes to the file until connection_wal.
         conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)  # no writable_schema tricks
         conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)  # schema can't call functions
-        apsw.bestpractice.connection_dqs(conn)  # "text" is an identifier, never a string
+        # apsw.bestpractice.connection_dqs, written out like _wal below: importing apsw.bestpractice
+        # imports apsw.ext, a third of the start-up time of a CLI command (benchmarks/startup.py).
+        conn.config(apsw.SQLITE_DBCONFIG_DQS_DML, 0)  # "text" is an identifier, never a string
+        conn.config(apsw.SQLITE_DBCONFIG_DQS_DDL, 0)
         _refuse_foreign_files(conn, filename)
         if readonly:
             _refuse_older_files(conn, filename)
         else:
-            _retry_busy(lambda: apsw.bestpractice.connection_wal(conn), timeout)
-            apsw.bestpractice.connection_enable_foreign_keys(conn)  # outside any transaction
+            _retry_busy(lambda: _wal(conn), timeout)
+            conn.pragma("foreign_keys", "ON")  # outside any transaction
             conn.pragma("synchronous", synchronous)
             _migrate(conn)
     except apsw.BusyError as exc:
@@ -130,6 +132,16 @@ def connect(filename: str, *, synchronous: str, timeout: float, readonly: bool =
         conn.close()
         raise
     return conn
+
+
+def _wal(conn: apsw.Connection) -> None:
+    """Write-ahead logging, as apsw.bestpractice.connection_wal does it: not on a file that SQLite
+    could only open read-only (no write permission)."""
+    try:
+        if not conn.readonly("main"):
+            conn.pragma("journal_mode", "wal")
+    except apsw.ReadOnlyError:  # the journal or WAL file may still be read-only
+        pass
 
 
 def _why_not(filename: str) -> str:

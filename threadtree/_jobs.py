@@ -142,7 +142,8 @@ class JobsAndTools:
         ``"strict"`` included), so both common shapes work: Anthropic's ``{"name",
         "description", "input_schema"}`` and OpenAI's function tool ``{"type": "function",
         "name", "description", "parameters"}``. Checked: ``name`` is a non-empty string,
-        unique in the list; ``description``, if present, a string; the input schema, if
+        unique in the list; ``description``, if present, a string or ``None`` (given back as
+        ``None``: the Agents SDK's dynamic-tool record has it optional); the input schema, if
         present, a dict (a JSON object) under ``input_schema`` or ``parameters`` (not both);
         the whole definition a JSON value that round-trips exactly. The thread's
         ``updated_at`` is left alone: tools are not part of the conversation. ``[]`` clears
@@ -268,7 +269,7 @@ def _tools(value: Any, limit: int) -> list[_Tool]:
         if name in seen:
             raise InvalidInput(f"{where}.name {name!r} is also the name of tools[{seen[name]}]")
         seen[name] = index
-        if "description" in tool:
+        if tool.get("description") is not None:  # optional, and None where the SDK leaves it out
             _validate.text(tool["description"], f"{where}.description")
         schemas = [key for key in _SCHEMA_KEYS if key in tool]
         if len(schemas) > 1:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib.resources import files
 from pathlib import Path
 
 _MIGRATION = re.compile(r"^(\d{4})_\w+\.sql$")
@@ -17,12 +16,17 @@ _MIGRATION = re.compile(r"^(\d{4})_\w+\.sql$")
 
 @functools.lru_cache(maxsize=None)
 def _root():
+    package = Path(__file__).resolve().parent
+    for folder in (package / "sql", package.parent / "sql"):  # installed; in a checkout
+        if folder.is_dir():
+            return folder
+    # Imported only here, where there are no folders (a zip import): importlib.resources took
+    # a tenth of the start-up time of a CLI command (benchmarks/startup.py).
+    from importlib.resources import files
+
     packaged = files("threadtree") / "sql"
     if packaged.is_dir():
         return packaged
-    in_checkout = Path(__file__).resolve().parent.parent / "sql"
-    if in_checkout.is_dir():
-        return in_checkout
     raise RuntimeError("threadtree was installed without its sql/ folder")
 
 

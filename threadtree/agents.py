@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import dataclasses
 import os
 import queue
 import threading
@@ -171,6 +172,21 @@ def item_text(item: Mapping[str, Any]) -> str:
     return f"[{kind}]" if isinstance(kind, str) else ""
 
 
+def _settings(given: Mapping[str, Any]) -> SessionSettings:
+    """SessionSettings from a dict, refusing what it would silently drop: a misspelt key
+    (``{"limitt": 1}`` would otherwise give every item), as the SDK's own sessions refuse it."""
+    known = [f.name for f in dataclasses.fields(SessionSettings) if f.init]
+    unknown = sorted(str(key) for key in given if key not in known)
+    if unknown:
+        raise InvalidInput(
+            f"session_settings has unknown settings: {', '.join(map(repr, unknown))} (known: {', '.join(known)})"
+        )
+    try:
+        return SessionSettings(**given)
+    except ValueError as exc:  # pydantic's ValidationError: a value of the wrong type
+        raise InvalidInput(f"session_settings: {' '.join(str(exc).split())}") from None
+
+
 def _message(index: int, item: Any) -> dict[str, Any]:
     if not isinstance(item, Mapping):
         raise InvalidInput(f"items[{index}] must be a dict (a Responses API input item), not {type(item).__name__}")
@@ -195,8 +211,8 @@ class ThreadTreeSession:
     :param store: a :class:`threadtree.Store` to use (the session never closes it); a path
         to open (``None``: the default database, as :func:`threadtree.open`), which the
         session closes in :meth:`close`.
-    :param session_settings: the SDK's ``SessionSettings`` (or a dict of them): its
-        ``limit`` is the default of :meth:`get_items`.
+    :param session_settings: the SDK's ``SessionSettings`` (or a dict of them; an unknown key
+        raises, as in the SDK's sessions): its ``limit`` is the default of :meth:`get_items`.
     :param strict: strict turn order: every write requires the thread's current leaf to be
         where this session last saw it (its latest read or write; before either, the thread
         as the first write finds it), and raises :class:`threadtree.Conflict`, writing
@@ -205,7 +221,8 @@ class ThreadTreeSession:
     :param title: the title of the thread if the session creates it.
     :raises InvalidInput: a bad argument.
 
-    Use it as a context manager (``with`` or ``async with``) or call :meth:`close`.
+    Use it as a context manager (``with`` or ``async with``) or call :meth:`close`. Once it is
+    closed, every call raises ``RuntimeError``, as the SDK's sessions do.
     """
 
     def __init__(
@@ -219,7 +236,7 @@ class ThreadTreeSession:
         elif isinstance(session_settings, SessionSettings):
             self.session_settings = session_settings
         elif isinstance(session_settings, Mapping):
-            self.session_settings = SessionSettings(**session_settings)
+            self.session_settings = _settings(session_settings)
         else:
             raise InvalidInput(
                 f"session_settings must be SessionSettings, a dict or None, not {type(session_settings).__name__}"
@@ -273,14 +290,19 @@ class ThreadTreeSession:
     async def __aexit__(self, *exc_info: object) -> None:
         await asyncio.to_thread(self.close)
 
+    def _check_open(self) -> None:
+        """Raise ``RuntimeError`` once the session is closed, as the SDK's sessions do for
+        every call (even one that would have nothing to do)."""
+        if self._closed:
+            raise RuntimeError(f"session {self.session_id!r} is closed")
+
     async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
         """Run ``fn`` on the session's worker thread: calls run one at a time, in the order
         they were made, and the event loop stays free while SQLite waits on the disk or on
         another writer. A cancelled caller still waits for the call to end (a write cannot be
         taken back half way), then sees the cancellation."""
         with self._worker_lock:
-            if self._closed:
-                raise RuntimeError(f"session {self.session_id!r} is closed")
+            self._check_open()
             if self._worker is None:
                 self._worker = _Worker(f"threadtree-session-{self.session_id}")
             future = self._worker.submit(fn, args)
@@ -306,6 +328,7 @@ class ThreadTreeSession:
             (all when that is ``None`` too). As in the SDK's ``SQLiteSession``, ``0`` gives
             ``[]`` and a negative limit all items.
         """
+        self._check_open()
         if limit is None and self.session_settings is not None:
             limit = self.session_settings.limit
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
@@ -325,6 +348,7 @@ class ThreadTreeSession:
         :raises threadtree.InvalidInput: an item is not a dict or cannot be stored exactly as
             JSON (the error names ``items[i]``); nothing was written.
         """
+        self._check_open()
         if isinstance(items, (str, bytes, Mapping)):
             raise InvalidInput(f"items must be a list of dicts, not {type(items).__name__}")
         messages = [_message(index, item) for index, item in enumerate(items)]

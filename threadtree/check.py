@@ -37,14 +37,19 @@ of entries, one thread at a time.
 from __future__ import annotations
 
 from collections import deque
+from typing import TYPE_CHECKING
 
 import apsw
-import networkx as nx
 import orjson
 
 from . import _json as _json_module
-from . import _sql
+from . import _lazy, _sql
 from .records import Problem
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = _lazy.module("networkx")  # imported at first use: `import threadtree` stays fast
 
 __all__ = ["KINDS", "check"]
 

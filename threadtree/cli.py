@@ -31,11 +31,13 @@ import orjson
 
 import threadtree
 
-from . import formats
+from . import _lazy
 from . import graph as _graph
 from .errors import InvalidInput, ThreadTreeError
 from .graph import preview
 from .records import Entry, Thread
+
+formats = _lazy.module("threadtree.formats")  # the readers are imported by the commands that use them
 
 __all__ = ["main"]
 
@@ -635,7 +637,8 @@ def parser() -> argparse.ArgumentParser:
     sub = command("export", cmd_export, "write a thread (or every thread) out in another format")
     sub.add_argument("thread", nargs="?", metavar="THREAD",
                      help="the thread id; jsonl, chatgpt and openwebui export every thread when it is left out")
-    sub.add_argument("--format", required=True, choices=[*formats.export_formats(), "dot", "mermaid"],
+    sub.add_argument("--format", required=True, metavar="FORMAT",
+                     choices=_lazy.sequence(lambda: [*formats.export_formats(), "dot", "mermaid"]),
                      help="openai / anthropic: the live path as model API input; jsonl: a lossless dump, "
                           "one JSON object a line (restore it with 'import'); chatgpt: conversations.json; "
                           "openwebui: an Open WebUI chat export; dot: Graphviz; mermaid: a Mermaid flowchart")
@@ -643,8 +646,9 @@ def parser() -> argparse.ArgumentParser:
     sub = command("import", cmd_import, "import conversations from a file (ChatGPT, Claude Code, Open WebUI, ...)",
                   json=True)
     sub.add_argument("file", metavar="FILE", help="the export file")
-    sub.add_argument("--format", choices=[m.NAME for m in formats.readers()],
-                     help="the file's format (default: detected from its content)")
+    sub.add_argument("--format", metavar="FORMAT",
+                     choices=_lazy.sequence(lambda: [m.NAME for m in formats.readers()]),
+                     help="the file's format, one of %(choices)s (default: detected from its content)")
 
     for name, run, help in (
         ("rm", cmd_rm, "delete a thread and all its entries (on a terminal, after asking)"),

@@ -12,14 +12,17 @@ shown ancestor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 import unicodedata
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
+from . import _lazy
 from .errors import InvalidInput, SchemaError
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = _lazy.module("networkx")  # imported at first use: `import threadtree` stays fast
 
 __all__ = [
     "build_graph", "collapse_chains", "columns", "fit", "fitted_preview", "node_order", "preview", "render_tree",

@@ -38,10 +38,9 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import apsw
-import networkx as nx
 import orjson
 
 from . import _json, _sql, _validate
@@ -54,6 +53,9 @@ from ._state import AgentState
 from ._tx import _Snapshot, _Use, _Write
 from .errors import Conflict, InvalidInput, NotFound, ThreadTreeError
 from .records import Entry, GcPaused, LeafMove, Problem, Thread
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported by graph and check at first use, not here
 
 __all__ = ["Store", "open"]
 
