@@ -3,7 +3,7 @@
     python benchmarks/import_chatgpt.py                    # 100,000 messages (about 1-2 min)
     python benchmarks/import_chatgpt.py --messages 2000    # a smoke run
 
-The export is written like a real one (FORMATS.md section 2): 200 nodes a conversation, each
+The export is written like a real one (docs/formats.md section 2): 200 nodes a conversation, each
 conversation with a root (``message: null``), a hidden system node, turns of 300-2,000
 characters of text (with newlines, non-ASCII and a few escapes), edited user messages and
 regenerated replies (sibling branches), browsing tool chains (``code`` -> ``tether_*``), and a

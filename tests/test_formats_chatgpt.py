@@ -1,5 +1,5 @@
 """The ChatGPT reader and exporter (threadtree.formats.chatgpt), on the samples in
-tests/data/chatgpt (FORMATS.md section 2) and on small files written here for the cases the
+tests/data/chatgpt (docs/formats.md section 2) and on small files written here for the cases the
 samples do not show (a conversation without mapping, malformed JSON, sibling order)."""
 
 from __future__ import annotations

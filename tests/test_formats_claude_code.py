@@ -1,5 +1,5 @@
 """The Claude Code transcript reader (threadtree.formats.claude_code), on the samples in
-tests/data/claude-code (FORMATS.md section 3) and on small files written here for the cases
+tests/data/claude-code (docs/formats.md section 3) and on small files written here for the cases
 the samples do not show (malformed JSON, titles, an image block, foreign JSONL headers).
 
 The subagent sample is stored in Claude Code's real layout under tests/data/claude-code:
@@ -439,7 +439,7 @@ class TestRobustness:
         assert only(path).title == "what is this?"
 
     def test_a_compact_boundary_starts_a_second_root_in_the_same_session(self, tmp_path):
-        # No sample has one; the shape is FORMATS.md 3.3 (parentUuid null, logicalParentUuid).
+        # No sample has one; the shape is docs/formats.md 3.3 (parentUuid null, logicalParentUuid).
         path = write(
             tmp_path,
             user("u1", "before"),

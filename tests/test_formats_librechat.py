@@ -1,5 +1,5 @@
 """The LibreChat reader (threadtree.formats.librechat), on the genuine exports in
-tests/data/librechat (FORMATS.md section 5) and on small files written here for the cases
+tests/data/librechat (docs/formats.md section 5) and on small files written here for the cases
 the samples do not show."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""ChatGPT data export: ``conversations.json`` (FORMATS.md section 2).
+"""ChatGPT data export: ``conversations.json`` (docs/formats.md section 2).
 
 The file is a JSON array of conversation objects (the export zip's ``conversations.json``), or
 one conversation object on its own (what tools scraping the web API write). Each conversation
@@ -229,7 +229,7 @@ def _node(key: str, raw: Any, notes: list[str]) -> Node:
 
 
 def _text(content: dict) -> str:
-    """The readable text of a message's ``content`` (FORMATS.md 2.5)."""
+    """The readable text of a message's ``content`` (docs/formats.md 2.5)."""
     kind = content.get("content_type")
     pieces: list[str] = []
     parts = content.get("parts")
@@ -308,7 +308,7 @@ def _in_sibling_order(mapping: dict, nodes: dict[str, Node], notes: list[str]) -
 
 
 def _live_leaf(current: Any, mapping: dict, nodes: dict[str, Node], notes: list[str]) -> str | None:
-    """``current_node`` if it is a node; else the newest leaf (FORMATS.md 2.6)."""
+    """``current_node`` if it is a node; else the newest leaf (docs/formats.md 2.6)."""
     if isinstance(current, str) and current in nodes:
         return current
     parents = {node.parent for node in nodes.values()}

@@ -1,6 +1,6 @@
 """Claude Code session transcripts: ``~/.claude/projects/<project>/<sessionId>.jsonl``.
 
-A transcript is an append-only JSONL log (FORMATS.md section 3). This reader reads it line by
+A transcript is an append-only JSONL log (docs/formats.md section 3). This reader reads it line by
 line and maps it as follows.
 
 Conversations
@@ -474,7 +474,7 @@ class _Collector:
 # -- text -------------------------------------------------------------------------------------
 
 def render(obj: dict, kind: str) -> tuple[str, str, bool]:
-    """``(role, text, hidden)`` of one line (FORMATS.md 3.4)."""
+    """``(role, text, hidden)`` of one line (docs/formats.md 3.4)."""
     message = obj.get("message")
     content = message.get("content") if isinstance(message, dict) else message
     if kind == "user":

@@ -3,7 +3,7 @@
 The file is ``{conversationId, endpoint, title, exportAt, branches, recursive, options,
 messages}`` (a JSON array of such objects is read too). It is one JSON value, parsed whole.
 
-Mapping (FORMATS.md section 5):
+Mapping (docs/formats.md section 5):
 
 * One :class:`Conversation`. ``source_id`` = ``conversationId`` (when it is missing, a hash
   of the first message id, with a note); ``metadata["header"]`` = the conversation without

@@ -6,7 +6,7 @@ updated_at, ...}`` (what both export buttons write), a single row, or a bare ``c
 JSON string (a database dump) is parsed, with a note. The file is one JSON value, so it is
 parsed whole; rows are then converted and handed over one at a time.
 
-Mapping (FORMATS.md section 4):
+Mapping (docs/formats.md section 4):
 
 * One :class:`Conversation` per chat. ``source_id`` is the row's ``id``, else ``chat.id``;
   when both are empty (the column value) it is ``"sha256:"`` + a hash of the chat's first
