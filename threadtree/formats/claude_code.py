@@ -151,7 +151,7 @@ def read(path: Path) -> Iterator[Conversation | Skipped]:
     yield from collector.feed(path, prefix="", name=path.name)
     mains = [g.session_id for g in collector.groups.values() if not g.sidechain and g.nodes]
     if mains:
-        for sub in _subagent_files(path, mains):
+        for sub in _subagent_files(path, mains, collector.loose.notes):
             collector.add_agent_meta(sub)
             yield from collector.feed(sub, prefix=f"{sub.stem}:", name=sub.name)
     else:  # a subagent file read on its own: find the spawning tool_result in the main file
@@ -160,28 +160,59 @@ def read(path: Path) -> Iterator[Conversation | Skipped]:
     yield from collector.finish(path)
 
 
-def _subagent_files(path: Path, sessions: list[str | None]) -> list[Path]:
+# Which other files an import reads. Names taken from a file's content (a sessionId) are used
+# only when they are one plain path component, and every file is read only when, symlinks
+# resolved, it lies inside the folder of the session it belongs to: a crafted sessionId ("..")
+# or a planted symlink must not make an import read anything else on the disk.
+
+
+def _plain_name(name: Any) -> bool:
+    """Whether ``name`` can only name an entry of a folder: one path component, not ``.`` or
+    ``..``, without a separator or a NUL."""
+    return (
+        isinstance(name, str) and name not in ("", ".", "..")
+        and not any(c in name for c in "/\\\x00") and Path(name).name == name
+    )
+
+
+def _inside(candidate: Path, folder: Path) -> bool:
+    """Whether ``candidate`` is a file that, symlinks resolved, lies inside ``folder``."""
+    try:
+        return candidate.is_file() and candidate.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+
+
+def _subagent_files(path: Path, sessions: list[str | None], notes: list[str]) -> list[Path]:
+    """The 2.1.x subagent files of the sessions, ``<folder>/<sessionId>/subagents/**/agent-*.jsonl``."""
     found: list[Path] = []
     for sid in sessions:
-        if not sid or sid != Path(sid).name:
-            continue  # a sessionId is a uuid; never let one walk out of the folder
+        if not _plain_name(sid):
+            continue
         folder = path.parent / sid / "subagents"
-        if folder.is_dir():
-            found.extend(sorted(p for p in folder.rglob("agent-*.jsonl") if p.is_file()))
+        if not folder.is_dir() or not folder.resolve().is_relative_to(path.parent.resolve()):
+            continue
+        for candidate in sorted(folder.rglob("agent-*.jsonl")):
+            if _inside(candidate, path.parent):
+                found.append(candidate)
+            elif candidate.is_symlink():
+                notes.append(f"{candidate.relative_to(path.parent)} points outside the session's folder; not read")
     return found
 
 
 def _main_file_of(path: Path, collector: _Collector) -> Path | None:
-    """The main session file of a subagent file, by the 2.1.x or the 1.0.x layout."""
+    """The main session file of a subagent file read on its own: ``<sessionId>.jsonl`` of the
+    2.1.x layout (``<sessionId>/subagents/.../agent-*.jsonl``) or of the 1.0.x one (beside it)."""
+    sessions = {g.session_id for g in collector.groups.values() if _plain_name(g.session_id)}
     for ancestor in path.parents:
-        if ancestor.name == "subagents":
-            candidate = ancestor.parent.with_suffix(".jsonl")
-            return candidate if candidate.is_file() else None
-    for group in collector.groups.values():
-        if group.session_id and group.session_id == Path(group.session_id).name:
-            candidate = path.parent / f"{group.session_id}.jsonl"
-            if candidate.is_file() and candidate != path:
-                return candidate
+        if ancestor.name == "subagents" and ancestor.parent.name in sessions:
+            project = ancestor.parent.parent
+            candidate = project / f"{ancestor.parent.name}.jsonl"
+            return candidate if _inside(candidate, project) else None
+    for sid in sorted(sessions):
+        candidate = path.parent / f"{sid}.jsonl"
+        if candidate != path and _inside(candidate, path.parent):
+            return candidate
     return None
 
 
@@ -344,8 +375,11 @@ class _Collector:
 
     def add_agent_meta(self, path: Path) -> None:
         """Keep ``agent-<id>.meta.json`` (agentType, description) from beside a subagent file."""
+        beside = path.with_name(path.stem + ".meta.json")
+        if not _inside(beside, path.parent):
+            return
         try:
-            meta = orjson.loads(path.with_name(path.stem + ".meta.json").read_bytes())
+            meta = orjson.loads(beside.read_bytes())
         except (OSError, orjson.JSONDecodeError):
             return
         self.agent_meta[path.stem.removeprefix("agent-")] = meta
