@@ -1,7 +1,7 @@
 """Claude Code session transcripts: ``~/.claude/projects/<project>/<sessionId>.jsonl``.
 
-A transcript is an append-only JSONL log (docs/formats.md section 3). This reader reads it line by
-line and maps it as follows.
+A transcript is an append-only JSONL log (docs/formats.md section 3). This reader reads it
+line by line and maps it as follows.
 
 Conversations
     One :class:`Conversation` per ``sessionId`` found in the file, in order of first
@@ -9,15 +9,19 @@ Conversations
     Sidechain lines (``isSidechain: true``: subagent transcripts) form their own conversation
     per agent, ``source_id`` = ``"<sessionId>/agent-<agentId>"`` (``"<sessionId>/sidechain"``
     for old sidechain lines without an ``agentId``). Reading a main session file also reads
-    its subagent files from the 2.1.x layout ``<dir>/<sessionId>/subagents/**/agent-*.jsonl``
-    and yields them as extra conversations. A subagent conversation's metadata links back:
+    its subagent files and yields them as extra conversations: the 2.1.x layout
+    ``<dir>/<sessionId>/subagents/**/agent-*.jsonl``, and the 1.0.x one, ``agent-*.jsonl``
+    beside the session file, whose first lines carry the session's id. A subagent
+    conversation's metadata links back:
     ``parent_session`` (the main conversation's ``source_id``), ``spawned_by`` (the uuid of
     the main session's ``tool_result`` line whose ``toolUseResult.agentId`` is the agent's
     id, when known) and ``agent_meta`` (the ``agent-<id>.meta.json`` beside the file). The
     main conversation lists its agents in ``metadata["subagents"]``. Reading a subagent file
-    on its own finds the main file from the same layout to fill in ``spawned_by``. The
-    1.0.x layout (``agent-<8hex>.jsonl`` next to the sessions) is not searched: import
-    those files directly.
+    on its own finds the main file from the same layouts to fill in ``spawned_by``.
+
+    Nothing else is read: a sessionId is used as a file name only when it is one plain path
+    component (not ``..``), and a file (or ``.meta.json``) that, symlinks resolved, lies
+    outside the session file's folder is not read (a note says so).
 
 Entries
     Every line with a ``uuid`` whose ``type`` is not session state becomes one :class:`Node`:
@@ -47,12 +51,13 @@ Session metadata (``Conversation.metadata``)
     ``queue-operation`` line: steering input the user typed while the agent worked),
     ``state`` (the last line of each session-state type, ``custom-title``, ``ai-title``,
     ``last-prompt``, ``permission-mode``, ...: these are re-appended whenever the value
-    changes and the last one wins) with ``state_counts``, ``file_history_snapshots`` (a count
-    only: a snapshot lists pointers to file backups kept outside the transcript and repeats
-    the whole list every turn, so the lines grow with the session and rebuild nothing),
-    ``other_lines`` (any other line without a uuid, whole), and ``continues`` (roots whose
-    parent is in another conversation of the same read: a resume or a fork across sessions,
-    or a sidechain hanging from its main session).
+    changes and the last one wins; the earlier lines of each type are not kept) with
+    ``state_counts``, ``file_history_snapshots`` (every ``file-history-snapshot`` line
+    whole, without its ``type``: the pointers to the file backups Claude Code keeps outside
+    the transcript for its checkpoints; the backups themselves are not read), ``other_lines``
+    (any other line without a uuid, whole), and ``continues`` (roots whose parent is in
+    another conversation of the same read: a resume or a fork across sessions, or a
+    sidechain hanging from its main session).
 
 Title
     The last ``custom-title``, else the last ``ai-title``, else a ``summary`` whose
@@ -151,7 +156,8 @@ def read(path: Path) -> Iterator[Conversation | Skipped]:
     yield from collector.feed(path, prefix="", name=path.name)
     mains = [g.session_id for g in collector.groups.values() if not g.sidechain and g.nodes]
     if mains:
-        for sub in _subagent_files(path, mains, collector.loose.notes):
+        others = _subagent_files(path, mains, collector.loose.notes) + _agent_files_beside(path, mains)
+        for sub in others:
             collector.add_agent_meta(sub)
             yield from collector.feed(sub, prefix=f"{sub.stem}:", name=sub.name)
     else:  # a subagent file read on its own: find the spawning tool_result in the main file
@@ -200,6 +206,32 @@ def _subagent_files(path: Path, sessions: list[str | None], notes: list[str]) ->
     return found
 
 
+def _agent_files_beside(path: Path, sessions: list[str | None]) -> list[Path]:
+    """The 1.0.x subagent files of the sessions: ``agent-*.jsonl`` beside the session file whose
+    lines carry one of the sessions' ids (the file names hold only the agent's id)."""
+    wanted = {sid for sid in sessions if sid}
+    return [
+        candidate for candidate in sorted(path.parent.glob("agent-*.jsonl"))
+        if candidate != path and _inside(candidate, path.parent) and _session_of(candidate) in wanted
+    ]
+
+
+def _session_of(path: Path) -> str | None:
+    """The sessionId of the first of a transcript's first lines that has one."""
+    try:
+        with open(path, "rb") as lines:
+            for _, raw in zip(range(_SNIFF_LINES), lines):
+                try:
+                    obj = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(obj, dict) and _is_id(obj.get("sessionId")):
+                    return obj["sessionId"]
+    except OSError:
+        return None
+    return None
+
+
 def _main_file_of(path: Path, collector: _Collector) -> Path | None:
     """The main session file of a subagent file read on its own: ``<sessionId>.jsonl`` of the
     2.1.x layout (``<sessionId>/subagents/.../agent-*.jsonl``) or of the 1.0.x one (beside it)."""
@@ -234,7 +266,7 @@ class _Group:
     queue: list[dict] = attrs.field(factory=list)
     state: dict[str, dict] = attrs.field(factory=dict)
     state_counts: dict[str, int] = attrs.field(factory=dict)
-    snapshots: int = 0
+    snapshots: list[dict] = attrs.field(factory=list)
     other_lines: list[dict] = attrs.field(factory=list)
     notes: list[str] = attrs.field(factory=list)
 
@@ -246,7 +278,7 @@ class _Group:
             self.state.setdefault(kind, line)
         for kind, count in other.state_counts.items():
             self.state_counts[kind] = self.state_counts.get(kind, 0) + count
-        self.snapshots += other.snapshots
+        self.snapshots.extend(other.snapshots)
         self.other_lines.extend(other.other_lines)
         self.notes.extend(other.notes)
 
@@ -319,7 +351,7 @@ class _Collector:
         elif kind == "queue-operation":
             group.queue.append({k: v for k, v in obj.items() if k not in ("type", "sessionId")})
         elif kind == "file-history-snapshot":
-            group.snapshots += 1
+            group.snapshots.append({k: v for k, v in obj.items() if k != "type"})
         elif kind in _STATE_TYPES:
             group.state[kind] = {k: v for k, v in obj.items() if k not in ("type", "sessionId")}
             group.state_counts[kind] = group.state_counts.get(kind, 0) + 1
