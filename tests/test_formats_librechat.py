@@ -208,6 +208,17 @@ class TestEdgeCases:
         assert results[0] == Skipped("conversation 1", "the conversation has no messages array")
         assert results[1].source_id == "d"
 
+    def test_a_conversation_whose_messages_are_another_apps_is_refused(self, tmp_path):
+        """Open WebUI's {id, role, content} messages read as LibreChat would be entries without
+        ids, parents or roles: the conversation is skipped instead."""
+        webui = {"conversationId": "w", "messages": [{"id": "m1", "role": "user", "content": "hi", "parentId": None}]}
+        path = tmp_path / "mixed.json"
+        path.write_bytes(orjson.dumps([{"conversationId": "c", "messages": [msg("a")]}, webui]))
+        good, refused = librechat.read(path)
+        assert good.source_id == "c"
+        assert refused == Skipped("conversation 2", "not a LibreChat conversation: no message has any of "
+                                                    "isCreatedByUser, messageId, parentMessageId, sender, text")
+
 
 class TestSniff:
     @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)

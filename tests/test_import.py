@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import apsw
 import orjson
@@ -207,12 +208,17 @@ def test_a_read_only_store_refuses_an_import_with_a_clear_error(db_path, tmp_pat
         import_file(store, dump)
 
 
-def test_an_unknown_file_names_the_known_formats(store, tmp_path):
+def test_an_unknown_file_is_one_short_line_that_says_where_the_formats_are_listed(store, tmp_path):
     odd = tmp_path / "odd.json"
     odd.write_text('{"hello": "world"}')
-    with pytest.raises(InvalidInput, match=r"cannot tell the format of .*odd.json.*known formats: jsonl \(.*chatgpt"):
+    with pytest.raises(InvalidInput) as caught:
         import_file(store, odd)
-    with pytest.raises(InvalidInput, match="unknown format 'nope'; known formats"):
+    message = str(caught.value).replace(str(odd), "odd.json")
+    assert message == (
+        "cannot tell the format of 'odd.json': name it with --format (format=); "
+        "`threadtree import --help` lists the formats"
+    )
+    with pytest.raises(InvalidInput, match="unknown format 'nope'; known formats: jsonl, chatgpt, claude-code, "):
         import_file(store, odd, format="nope")
     with pytest.raises(InvalidInput, match="is not a file"):
         import_file(store, tmp_path / "missing.json")
@@ -348,12 +354,42 @@ def test_import_exits_1_when_something_was_skipped_and_says_why(tmp_path, capsys
     assert "skipped    thread 'x' (line 1): metadata must be a dict" in capsys.readouterr().out
 
 
-def test_import_of_an_unknown_file_is_one_clear_error(tmp_path, capsys):
+def _run(*args, **kwargs):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "threadtree", *args], capture_output=True, text=True, timeout=60,
+                          **kwargs)
+
+
+def test_import_of_an_unknown_file_is_one_short_line_and_help_lists_the_formats(tmp_path):
     odd = tmp_path / "odd.txt"
     odd.write_text("hello")
-    assert main(["--db", str(tmp_path / "b.db"), "import", str(odd)]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("threadtree: error: cannot tell the format of") and "chatgpt" in err and "Traceback" not in err
+    done = _run("--db", str(tmp_path / "b.db"), "import", str(odd), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"threadtree: error: cannot tell the format of {str(odd)!r}: name it with --format (format=); "
+        "`threadtree import --help` lists the formats\n"
+    )
+    assert len(done.stderr.replace(str(odd), "odd.txt")) < 150
+    helped = _run("import", "--help")
+    assert helped.returncode == 0
+    listed = helped.stdout.split("formats:\n", 1)[1].splitlines()
+    assert [line.split(None, 1) for line in listed] == [[m.NAME, m.DESCRIPTION] for m in threadtree.formats.readers()]
+
+
+def test_a_forced_wrong_format_is_refused_on_the_command_line_and_writes_nothing(tmp_path):
+    webui = Path(__file__).parent / "data" / "openwebui" / "openwebui-importer__webui-json.json"
+    db = tmp_path / "a.db"
+    threadtree.open(db).close()
+    before = logical_dump(db)
+    done = _run("--db", str(db), "import", str(webui), "--format", "librechat")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"threadtree: error: {str(webui)!r} is not a librechat file (LibreChat conversation export "
+        "(JSON with conversationId and messages)); it looks like openwebui\n"
+    )
+    assert logical_dump(db) == before
 
 
 def test_show_leaves_hidden_entries_out_unless_all(tmp_path, capsys):

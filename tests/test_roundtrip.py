@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 import threadtree
+from threadtree import InvalidInput
 from threadtree.formats import (
     detect,
     export_formats,
@@ -62,6 +63,26 @@ def test_exactly_one_reader_claims_a_sample(sample):
     head = sample.read_bytes()[: 1 << 20]
     claims = [module.NAME for module in readers() if module.sniff(head, sample)]
     assert claims == [FOLDER_FORMAT[sample.relative_to(DATA).parts[0]]]
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=_id)
+def test_a_sample_named_as_another_format_is_refused_and_nothing_is_written(sample, tmp_path):
+    """A forced --format is checked as detection checks: another reader would turn the file's
+    objects into entries that are not messages (one file gave 175 empty 'assistant' ones)."""
+    own = FOLDER_FORMAT[sample.relative_to(DATA).parts[0]]
+    db = tmp_path / "a.db"
+    threadtree.open(db).close()
+    before = logical_dump(db)
+    with threadtree.open(db) as store:
+        for module in readers():
+            if module.NAME == own:
+                continue
+            with pytest.raises(InvalidInput) as caught:
+                import_file(store, sample, format=module.NAME)
+            assert str(caught.value) == (
+                f"{str(sample)!r} is not a {module.NAME} file ({module.DESCRIPTION}); it looks like {own}"
+            )
+    assert logical_dump(db) == before
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=_id)

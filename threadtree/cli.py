@@ -549,7 +549,10 @@ def parser() -> argparse.ArgumentParser:
                   json=True)
     sub.add_argument("file", metavar="FILE", help="the export file")
     sub.add_argument("--format", choices=[m.NAME for m in formats.readers()],
-                     help="the file's format (default: detected from its content)")
+                     help="the file's format (default: detected from its content; a file that is not "
+                          "of the format named is refused)")
+    sub.formatter_class = argparse.RawDescriptionHelpFormatter
+    sub.epilog = "formats:\n" + "\n".join(f"  {m.NAME:<12} {m.DESCRIPTION}" for m in formats.readers())
 
     for name, run, help in (
         ("rm", cmd_rm, "delete a thread and all its entries"),

@@ -56,29 +56,41 @@ def _reader(name: str) -> ModuleType:
     for module in readers():
         if module.NAME == name:
             return module
-    raise InvalidInput(f"unknown format {name!r}; known formats: {_known(readers())}")
+    raise InvalidInput(f"unknown format {name!r}; known formats: {', '.join(m.NAME for m in readers())}")
 
 
-def _known(modules: list[ModuleType]) -> str:
-    return ", ".join(f"{m.NAME} ({m.DESCRIPTION})" for m in modules)
+def _claims(target: Path) -> tuple[bytes, list[ModuleType]]:
+    """The file's head and the readers that recognise it, in detection order."""
+    with target.open("rb") as f:
+        head = f.read(_HEAD)
+    return head, [module for module in readers() if module.sniff(head, target)]
 
 
 def detect(path: str | os.PathLike[str]) -> str:
     """The name of the format of the file at ``path``.
 
-    :raises InvalidInput: no reader recognises the file (the message lists the formats).
+    :raises InvalidInput: no reader recognises the file (one short line; ``threadtree import
+        --help`` and :func:`readers` list the formats).
     :raises OSError: the file cannot be read.
     """
     target = Path(path)
-    with target.open("rb") as f:
-        head = f.read(_HEAD)
-    for module in readers():
-        if module.sniff(head, target):
-            return module.NAME
+    _, claims = _claims(target)
+    if claims:
+        return claims[0].NAME
     raise InvalidInput(
-        f"cannot tell the format of {str(target)!r}; known formats: {_known(readers())}. "
-        "Name one with format= (--format)"
+        f"cannot tell the format of {str(target)!r}: name it with --format (format=); "
+        "`threadtree import --help` lists the formats"
     )
+
+
+def _check_forced(module: ModuleType, target: Path) -> None:
+    """Refuse a file that the named format's reader does not recognise, as detection would:
+    read as another app's format, a file gives entries that are not messages."""
+    head, claims = _claims(target)
+    if getattr(module, "accepts", module.sniff)(head, target):
+        return
+    looks = f"; it looks like {claims[0].NAME}" if claims else ""
+    raise InvalidInput(f"{str(target)!r} is not a {module.NAME} file ({module.DESCRIPTION}){looks}")
 
 
 def import_file(store: Store, path: str | os.PathLike[str], *, format: str | None = None) -> ImportReport:
@@ -89,15 +101,21 @@ def import_file(store: Store, path: str | os.PathLike[str], *, format: str | Non
     file again changes nothing; a newer export of the same conversations adds only what is
     new and moves each live leaf to where the source has it.
 
-    :param format: a format name (see :func:`readers`); ``None`` detects it.
-    :raises InvalidInput: an unknown format, or a file no reader recognises.
+    :param format: a format name (see :func:`readers`); ``None`` detects it. A file that
+        format's reader does not recognise is refused, as detection would refuse it.
+    :raises InvalidInput: an unknown format, a file no reader recognises, or a file that is
+        not of the format named.
     :raises OSError: the file cannot be read.
     """
     target = Path(os.fsdecode(path))
     if not target.is_file():
         raise InvalidInput(f"{str(target)!r} is not a file")
-    name = detect(target) if format is None else _validate.name(format, "format")
-    module = _reader(name)
+    if format is None:
+        module = _reader(detect(target))
+    else:
+        module = _reader(_validate.name(format, "format"))
+        _check_forced(module, target)
+    name = module.NAME
     writer = getattr(module, "write", write_conversation)
     return ImportReport(str(target), name, outcomes_of(store, module.read(target), writer))
 

@@ -15,6 +15,10 @@ A format module defines:
 ``sniff(head: bytes, path: pathlib.Path) -> bool``
     whether the file looks like this format; ``head`` is the file's first 1 MiB (the whole
     file when smaller). Cheap and strict: a wrong yes sends a file to the wrong reader.
+``accepts(head: bytes, path: pathlib.Path) -> bool``  (optional)
+    whether a file named as this format (``--format``) has the shape the reader needs;
+    without it, ``sniff`` decides. Looser than ``sniff`` where a damaged file of the format
+    should reach the reader, which reports the damage line by line (threadtree's own dump).
 ``read(path: pathlib.Path) -> Iterator[Conversation | Skipped]``
     the conversations of the file, streamed where the format allows (a large file must not
     be loaded whole when it can be read a conversation or a line at a time).

@@ -48,6 +48,8 @@ NAME = "librechat"
 DESCRIPTION = "LibreChat conversation export (JSON with conversationId and messages)"
 
 NO_PARENT = "00000000-0000-0000-0000-000000000000"
+# A message of another app (Open WebUI's {id, role, content}) has none of these.
+_MESSAGE_KEYS = frozenset({"messageId", "parentMessageId", "isCreatedByUser", "sender", "text"})
 _HEAD_MARKERS = (
     re.compile(rb'"conversationId"\s*:'),
     re.compile(rb'"messages"\s*:\s*\['),
@@ -88,6 +90,8 @@ def _conversation(conv: Any, number: int) -> Conversation | Skipped:
     messages = conv.get("messages")
     if not isinstance(messages, list):
         return Skipped(where, "the conversation has no messages array")
+    if messages and not any(isinstance(m, dict) and m.keys() & _MESSAGE_KEYS for m in messages):
+        return Skipped(where, f"not a LibreChat conversation: no message has any of {', '.join(sorted(_MESSAGE_KEYS))}")
     notes: list[str] = []
     flat = _flatten(messages, notes)  # [(id, message, nesting parent or _FLAT)]
     if not flat and not _text_or_none(conv.get("conversationId")):
