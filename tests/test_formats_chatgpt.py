@@ -449,9 +449,31 @@ class TestMalformedJson:
         path.write_text(text[:cut], encoding="utf-8")
         got = conversations(path)
         assert isinstance(got[0], Conversation)
-        assert isinstance(got[1], Skipped) and got[1].reason.startswith("malformed JSON: unexpected end of data")
-        assert got[1].where.endswith(position(text, cut))
+        assert isinstance(got[1], Skipped)
+        assert got[1].reason == "the file is truncated: it ends inside this conversation"
+        assert got[1].where == f"conversation 2, {position(text, cut)}"
         assert len(got) == 2
+
+    @pytest.mark.parametrize("layout", ["indented", "one line", "one object"])
+    @pytest.mark.parametrize("kept", [1, 2], ids=["1 of 3 bytes", "2 of 3 bytes"])
+    def test_a_file_cut_inside_a_character_says_it_is_truncated_and_where(self, tmp_path, layout, kept):
+        """orjson reports a cut multi-byte character as "surrogates not allowed", at position 0."""
+        second = tree_conversation() | {"id": "second", "title": "Café ☃ — the snowman"}
+        value = second if layout == "one object" else [tree_conversation(), second]
+        data = orjson.dumps(value, option=orjson.OPT_INDENT_2 if layout == "indented" else 0)
+        index = data.rindex("☃".encode())  # the title of the last conversation
+        path = tmp_path / "conversations.json"
+        path.write_bytes(data[: index + kept])
+        *rest, cut = conversations(path)
+        before = data[:index].decode()
+        where = position(before, len(before))  # the line and column of the cut character
+        if layout == "one object":
+            assert (rest, cut.where) == ([], where)
+            assert cut.reason == "the file is truncated: it ends in the middle of a UTF-8 character, inside the conversation"
+        else:
+            assert [c.source_id for c in rest] == ["d5dc5307-6807-41a0-8b04-4acee626eeb7"]
+            assert cut.where == f"conversation 2, {where}"
+            assert cut.reason == "the file is truncated: it ends in the middle of a UTF-8 character, inside this conversation"
 
     def test_a_missing_closing_bracket_keeps_every_conversation(self, tmp_path):
         text = orjson.dumps(source_json(EXPORT)).decode()[:-1]
@@ -459,7 +481,7 @@ class TestMalformedJson:
         path.write_text(text, encoding="utf-8")
         *read, last = conversations(path)
         assert [len(c.nodes) for c in read] == [17, 6]
-        assert last.reason == "malformed JSON: the file ends before the array is closed with ']'"
+        assert last.reason == "the file is truncated: it ends before the array is closed with ']'"
 
     def test_a_malformed_single_object_is_reported_with_line_and_column(self, tmp_path):
         text = POLYLOGUE.read_text(encoding="utf-8")
@@ -479,7 +501,7 @@ class TestMalformedJson:
         first, bad = conversations(path)
         assert isinstance(first, Conversation)
         assert bad.where == f"conversation 2, {position(data[:index].decode(), index)}"
-        assert "UTF-8" in bad.reason
+        assert bad.reason.startswith("malformed JSON: the text is not valid UTF-8 (invalid start byte)")
 
 
 # -- the tree: sibling order from children arrays, never from the map order --

@@ -121,7 +121,8 @@ def read(path: Path) -> Iterator[Conversation | Skipped]:
                 value = orjson.loads(data)
             except orjson.JSONDecodeError as exc:
                 at = _error_byte(memoryview(data), exc.msg, exc.pos)
-                yield Skipped(_where_in_file(path, at), f"malformed JSON: {exc.msg}")
+                cut = _truncated(memoryview(data), exc.msg, "the conversation")
+                yield Skipped(_where_in_file(path, at), cut or f"malformed JSON: {_plain_message(data, exc.msg)}")
                 return
             yield _conversation(value, 1)
             return
@@ -130,10 +131,10 @@ def read(path: Path) -> Iterator[Conversation | Skipped]:
             return
         for number, element in enumerate(_ArrayElements(file), start=1):
             if isinstance(element, _Malformed):
-                reason = f"malformed JSON: {element.message}"
+                reason = element.message if element.truncated else f"malformed JSON: {element.message}"
                 if element.resumed_at is not None:
                     reason += f"; reading resumed at {_where_in_file(path, element.resumed_at)}"
-                elif not element.at_end:
+                elif not (element.at_end or element.truncated):
                     reason += "; the rest of the file could not be read"
                 where = _where_in_file(path, element.offset)
                 yield Skipped(where if element.at_end else f"conversation {number}, {where}", reason)
@@ -353,10 +354,14 @@ _AFTER_DOCUMENT = ("unexpected content after document", "trailing characters")
 
 
 class _Malformed:
-    """An element that is not valid JSON: where (a byte offset in the file) and why."""
+    """An element that is not valid JSON: where (a byte offset in the file) and why;
+    ``truncated`` when the file ends inside it."""
 
-    def __init__(self, offset: int, message: str, resumed_at: int | None = None, at_end: bool = False) -> None:
+    def __init__(
+        self, offset: int, message: str, resumed_at: int | None = None, at_end: bool = False, truncated: bool = False,
+    ) -> None:
         self.offset, self.message, self.resumed_at, self.at_end = offset, message, resumed_at, at_end
+        self.truncated = truncated
 
 
 class _ArrayElements:
@@ -431,7 +436,8 @@ class _ArrayElements:
         while True:
             byte = self._next_byte()
             if byte is None:
-                yield _Malformed(self._offset(), "the file ends before the array is closed with ']'", at_end=True)
+                yield _Malformed(self._offset(), "the file is truncated: it ends before the array is closed with ']'",
+                                 at_end=True, truncated=True)
                 return
             if expect_value and not (first and byte == ord("]")):
                 try:
@@ -524,7 +530,9 @@ class _ArrayElements:
                 if end < size or complete or (after and after in b" \t\r\n,]"):
                     return self._consumed(end, value)
             elif complete or end < size - 16:
-                raise _Error(self._offset() + end, value)
+                with memoryview(self._buf) as view, view[self._pos : self._pos + size] as piece:
+                    cut = _truncated(piece, value, "this conversation") if complete else None
+                raise _Error(self._offset() + end, cut or value, truncated=cut is not None)
             window *= 2  # the window cut the element: read more
 
     def _consumed(self, size: int, value: Any) -> Any:
@@ -534,8 +542,8 @@ class _ArrayElements:
 
     def _resync(self, error: _Error) -> _Malformed:
         """After a malformed element: move to the next element's '{' if a separator follows."""
-        if self._separator is None:
-            return _Malformed(error.offset, error.message)
+        if self._separator is None or error.truncated:
+            return _Malformed(error.offset, error.message, truncated=error.truncated)
         start = max(self._pos + 1, error.offset - self._base - 256)
         while True:
             found = self._separator.search(self._buf, start)
@@ -552,9 +560,9 @@ class _ArrayElements:
 
 
 class _Error(Exception):
-    def __init__(self, offset: int, message: str) -> None:
+    def __init__(self, offset: int, message: str, truncated: bool = False) -> None:
         super().__init__(message)
-        self.offset, self.message = offset, message
+        self.offset, self.message, self.truncated = offset, message, truncated
 
 
 _NOT_FOUND = object()
@@ -586,7 +594,36 @@ def _first_value(data: memoryview) -> tuple[bool, Any, int]:
     if message.startswith(_AFTER_DOCUMENT):  # orjson counts characters, not bytes
         end = _char_to_byte(data, at)
         return True, orjson.loads(data[:end]), end
-    return False, message, _error_byte(data, message, at)
+    return False, _plain_message(data, message), _error_byte(data, message, at)
+
+
+# orjson's message when the text stops inside a value (serde_json builds: "EOF while parsing").
+_END_OF_DATA = ("unexpected end of data", "EOF while parsing")
+
+
+def _truncated(data: memoryview, message: str, what: str) -> str | None:
+    """The reason to give when ``data``, which runs to the end of the file, fails to parse
+    because the file stops inside ``what`` (cut short: a partial download or copy); else None."""
+    if message.startswith(_END_OF_DATA):
+        return f"the file is truncated: it ends inside {what}"
+    if "UTF-8" in message:
+        try:
+            bytes(data).decode("utf-8")
+        except UnicodeDecodeError as bad:
+            if bad.end == len(data) and bad.reason == "unexpected end of data":
+                return f"the file is truncated: it ends in the middle of a UTF-8 character, inside {what}"
+    return None
+
+
+def _plain_message(data: bytes | memoryview, message: str) -> str:
+    """orjson's message, except for invalid UTF-8, which orjson reports as "surrogates not
+    allowed" whatever the fault: Python's decoder says what is wrong."""
+    if "UTF-8" in message:
+        try:
+            bytes(data).decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return f"the text is not valid UTF-8 ({bad.reason})"
+    return message
 
 
 def _error_byte(data: memoryview, message: str, at: int) -> int:
