@@ -15,9 +15,10 @@ Mapping (docs/formats.md section 4):
 * One :class:`Node` per value of ``chat.history.messages``: ``source_id`` = its key,
   ``parent`` = ``parentId``, ``role`` = ``role`` (anything but user/assistant/system/tool is
   ``other``), ``content`` = ``content`` with every ``<details ...>...</details>`` block
-  (reasoning, tool calls) removed, like Open WebUI's own ``removeDetails`` (the full content
-  stays in ``item``, which is the message object exactly), ``created_at`` = ``timestamp``
-  (seconds). System messages are hidden. A value that is not an object cannot be a message:
+  (reasoning, tool calls) removed, like Open WebUI's own ``removeDetails``, and the
+  whitespace around them trimmed (content without such a block is kept exactly; the full
+  content stays in ``item``, which is the message object exactly), ``created_at`` =
+  ``timestamp`` (seconds). System messages are hidden. A value that is not an object cannot be a message:
   it is left out with a note; an ``id`` field that differs from the key is noted.
 * The tree comes from ``parentId`` only. Siblings are ordered by the parent's
   ``childrenIds``, then any other children in object-key order; roots (``parentId`` null;
@@ -243,10 +244,11 @@ def _plain_text(content: Any) -> str:
         content = "\n".join(p for p in parts if isinstance(p, str))
     if not isinstance(content, str):
         return ""
-    previous = None
-    while previous != content:
-        previous, content = content, _DETAILS.sub("", content)
-    return content.strip()
+    previous, stripped = None, content
+    while previous != stripped:
+        previous, stripped = stripped, _DETAILS.sub("", stripped)
+    # The whitespace around a removed block is tidied; text without one is kept exactly.
+    return content if stripped == content else stripped.strip()
 
 
 def _current(
@@ -340,8 +342,9 @@ def export(thread: Any, entries: list[Any]) -> list[dict[str, Any]]:
 
     Entries imported from Open WebUI are written back from their ``item`` with ``id``,
     ``parentId`` and ``childrenIds`` rewritten to threadtree's tree; other entries get a
-    message built from role, content and time, whose id is the entry's ``source_id`` or a
-    UUID derived from the thread and entry ids.
+    message built from role, content and time (a ``timestamp`` in seconds, with its fraction
+    when it has one), whose id is the entry's ``source_id`` or a UUID derived from the thread
+    and entry ids. The row's own times are whole seconds, as Open WebUI stores them.
     """
     source = thread.metadata.get("source") if isinstance(thread.metadata, dict) else None
     ours = thread.source_format == NAME and isinstance(source, dict)
@@ -398,6 +401,12 @@ def export(thread: Any, entries: list[Any]) -> list[dict[str, Any]]:
     return [row]
 
 
+def _number(seconds: float) -> int | float:
+    """Seconds as Open WebUI writes them (a whole number), keeping a fraction when there is one:
+    a message's timestamp is read as a JavaScript number, so it can hold it."""
+    return int(seconds) if seconds == int(seconds) else seconds
+
+
 def _message(entry: Any, ids: dict[int, str], children: list[str], *, imported: bool) -> dict[str, Any]:
     mid = ids[entry.id]
     parent = None if entry.parent_id is None else ids[entry.parent_id]
@@ -412,7 +421,7 @@ def _message(entry: Any, ids: dict[int, str], children: list[str], *, imported: 
         "childrenIds": children,
         "role": entry.role,
         "content": entry.content,
-        "timestamp": int(entry.created_at),
+        "timestamp": _number(entry.created_at),
     }
     if entry.role == "assistant":
         message["done"] = True
