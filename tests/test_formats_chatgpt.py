@@ -607,7 +607,7 @@ def test_a_thread_from_another_format_gets_a_header_made_from_the_thread():
     exported = chatgpt.export(thread, entries)
     assert {k: v for k, v in exported.items() if k != "mapping"} == {
         "title": "From elsewhere", "create_time": 10.0, "update_time": 20.0, "id": "t1", "conversation_id": "t1",
-        "current_node": chatgpt._made_up_id("t1", 2)}
+        "threadtree_thread_id": "t1", "current_node": chatgpt._made_up_id("t1", 2)}
     user = exported["mapping"]["u1"]
     assert user["parent"] is None and user["children"] == [chatgpt._made_up_id("t1", 2)]
     assert user["message"]["author"]["role"] == "user"
@@ -743,11 +743,9 @@ class TestExport:
             tid = imported(formats, fresh, path)
             after = tree_shape(fresh, tid)
         before = tree_shape(store, thread.id)
-        synthetic = after["entries"].pop(roots[0])
-        assert synthetic == (None, "other", "", True)
-        assert after["entries"] == {k: (v[0] or roots[0], *v[1:]) for k, v in before["entries"].items()}
-        assert after["leaf"] == before["leaf"]
+        assert exported["threadtree_thread_id"] == thread.id and roots[0] == chatgpt._made_up_id(thread.id, "root")
+        assert after == before  # the synthetic root is left out again: the roots come back as roots
         assert after["entries"][before["leaf"]][1:] == ("assistant", "Hey!", False)
         made_up = chatgpt._made_up_id
-        assert after["entries"][made_up(thread.id, system.id)] == (roots[0], "system", "Be brief.", True)
-        assert after["entries"][made_up(thread.id, other_root.id)] == (roots[0], "user", "A second start", False)
+        assert after["entries"][made_up(thread.id, system.id)] == (None, "system", "Be brief.", True)
+        assert after["entries"][made_up(thread.id, other_root.id)] == (None, "user", "A second start", False)

@@ -449,3 +449,104 @@ def test_a_real_process_imports_and_a_second_import_leaves_the_file_alone(tmp_pa
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "4 unchanged" in done.stdout
     assert watcher.pragma("data_version") == version  # no commit at all
+
+
+# -- a file threadtree exported, imported again --
+
+DATA = Path(__file__).parent / "data"
+
+
+def _stamp(db: Path) -> tuple[bytes, int]:
+    """The file's bytes and modification time: what 'writes nothing' means on disk."""
+    return db.read_bytes(), db.stat().st_mtime_ns
+
+
+@pytest.mark.parametrize("fmt", ["chatgpt", "openwebui", "librechat"])
+def test_a_file_threadtree_exported_comes_back_to_its_own_thread_and_writes_nothing(tmp_path, fmt):
+    """Re-importing an export used to make a second thread of every thread that had not come
+    from that format (its entries have no source id in that format)."""
+    db = tmp_path / "a.db"
+    with threadtree.open(db) as store:
+        store.create_thread("made here", thread_id="t")
+        build(store, "t", BRANCHED)
+        import_file(store, DATA / "claude-code" / "ccl__real_rewind_fork__03eb5929.jsonl")
+        import_file(store, DATA / "chatgpt" / "librechat__chatgpt-tree.json")
+        ids = [t.id for t in store.list_threads(limit=None)]
+    for tid in ids:
+        exported = _run("--db", str(db), "export", tid, "--format", fmt)
+        assert exported.returncode == 0, exported.stderr
+        path = tmp_path / f"{tid}.{fmt}.json"
+        path.write_text(exported.stdout, encoding="utf-8")
+        before, stamp = logical_dump(db), _stamp(db)
+        done = _run("--db", str(db), "import", str(path), "--format", fmt)
+        assert done.returncode == 0, done.stderr
+        (line, summary) = done.stdout.splitlines()
+        assert line.startswith("unchanged ") and line.endswith(f"-> thread {tid} (+0 entries)")
+        assert summary.endswith("0 imported, 0 updated, 1 unchanged, 0 skipped; 0 entries added")
+        assert logical_dump(db) == before
+        assert _stamp(db) == stamp
+
+
+@pytest.mark.parametrize("fmt", ["chatgpt", "openwebui", "librechat"])
+def test_an_export_grown_elsewhere_adds_only_its_new_entries_to_the_thread_it_came_from(tmp_path, fmt):
+    wrap = {"chatgpt": lambda v: [v], "openwebui": lambda v: v, "librechat": lambda v: v}[fmt]
+    with threadtree.open(tmp_path / "a.db") as store:
+        store.create_thread("made here", thread_id="t")
+        build(store, "t", BRANCHED)
+        first = tmp_path / "first.json"
+        first.write_bytes(orjson.dumps(wrap(threadtree.formats.export_thread(store, "t", fmt))))
+    with threadtree.open(tmp_path / "b.db") as elsewhere:
+        (copy,) = import_file(elsewhere, first).outcomes
+        elsewhere.append(copy.thread_id, "assistant", "grown elsewhere")
+        grown = tmp_path / "grown.json"
+        grown.write_bytes(orjson.dumps(wrap(threadtree.formats.export_thread(elsewhere, copy.thread_id, fmt))))
+    with threadtree.open(tmp_path / "a.db") as store:
+        (outcome,) = import_file(store, grown).outcomes
+        assert (outcome.status, outcome.thread_id, outcome.added) == ("updated", "t", 1)
+        assert [t.id for t in store.list_threads(limit=None)] == ["t"]
+        assert [e.content for e in store.path("t")] == ["a", "b", "x", "y", "grown elsewhere"]
+        assert store.check() == []
+        assert import_file(store, grown).outcomes[0].status == "unchanged"
+
+
+def test_an_unchanged_conversation_is_known_by_its_digest_and_not_compared_again(store, tmp_path, monkeypatch):
+    sample = DATA / "chatgpt" / "librechat__chatgpt-export.json"
+    first = import_file(store, sample)
+    assert [o.status for o in first.outcomes] == ["imported", "imported"]
+    digests = [store.get_thread(o.thread_id).metadata["source"]["digest"] for o in first.outcomes]
+    assert len(set(digests)) == 2
+
+    def no_planning(*args, **kwargs):
+        raise AssertionError("an unchanged conversation was planned again")
+
+    monkeypatch.setattr(_engine, "plan", no_planning)
+    again = import_file(store, sample)
+    assert [(o.status, o.thread_id) for o in again.outcomes] == [("unchanged", o.thread_id) for o in first.outcomes]
+    monkeypatch.undo()
+    # One byte more in the second conversation: it is compared node by node (and updated).
+    changed = tmp_path / "changed.json"
+    changed.write_bytes(sample.read_bytes().replace(b'"title": "Conversation 2"', b'"title": "Conversation 2!"', 1))
+    third = import_file(store, changed)
+    assert [o.status for o in third.outcomes] == ["unchanged", "updated"]
+    assert store.get_thread(third.outcomes[1].thread_id).metadata["source"]["digest"] != digests[1]
+
+
+def test_a_thread_of_another_file_with_the_same_id_is_not_taken_for_the_one_exported(tmp_path):
+    """Thread ids can be chosen (create_thread(thread_id=...)): the same id in another file
+    names another conversation, which an export must not be merged into."""
+    with threadtree.open(tmp_path / "a.db") as store:
+        store.create_thread("ours", thread_id="support")
+        store.append("support", "user", "Where is my parcel?")
+        path = tmp_path / "export.json"
+        path.write_bytes(orjson.dumps([threadtree.formats.export_thread(store, "support", "chatgpt")]))
+    with threadtree.open(tmp_path / "b.db") as other:
+        other.create_thread("theirs", thread_id="support")
+        other.append("support", "user", "Can I change my order?")
+        (outcome,) = import_file(other, path).outcomes
+        assert outcome.status == "imported" and outcome.thread_id != "support"
+        assert outcome.notes == [
+            "thread 'support' that this file was exported from differs from it at node "
+            f"{_engine.exported_id('support', 1)}; imported as a new thread"
+        ]
+        assert [e.content for e in other.path("support")] == ["Can I change my order?"]
+        assert [e.content for e in other.path(outcome.thread_id)] == ["Where is my parcel?"]

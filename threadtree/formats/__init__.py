@@ -59,11 +59,14 @@ def _reader(name: str) -> ModuleType:
     raise InvalidInput(f"unknown format {name!r}; known formats: {', '.join(m.NAME for m in readers())}")
 
 
-def _claims(target: Path) -> tuple[bytes, list[ModuleType]]:
-    """The file's head and the readers that recognise it, in detection order."""
+def _head(target: Path) -> bytes:
     with target.open("rb") as f:
-        head = f.read(_HEAD)
-    return head, [module for module in readers() if module.sniff(head, target)]
+        return f.read(_HEAD)
+
+
+def _claim(head: bytes, target: Path) -> ModuleType | None:
+    """The first reader, in detection order, that recognises the file."""
+    return next((module for module in readers() if module.sniff(head, target)), None)
 
 
 def detect(path: str | os.PathLike[str]) -> str:
@@ -74,9 +77,9 @@ def detect(path: str | os.PathLike[str]) -> str:
     :raises OSError: the file cannot be read.
     """
     target = Path(path)
-    _, claims = _claims(target)
-    if claims:
-        return claims[0].NAME
+    found = _claim(_head(target), target)
+    if found is not None:
+        return found.NAME
     raise InvalidInput(
         f"cannot tell the format of {str(target)!r}: name it with --format (format=); "
         "`threadtree import --help` lists the formats"
@@ -86,10 +89,11 @@ def detect(path: str | os.PathLike[str]) -> str:
 def _check_forced(module: ModuleType, target: Path) -> None:
     """Refuse a file that the named format's reader does not recognise, as detection would:
     read as another app's format, a file gives entries that are not messages."""
-    head, claims = _claims(target)
+    head = _head(target)
     if getattr(module, "accepts", module.sniff)(head, target):
         return
-    looks = f"; it looks like {claims[0].NAME}" if claims else ""
+    other = _claim(head, target)
+    looks = f"; it looks like {other.NAME}" if other else ""
     raise InvalidInput(f"{str(target)!r} is not a {module.NAME} file ({module.DESCRIPTION}){looks}")
 
 

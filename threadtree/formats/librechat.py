@@ -37,13 +37,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ._model import Conversation, Node, Skipped
+from ._model import EXPORTED_FROM, Conversation, Node, Skipped, exported_id
 from ._reading import first_object, json_objects
 
 NAME = "librechat"
@@ -135,6 +134,7 @@ def _conversation(conv: Any, number: int) -> Conversation | Skipped:
         nodes=nodes,
         current=current,
         metadata={"header": {k: v for k, v in conv.items() if k != "messages"}},
+        exported_from=conv.get(EXPORTED_FROM) if isinstance(conv.get(EXPORTED_FROM), str) else None,
         created_at=min(stamps) if stamps else None,
         updated_at=max(updates) if updates else None,
         where=where,
@@ -294,7 +294,7 @@ def export(thread: Any, entries: list[Any]) -> dict[str, Any]:
     ours = thread.source_format == NAME and isinstance(source, dict)
     header = copy.deepcopy(source.get("header")) if ours and isinstance(source.get("header"), dict) else {}
     conversation_id = header.get("conversationId") or (thread.source_id if ours else None) or thread.id
-    ids = {e.id: e.source_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"threadtree:{thread.id}:{e.id}")) for e in entries}
+    ids = {e.id: e.source_id or exported_id(thread.id, e.id) for e in entries}
 
     nested: dict[int, dict[str, Any]] = {}
     roots: list[dict[str, Any]] = []
@@ -324,5 +324,6 @@ def export(thread: Any, entries: list[Any]) -> dict[str, Any]:
         "title": thread.title or header.get("title") or "New Chat",
         "branches": True,
         "recursive": True,
+        **({} if ours else {EXPORTED_FROM: thread.id}),  # for a re-import to find the thread
         "messages": roots,
     }

@@ -43,14 +43,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from ._model import Conversation, Node, Skipped
+from ._model import EXPORTED_FROM, Conversation, Node, Skipped, exported_id
 from ._reading import first_object, json_objects
 
 NAME = "openwebui"
@@ -140,6 +139,7 @@ def _conversation(row: Any, number: int) -> Conversation | Skipped:
         nodes=nodes,
         current=current,
         metadata={"header": _header(row, container), "container": container},
+        exported_from=row.get(EXPORTED_FROM) if isinstance(row.get(EXPORTED_FROM), str) else None,
         created_at=_seconds(row.get("created_at")) if container == "row" else _seconds(chat.get("timestamp")),
         updated_at=_seconds(row.get("updated_at")) if container == "row" else None,
         where=where,
@@ -344,7 +344,9 @@ def export(thread: Any, entries: list[Any]) -> list[dict[str, Any]]:
     ``parentId`` and ``childrenIds`` rewritten to threadtree's tree; other entries get a
     message built from role, content and time (a ``timestamp`` in seconds, with its fraction
     when it has one), whose id is the entry's ``source_id`` or a UUID derived from the thread
-    and entry ids. The row's own times are whole seconds, as Open WebUI stores them.
+    and entry ids. The row's own times are whole seconds, as Open WebUI stores them. A thread
+    that did not come from Open WebUI is named in the row (``threadtree_thread_id``), for a
+    re-import to find it (``Conversation.exported_from``).
     """
     source = thread.metadata.get("source") if isinstance(thread.metadata, dict) else None
     ours = thread.source_format == NAME and isinstance(source, dict)
@@ -352,7 +354,7 @@ def export(thread: Any, entries: list[Any]) -> list[dict[str, Any]]:
     if ours and source.get("container") == "chat":
         header = {"chat": header}
 
-    ids = {e.id: e.source_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"threadtree:{thread.id}:{e.id}")) for e in entries}
+    ids = {e.id: e.source_id or exported_id(thread.id, e.id) for e in entries}
     kids: dict[int, list[str]] = {}
     for entry in entries:
         if entry.parent_id is not None:
@@ -398,6 +400,8 @@ def export(thread: Any, entries: list[Any]) -> list[dict[str, Any]]:
     for key, default in (("share_id", None), ("archived", thread.archived), ("pinned", False), ("meta", {})):
         row.setdefault(key, default)
     row.setdefault("folder_id", None)
+    if not ours:
+        row[EXPORTED_FROM] = thread.id
     return [row]
 
 
