@@ -223,7 +223,13 @@ def cmd_export(store: threadtree.Store, args: argparse.Namespace, out: Output) -
 
 
 def cmd_import(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
-    report = formats.import_file(store, args.file, format=args.format)
+    from .formats._progress import ImportProgress
+
+    progress = ImportProgress(sys.stderr, os.path.basename(args.file))  # on a terminal only
+    try:
+        report = formats.import_file(store, args.file, format=args.format, progress=progress)
+    finally:
+        progress.close()
     if args.json:
         out.json({"path": report.path, "format": report.format, "outcomes": [attrs.asdict(o) for o in report.outcomes]})
     else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -97,7 +98,10 @@ def _check_forced(module: ModuleType, target: Path) -> None:
     raise InvalidInput(f"{str(target)!r} is not a {module.NAME} file ({module.DESCRIPTION}){looks}")
 
 
-def import_file(store: Store, path: str | os.PathLike[str], *, format: str | None = None) -> ImportReport:
+def import_file(
+    store: Store, path: str | os.PathLike[str], *, format: str | None = None,
+    progress: Callable[[Outcome, int], None] | None = None,
+) -> ImportReport:
     """Import every conversation of the file at ``path`` into ``store``.
 
     Each conversation is written in its own transaction, all of it or none of it; one that
@@ -107,6 +111,8 @@ def import_file(store: Store, path: str | os.PathLike[str], *, format: str | Non
 
     :param format: a format name (see :func:`readers`); ``None`` detects it. A file that
         format's reader does not recognise is refused, as detection would refuse it.
+    :param progress: called after each conversation with its :class:`Outcome` and the number
+        of messages (nodes) it had in the file (``threadtree import`` shows a line with it).
     :raises InvalidInput: an unknown format, a file no reader recognises, or a file that is
         not of the format named.
     :raises OSError: the file cannot be read.
@@ -121,7 +127,7 @@ def import_file(store: Store, path: str | os.PathLike[str], *, format: str | Non
         _check_forced(module, target)
     name = module.NAME
     writer = getattr(module, "write", write_conversation)
-    return ImportReport(str(target), name, outcomes_of(store, module.read(target), writer))
+    return ImportReport(str(target), name, outcomes_of(store, module.read(target), writer, progress))
 
 
 # -- exporting --

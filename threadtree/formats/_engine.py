@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import apsw
@@ -474,9 +474,12 @@ def _first(*values: float | None) -> float:
     return next(v for v in values if v is not None)
 
 
-def outcomes_of(store: Store, read: Iterable[Any], writer: Any) -> list[Outcome]:
+def outcomes_of(
+    store: Store, read: Iterable[Any], writer: Any, progress: Callable[[Outcome, int], None] | None = None,
+) -> list[Outcome]:
     """Write what a reader gives, one conversation at a time. A file that stops being
-    readable half-way (an I/O error) keeps what was imported before and reports the rest."""
+    readable half-way (an I/O error) keeps what was imported before and reports the rest.
+    ``progress`` is told of each outcome and the number of messages read for it."""
     from ._model import Skipped
 
     results = []
@@ -493,3 +496,5 @@ def outcomes_of(store: Store, read: Iterable[Any], writer: Any) -> list[Outcome]
             results.append(Outcome(got.where, "skipped", reason=got.reason))
         else:
             results.append(writer(store, got))
+        if progress is not None:
+            progress(results[-1], len(getattr(got, "nodes", None) or getattr(got, "entries", None) or ()))
