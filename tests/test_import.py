@@ -492,12 +492,14 @@ def test_an_export_grown_elsewhere_adds_only_its_new_entries_to_the_thread_it_ca
     wrap = {"chatgpt": lambda v: [v], "openwebui": lambda v: v, "librechat": lambda v: v}[fmt]
     with threadtree.open(tmp_path / "a.db") as store:
         store.create_thread("made here", thread_id="t")
-        build(store, "t", BRANCHED)
+        y = build(store, "t", BRANCHED)["y"]
         first = tmp_path / "first.json"
         first.write_bytes(orjson.dumps(wrap(threadtree.formats.export_thread(store, "t", fmt))))
     with threadtree.open(tmp_path / "b.db") as elsewhere:
         (copy,) = import_file(elsewhere, first).outcomes
-        elsewhere.append(copy.thread_id, "assistant", "grown elsewhere")
+        # under y, by its id: LibreChat has no live leaf, and times to the millisecond can tie
+        under = elsewhere.find_entry(copy.thread_id, _engine.exported_id("t", y))
+        elsewhere.append(copy.thread_id, "assistant", "grown elsewhere", parent_id=under.id)
         grown = tmp_path / "grown.json"
         grown.write_bytes(orjson.dumps(wrap(threadtree.formats.export_thread(elsewhere, copy.thread_id, fmt))))
     with threadtree.open(tmp_path / "a.db") as store:

@@ -32,7 +32,7 @@ __all__ = [
 # Detection asks each reader in this order; the first that recognises the file reads it.
 _READERS = (
     "jsonl", "chatgpt", "claude_code", "openwebui", "librechat", "claude_ai", "pi", "grok",
-    "sillytavern", "aistudio", "chatbotui",
+    "sillytavern", "aistudio", "chatbotui", "openai_messages", "anthropic_messages",
 )
 _HEAD = 1 << 20
 

@@ -1,7 +1,7 @@
 """Exporters for model APIs: the live path as OpenAI Chat Completions or Anthropic Messages input.
 
 Both write the **live path** (root to the current leaf) and leave hidden entries out, except
-that system prompts, hidden or not, become the system prompt:
+that system prompts (``system`` and ``developer`` entries), hidden or not, are kept:
 
 ``openai``
     A list of Chat Completions messages. An entry whose item already is a Chat Completions
@@ -17,13 +17,22 @@ that system prompts, hidden or not, become the system prompt:
     from Claude Code keep their original content blocks (``tool_use``, ``tool_result``,
     images); thinking blocks are left out, since a signature only holds for the model and
     turn that made it.
+
+Both can be imported back (the ``openai`` and ``anthropic`` readers, :func:`conversation`):
+each file becomes one linear thread.
 """
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
+import attrs
+import orjson
+
 from ..records import Entry, Thread
+from ._model import Conversation, Node
 
 _OPENAI_ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 _OPENAI_KEYS = {"role", "content", "name", "tool_calls", "tool_call_id", "refusal", "function_call", "audio"}
@@ -51,7 +60,7 @@ def _is_chat_message(item: Any) -> bool:
 def to_openai(thread: Thread, entries: list[Entry]) -> list[dict[str, Any]]:
     messages = []
     for entry in _live_path(thread, entries):
-        if entry.hidden and entry.role != "system":
+        if entry.hidden and entry.role not in ("system", "developer"):
             continue
         if _is_chat_message(entry.item):
             messages.append(entry.item)
@@ -101,3 +110,76 @@ def _claude_code_blocks(entry: Entry) -> list[dict[str, Any]] | None:
 
 NAME = "openai"
 EXPORTS = {"openai": to_openai, "anthropic": to_anthropic}
+
+
+# -- reading them back: one linear thread a file --
+
+
+def conversation(
+    name: str, path: Any, nodes: list[Node], notes: list[str], header: dict[str, Any] | None = None,
+) -> Conversation:
+    """The messages of an ``openai`` or ``anthropic`` file as one linear thread.
+
+    These lists carry no ids, so the file's messages, as parsed, are their own id: the thread's
+    source id is a hash of all of them (the same file again changes nothing; a longer or
+    edited list is another thread), and each message is ``message-<n>`` (1-based; the system
+    prompt of an ``anthropic`` file is ``system``), chained in file order.
+    """
+    digest = hashlib.sha256(orjson.dumps([n.item for n in nodes], option=orjson.OPT_SORT_KEYS)).hexdigest()
+    chained = [attrs.evolve(node, parent=nodes[i - 1].source_id if i else None) for i, node in enumerate(nodes)]
+    source_id = f"sha256:{digest[:32]}"
+    return Conversation(
+        format=name,
+        source_id=source_id,
+        title=_title(chained),
+        nodes=chained,
+        current=chained[-1].source_id if chained else None,
+        metadata={"header": header or {}},
+        where=f"{Path(path).name} (id {source_id})",
+        notes=notes,
+    )
+
+
+def _title(nodes: list[Node]) -> str | None:
+    """The first line of the first user message, cut to 80 characters."""
+    for node in nodes:
+        line = next((s.strip() for s in node.content.splitlines() if s.strip()), "") if node.role == "user" else ""
+        if line:
+            return line if len(line) <= 80 else line[:79].rstrip() + "…"
+    return None
+
+
+def blocks_text(content: Any) -> str:
+    """The readable text of a message content: a string, or a list of parts or blocks (text;
+    ``name({input})`` for a tool call; a tool result's content; ``[image]`` for images)."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return ""
+    pieces = []
+    for block in content:
+        if isinstance(block, str):
+            pieces.append(block)
+        elif not isinstance(block, dict):
+            continue
+        elif isinstance(block.get("text"), str) and block.get("type") in ("text", "input_text", "output_text", None):
+            pieces.append(block["text"])
+        elif block.get("type") == "tool_use":
+            pieces.append(f"{block.get('name', 'tool')}({orjson.dumps(block.get('input', {})).decode()})")
+        elif block.get("type") == "tool_result":
+            pieces.append(blocks_text(block.get("content")))
+        elif block.get("type") in ("image", "image_url", "input_image"):
+            pieces.append("[image]")
+        elif block.get("type") not in ("thinking", "redacted_thinking") and isinstance(block.get("type"), str):
+            pieces.append(f"[{block['type']}]")
+    return "\n".join(p for p in pieces if p)
+
+
+def calls_text(calls: Any) -> str:
+    """Chat Completions ``tool_calls`` as ``name(arguments)`` lines."""
+    lines = []
+    for call in calls if isinstance(calls, list) else ():
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict):
+            lines.append(f"{function.get('name', 'tool')}({function.get('arguments', '')})")
+    return "\n".join(lines)
