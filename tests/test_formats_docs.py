@@ -57,3 +57,12 @@ def test_the_citations_are_found_at_all():
     """The pattern is not so strict that the test above checks nothing."""
     count = sum(len(CITATION.findall(p.read_text(encoding="utf-8"))) for p in sources())
     assert count >= 20
+
+
+def test_the_readme_lists_every_format_that_imports():
+    import threadtree.formats
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Importing and exporting", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `([\w-]+)` \|", section, re.M))
+    assert {m.NAME for m in threadtree.formats.readers()} <= listed

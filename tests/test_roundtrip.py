@@ -144,7 +144,7 @@ def test_export_in_the_same_format_and_import_again_gives_the_same_tree(sample, 
 
 # -- a thread made in threadtree, through each app's format and back --
 
-# What each format keeps of an entry (README, "What a round trip keeps"): a function of the
+# What each format keeps of an entry (the README's table of what a round trip keeps): a function of the
 # original (role, content, hidden, created_at) giving what comes back.
 KEPT = {
     "chatgpt": lambda role, content, hidden, at: (
