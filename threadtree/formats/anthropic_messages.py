@@ -9,8 +9,9 @@ header). It is read as one linear thread (docs/formats.md section 13):
   message exactly;
 * role: ``user`` or ``assistant``; a user message holding only ``tool_result`` blocks is
   ``tool`` (as in Claude Code transcripts);
-* text: a string ``content``, or its blocks: text, ``name({input})`` for ``tool_use``, the
-  content of ``tool_result``, ``[image]``; thinking blocks give no text;
+* text: a string ``content``, or its blocks read as in Claude Code transcripts
+  (:func:`threadtree.formats.chat_api.blocks_text`): text, ``name({input})`` for
+  ``tool_use``, the content of ``tool_result``, ``[image <media type>]``; thinking gives none;
 * no times; the live leaf is the last message; the title is the first line of the first
   user message.
 

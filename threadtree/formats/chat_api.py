@@ -150,29 +150,56 @@ def _title(nodes: list[Node]) -> str | None:
 
 
 def blocks_text(content: Any) -> str:
-    """The readable text of a message content: a string, or a list of parts or blocks (text;
-    ``name({input})`` for a tool call; a tool result's content; ``[image]`` for images)."""
+    """The readable text of an Anthropic message content (Claude Code lines hold the same): a
+    string, or blocks: text, ``name({input})`` for ``tool_use``, a ``tool_result``'s content,
+    ``[image <media type>]``, ``[<type>]`` for others; thinking gives no text."""
     if isinstance(content, str):
         return content
     if not isinstance(content, list):
         return ""
-    pieces = []
+    parts = []
     for block in content:
         if isinstance(block, str):
-            pieces.append(block)
-        elif not isinstance(block, dict):
+            parts.append(block)
             continue
-        elif isinstance(block.get("text"), str) and block.get("type") in ("text", "input_text", "output_text", None):
-            pieces.append(block["text"])
-        elif block.get("type") == "tool_use":
-            pieces.append(f"{block.get('name', 'tool')}({orjson.dumps(block.get('input', {})).decode()})")
-        elif block.get("type") == "tool_result":
-            pieces.append(blocks_text(block.get("content")))
-        elif block.get("type") in ("image", "image_url", "input_image"):
+        if not isinstance(block, dict):
+            continue
+        kind = block.get("type")
+        if kind == "text" and isinstance(block.get("text"), str):
+            parts.append(block["text"])
+        elif kind == "tool_use":
+            arguments = orjson.dumps(block.get("input", {})).decode()
+            parts.append(f"{block.get('name', 'tool')}({arguments})")
+        elif kind == "tool_result":
+            inner = block.get("content")
+            parts.append(blocks_text(inner) if not isinstance(inner, str) else inner)
+        elif kind == "image":
+            source = block.get("source") if isinstance(block.get("source"), dict) else {}
+            parts.append(f"[image {source.get('media_type') or ''}]".replace(" ]", "]"))
+        elif kind in ("thinking", "redacted_thinking"):
+            continue
+        elif isinstance(kind, str):
+            parts.append(f"[{kind}]")
+    return "\n\n".join(parts)
+
+
+def parts_text(content: Any) -> str:
+    """The readable text of a Chat Completions message content: a string, or its parts (text;
+    ``[image]`` for an image, ``[<type>]`` for other parts) joined by newlines."""
+    if not isinstance(content, list):
+        return content if isinstance(content, str) else ""
+    pieces = []
+    for part in content:
+        kind = part.get("type") if isinstance(part, dict) else None
+        if isinstance(part, str):
+            pieces.append(part)
+        elif kind in ("text", "input_text", "output_text") and isinstance(part.get("text"), str):
+            pieces.append(part["text"])
+        elif kind in ("image_url", "input_image"):
             pieces.append("[image]")
-        elif block.get("type") not in ("thinking", "redacted_thinking") and isinstance(block.get("type"), str):
-            pieces.append(f"[{block['type']}]")
-    return "\n".join(p for p in pieces if p)
+        elif isinstance(kind, str):
+            pieces.append(f"[{kind}]")
+    return "\n".join(pieces)
 
 
 def calls_text(calls: Any) -> str:

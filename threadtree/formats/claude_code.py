@@ -91,6 +91,7 @@ import attrs
 import orjson
 
 from ._model import Conversation, Node, Skipped
+from .chat_api import blocks_text
 
 NAME = "claude-code"
 DESCRIPTION = "Claude Code session transcript (~/.claude/projects/<project>/<session>.jsonl)"
@@ -546,9 +547,9 @@ def render(obj: dict, kind: str) -> tuple[str, str, bool]:
     if kind == "user":
         blocks = content if isinstance(content, list) else None
         tool = bool(blocks) and all(isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks)
-        return ("tool" if tool else "user"), _text(content), obj.get("isMeta") is True
+        return ("tool" if tool else "user"), blocks_text(content), obj.get("isMeta") is True
     if kind == "assistant":
-        text = _text(content)
+        text = blocks_text(content)
         if text.strip() or _has_block(content, "tool_use"):
             return "assistant", text, False
         return "assistant", _thinking(content) or text, True
@@ -564,39 +565,7 @@ def render(obj: dict, kind: str) -> tuple[str, str, bool]:
     if kind == "progress":
         data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
         return "other", f"[progress {data.get('type') or ''}]".replace(" ]", "]"), True
-    return "other", _text(content) or f"[{kind}]", True
-
-
-def _text(content: Any) -> str:
-    """The readable text of a message content: a string, or a list of blocks."""
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, list):
-        return ""
-    parts = []
-    for block in content:
-        if isinstance(block, str):
-            parts.append(block)
-            continue
-        if not isinstance(block, dict):
-            continue
-        kind = block.get("type")
-        if kind == "text" and isinstance(block.get("text"), str):
-            parts.append(block["text"])
-        elif kind == "tool_use":
-            arguments = orjson.dumps(block.get("input", {})).decode()
-            parts.append(f"{block.get('name', 'tool')}({arguments})")
-        elif kind == "tool_result":
-            inner = block.get("content")
-            parts.append(_text(inner) if not isinstance(inner, str) else inner)
-        elif kind == "image":
-            source = block.get("source") if isinstance(block.get("source"), dict) else {}
-            parts.append(f"[image {source.get('media_type') or ''}]".replace(" ]", "]"))
-        elif kind in ("thinking", "redacted_thinking"):
-            continue
-        elif isinstance(kind, str):
-            parts.append(f"[{kind}]")
-    return "\n\n".join(parts)
+    return "other", blocks_text(content) or f"[{kind}]", True
 
 
 def _thinking(content: Any) -> str:

@@ -64,7 +64,7 @@ def read(path: Path) -> Iterator[Conversation | Skipped]:
         if not isinstance(message, dict) or not isinstance(message.get("role"), str) or not message["role"]:
             yield Skipped(f"message {number}", "not a message: an object with a role is expected")
             return
-        text = chat_api.blocks_text(message.get("content"))
+        text = chat_api.parts_text(message.get("content"))
         calls = chat_api.calls_text(message.get("tool_calls"))
         role = message["role"]
         nodes.append(Node(
