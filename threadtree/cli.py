@@ -554,9 +554,9 @@ def parser() -> argparse.ArgumentParser:
     sub = command("import", cmd_import, "import conversations from a file (ChatGPT, Claude Code, Open WebUI, ...)",
                   json=True)
     sub.add_argument("file", metavar="FILE", help="the export file")
-    sub.add_argument("--format", choices=[m.NAME for m in formats.readers()],
-                     help="the file's format (default: detected from its content; a file that is not "
-                          "of the format named is refused)")
+    sub.add_argument("--format", choices=[m.NAME for m in formats.readers()], metavar="NAME",
+                     help="the file's format, one of those below (default: detected from its content; "
+                          "a file that is not of the format named is refused)")
     sub.formatter_class = argparse.RawDescriptionHelpFormatter
     sub.epilog = "formats:\n" + "\n".join(f"  {m.NAME:<12} {m.DESCRIPTION}" for m in formats.readers())
 

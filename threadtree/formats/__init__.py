@@ -6,7 +6,8 @@
 
 :func:`import_file` reads a file (detecting its format unless told) and writes each
 conversation as a thread, in one transaction per conversation; :func:`export_thread` writes a
-thread out. The readers and what each keeps are described in their modules.
+thread out. The readers and what each keeps are described in their modules; the notes on
+each app's format that they rely on are in the repository's ``docs/formats.md``.
 """
 
 from __future__ import annotations
@@ -106,8 +107,10 @@ def import_file(
 
     Each conversation is written in its own transaction, all of it or none of it; one that
     cannot be read or written is reported as skipped and the others go on. Importing the same
-    file again changes nothing; a newer export of the same conversations adds only what is
-    new and moves each live leaf to where the source has it.
+    file again changes nothing (nothing is written); a newer export of the same conversations
+    adds only what is new and moves each live leaf to where the source has it; a file
+    threadtree exported comes back to the thread it was exported from. Nothing is read but
+    the file and, for a Claude Code session, that session's own files in its folder.
 
     :param format: a format name (see :func:`readers`); ``None`` detects it. A file that
         format's reader does not recognise is refused, as detection would refuse it.
