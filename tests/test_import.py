@@ -600,3 +600,23 @@ def test_import_writes_nothing_but_errors_to_a_pipe(tmp_path):
     done = _run("--db", str(tmp_path / "a.db"), "import", str(sample), cwd=tmp_path)
     assert (done.returncode, done.stderr) == (0, "")
     assert "2 imported" in done.stdout
+
+
+@pytest.mark.parametrize("sample", [
+    DATA / "chatgpt" / "librechat__chatgpt-export.json",
+    DATA / "claude-code" / "ef958aa1-0e93-49f0-bb71-150f63befcd1.jsonl",
+    DATA / "openwebui" / "openwebui-chat-repair__bad-test-1.json",
+], ids=lambda p: p.parent.name)
+def test_the_same_file_imported_again_by_a_real_process_writes_nothing(tmp_path, sample):
+    db = tmp_path / "a.db"
+    first = _run("--db", str(db), "import", str(sample), cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    before, stamp = logical_dump(db), _stamp(db)
+    watcher = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+    version = watcher.pragma("data_version")
+    again = _run("--db", str(db), "import", str(sample), cwd=tmp_path)
+    assert again.returncode == 0 and " 0 imported, 0 updated, " in again.stdout and " 0 entries added" in again.stdout
+    assert watcher.pragma("data_version") == version  # no commit from another connection
+    watcher.close()
+    assert logical_dump(db) == before
+    assert _stamp(db) == stamp
