@@ -3,7 +3,7 @@
     python benchmarks/import_chatgpt.py                    # 100,000 messages (about 1-2 min)
     python benchmarks/import_chatgpt.py --messages 2000    # a smoke run
 
-The export is written like a real one (FORMATS.md section 2): 200 nodes a conversation, each
+The export is written like a real one (docs/formats.md section 2): 200 nodes a conversation, each
 conversation with a root (``message: null``), a hidden system node, turns of 300-2,000
 characters of text (with newlines, non-ASCII and a few escapes), edited user messages and
 regenerated replies (sibling branches), browsing tool chains (``code`` -> ``tether_*``), and a
@@ -14,12 +14,16 @@ Measured, each in a fresh subprocess so that peak memory (``ru_maxrss``) is the 
 * **import**: ``threadtree.formats.import_file`` into a new file (engine included), with the
   store's default settings (synchronous FULL, one transaction per conversation); the median of
   3 runs when the whole benchmark fits in about two minutes, else 1 run.
+* **re-import**: the same file imported again into the file the import made, in another fresh
+  process: every conversation must come back "unchanged" and the database file must keep its
+  bytes and modification time (nothing written).
 * **baseline**: what the same work costs without threadtree: ``orjson.loads`` of the whole file
   plus one raw APSW ``executemany`` of as many rows (thread id, parent, role, content, item
   JSON) into a plain table, in one transaction.
 
 Targets (issue 5): 100,000 messages import in under 15 s (2 cores); peak memory under 3x the
-file size.
+file size. Issue 14: a re-import of an unchanged file writes nothing and takes much less time
+than the first import (it took longer).
 """
 
 from __future__ import annotations
@@ -219,6 +223,21 @@ def _child_import(export: str, db: str) -> dict:
             "imported": len(report.imported), "skipped": len(report.skipped)}
 
 
+def _child_reimport(export: str, db: str) -> dict:
+    import threadtree
+    from threadtree.formats import import_file
+
+    before = (Path(db).read_bytes(), Path(db).stat().st_mtime_ns)
+    with threadtree.open(db) as store:
+        gc.collect()
+        started = time.perf_counter()
+        report = import_file(store, export, format="chatgpt")
+        seconds = time.perf_counter() - started
+    untouched = (Path(db).read_bytes(), Path(db).stat().st_mtime_ns) == before
+    return {"seconds": seconds, "peak": _peak_rss(), "unchanged": len(report.unchanged),
+            "conversations": len(report.outcomes), "untouched": untouched}
+
+
 def _child_baseline(export: str, db: str) -> dict:
     """orjson.loads of the whole file, then one executemany of a row per node in one
     transaction: the least any importer must do."""
@@ -273,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--messages must be at least 3 (a root, a system node and a message)")
     if args.child:
         kind, export, db = args.child
-        result = _child_import(export, db) if kind == "import" else _child_baseline(export, db)
+        child = {"import": _child_import, "reimport": _child_reimport, "baseline": _child_baseline}[kind]
+        result = child(export, db)
         sys.stdout.write(orjson.dumps(result).decode())
         return 0
 
@@ -290,17 +310,21 @@ def main(argv: list[str] | None = None) -> int:
         size = export.stat().st_size
         print(f"export: {args.messages:,} messages in {conversations:,} conversations, {size / 1e6:,.1f} MB "
               f"(written in {time.perf_counter() - started:.1f} s, not timed)")
-        runs: dict[str, list[dict]] = {"import": [], "baseline": []}
+        runs: dict[str, list[dict]] = {"import": [], "reimport": [], "baseline": []}
         for k in range(3):
             round_started = time.perf_counter()
             for kind in ("import", "baseline") if k % 2 == 0 else ("baseline", "import"):
                 runs[kind].append(_measure(kind, export, Path(tmp) / f"{kind}-{k}.db"))
+                if kind == "import":  # the same file again, into the file just made
+                    runs["reimport"].append(_measure("reimport", export, Path(tmp) / f"import-{k}.db"))
             if k == 0 and time.perf_counter() - started + 2 * (time.perf_counter() - round_started) > 120:
                 break  # three rounds would pass two minutes: report the one
 
-    imp, base = runs["import"], runs["baseline"]
+    imp, base, again = runs["import"], runs["baseline"], runs["reimport"]
     assert all(r["entries"] == args.messages for r in imp + base), (imp, base)
+    assert all(r["unchanged"] == r["conversations"] == conversations and r["untouched"] for r in again), again
     t_imp = statistics.median(r["seconds"] for r in imp)
+    t_again = statistics.median(r["seconds"] for r in again)
     t_base = statistics.median(r["seconds"] for r in base)
     peak = max(r["peak"] for r in imp)
     peak_base = max(r["peak"] for r in base)
@@ -309,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("import (engine included)", f"{t_imp:,.2f} s", f"{args.messages / t_imp:,.0f} messages/s",
          f"{t_imp / target:.2f} of the {target:,.2f} s target{note}"),
+        ("re-import, nothing changed", f"{t_again:,.2f} s", f"{args.messages / t_again:,.0f} messages/s",
+         f"import / re-import = {t_imp / t_again:.1f}x; wrote nothing"),
         ("baseline: orjson + executemany", f"{t_base:,.2f} s", f"{args.messages / t_base:,.0f} messages/s",
          f"import / baseline = {t_imp / t_base:.2f}x"),
         ("peak memory, import", f"{peak / 1e6:,.0f} MB", f"{peak / size:.2f}x the file",

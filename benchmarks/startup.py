@@ -112,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="threadtree-startup-") as tmp:
-        db = os.path.join(tmp, "empty.db")
+        # One empty database for each side, made by that side's own code: a database made by the
+        # newer code carries a schema version the older code refuses to open.
+        db, base_db = os.path.join(tmp, "empty.db"), os.path.join(tmp, "empty-baseline.db")
         # As an installed package runs: from bytecode, which pip writes at install time (a
         # PYTHONDONTWRITEBYTECODE left set would make every run compile every module again).
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "THREADTREE_DB", "PYTHONDONTWRITEBYTECODE")}
@@ -131,9 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             baseline, label = dict(env, PYTHONPATH=str(base_dir)), f"the code at {args.baseline[:12]}"
         run_once(["-c", f"import threadtree; threadtree.open({db!r}).close()"], current, tmp)
+        run_once(["-c", f"import threadtree; threadtree.open({base_db!r}).close()"], baseline, tmp)
 
         now = commands(db, eager=False)
-        before = commands(db, eager=base_dir is None)
+        before = commands(base_db, eager=base_dir is None)
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {load:.2f}; "
               f"medians of {args.runs} runs, whole process{', no bytecode' if args.no_bytecode else ''}")

@@ -119,13 +119,16 @@ class TestIdsPeopleCanType:
         assert trip["id"] not in tt(env, "threads", "--archived")
 
     def test_an_ambiguous_prefix_lists_the_candidates_and_changes_nothing(self, env, trip):
+        # Two more ids share trip's first 8 characters and differ from it in the 9th (a random
+        # id may itself hold '0' or 'f' there), so that 9 characters name trip alone.
+        low, high = ("1" if trip["id"][8] == "0" else "0"), ("e" if trip["id"][8] == "f" else "f")
         with threadtree.open(env["THREADTREE_DB"]) as store:
-            store.create_thread("Trip planning", thread_id=trip["id"][:8] + "0" * 24)
-            store.create_thread("Trip planning", thread_id=trip["id"][:8] + "f" * 24)
+            store.create_thread("Trip planning", thread_id=trip["id"][:8] + low * 24)
+            store.create_thread("Trip planning", thread_id=trip["id"][:8] + high * 24)
         before = logical_dump(env["THREADTREE_DB"])
         err = tt(env, "append", trip["id"][:8], "user", "hi", code=1)
         assert err.startswith("threadtree: error: ") and err.count("\n") == 1
-        assert f"{trip['id'][:8]}{'0' * 24} 'Trip planning' (id prefix)" in err and "give more of the id" in err
+        assert f"{trip['id'][:8]}{low * 24} 'Trip planning' (id prefix)" in err and "give more of the id" in err
         err = tt(env, "rm", "Trip planning", code=1)
         assert err.count("'Trip planning' (title)") == 3 and "name it by its id" in err
         assert logical_dump(env["THREADTREE_DB"]) == before

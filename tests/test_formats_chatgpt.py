@@ -1,5 +1,5 @@
 """The ChatGPT reader and exporter (threadtree.formats.chatgpt), on the samples in
-tests/data/chatgpt (FORMATS.md section 2) and on small files written here for the cases the
+tests/data/chatgpt (docs/formats.md section 2) and on small files written here for the cases the
 samples do not show (a conversation without mapping, malformed JSON, sibling order)."""
 
 from __future__ import annotations
@@ -449,9 +449,31 @@ class TestMalformedJson:
         path.write_text(text[:cut], encoding="utf-8")
         got = conversations(path)
         assert isinstance(got[0], Conversation)
-        assert isinstance(got[1], Skipped) and got[1].reason.startswith("malformed JSON: unexpected end of data")
-        assert got[1].where.endswith(position(text, cut))
+        assert isinstance(got[1], Skipped)
+        assert got[1].reason == "the file is truncated: it ends inside this conversation"
+        assert got[1].where == f"conversation 2, {position(text, cut)}"
         assert len(got) == 2
+
+    @pytest.mark.parametrize("layout", ["indented", "one line", "one object"])
+    @pytest.mark.parametrize("kept", [1, 2], ids=["1 of 3 bytes", "2 of 3 bytes"])
+    def test_a_file_cut_inside_a_character_says_it_is_truncated_and_where(self, tmp_path, layout, kept):
+        """orjson reports a cut multi-byte character as "surrogates not allowed", at position 0."""
+        second = tree_conversation() | {"id": "second", "title": "Café ☃ — the snowman"}
+        value = second if layout == "one object" else [tree_conversation(), second]
+        data = orjson.dumps(value, option=orjson.OPT_INDENT_2 if layout == "indented" else 0)
+        index = data.rindex("☃".encode())  # the title of the last conversation
+        path = tmp_path / "conversations.json"
+        path.write_bytes(data[: index + kept])
+        *rest, cut = conversations(path)
+        before = data[:index].decode()
+        where = position(before, len(before))  # the line and column of the cut character
+        if layout == "one object":
+            assert (rest, cut.where) == ([], where)
+            assert cut.reason == "the file is truncated: it ends in the middle of a UTF-8 character, inside the conversation"
+        else:
+            assert [c.source_id for c in rest] == ["d5dc5307-6807-41a0-8b04-4acee626eeb7"]
+            assert cut.where == f"conversation 2, {where}"
+            assert cut.reason == "the file is truncated: it ends in the middle of a UTF-8 character, inside this conversation"
 
     def test_a_missing_closing_bracket_keeps_every_conversation(self, tmp_path):
         text = orjson.dumps(source_json(EXPORT)).decode()[:-1]
@@ -459,7 +481,7 @@ class TestMalformedJson:
         path.write_text(text, encoding="utf-8")
         *read, last = conversations(path)
         assert [len(c.nodes) for c in read] == [17, 6]
-        assert last.reason == "malformed JSON: the file ends before the array is closed with ']'"
+        assert last.reason == "the file is truncated: it ends before the array is closed with ']'"
 
     def test_a_malformed_single_object_is_reported_with_line_and_column(self, tmp_path):
         text = POLYLOGUE.read_text(encoding="utf-8")
@@ -479,7 +501,7 @@ class TestMalformedJson:
         first, bad = conversations(path)
         assert isinstance(first, Conversation)
         assert bad.where == f"conversation 2, {position(data[:index].decode(), index)}"
-        assert "UTF-8" in bad.reason
+        assert bad.reason.startswith("malformed JSON: the text is not valid UTF-8 (invalid start byte)")
 
 
 # -- the tree: sibling order from children arrays, never from the map order --
@@ -585,7 +607,7 @@ def test_a_thread_from_another_format_gets_a_header_made_from_the_thread():
     exported = chatgpt.export(thread, entries)
     assert {k: v for k, v in exported.items() if k != "mapping"} == {
         "title": "From elsewhere", "create_time": 10.0, "update_time": 20.0, "id": "t1", "conversation_id": "t1",
-        "current_node": chatgpt._made_up_id("t1", 2)}
+        "threadtree_thread_id": "t1", "current_node": chatgpt._made_up_id("t1", 2)}
     user = exported["mapping"]["u1"]
     assert user["parent"] is None and user["children"] == [chatgpt._made_up_id("t1", 2)]
     assert user["message"]["author"]["role"] == "user"
@@ -721,11 +743,9 @@ class TestExport:
             tid = imported(formats, fresh, path)
             after = tree_shape(fresh, tid)
         before = tree_shape(store, thread.id)
-        synthetic = after["entries"].pop(roots[0])
-        assert synthetic == (None, "other", "", True)
-        assert after["entries"] == {k: (v[0] or roots[0], *v[1:]) for k, v in before["entries"].items()}
-        assert after["leaf"] == before["leaf"]
+        assert exported["threadtree_thread_id"] == thread.id and roots[0] == chatgpt._made_up_id(thread.id, "root")
+        assert after == before  # the synthetic root is left out again: the roots come back as roots
         assert after["entries"][before["leaf"]][1:] == ("assistant", "Hey!", False)
         made_up = chatgpt._made_up_id
-        assert after["entries"][made_up(thread.id, system.id)] == (roots[0], "system", "Be brief.", True)
-        assert after["entries"][made_up(thread.id, other_root.id)] == (roots[0], "user", "A second start", False)
+        assert after["entries"][made_up(thread.id, system.id)] == (None, "system", "Be brief.", True)
+        assert after["entries"][made_up(thread.id, other_root.id)] == (None, "user", "A second start", False)

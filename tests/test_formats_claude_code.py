@@ -1,5 +1,5 @@
 """The Claude Code transcript reader (threadtree.formats.claude_code), on the samples in
-tests/data/claude-code (FORMATS.md section 3) and on small files written here for the cases
+tests/data/claude-code (docs/formats.md section 3) and on small files written here for the cases
 the samples do not show (malformed JSON, titles, an image block, foreign JSONL headers).
 
 The subagent sample is stored in Claude Code's real layout under tests/data/claude-code:
@@ -84,6 +84,12 @@ def lines(path: Path) -> list[bytes]:
     return path.read_bytes().splitlines(keepends=True)
 
 
+def snapshots(path: Path) -> list[dict]:
+    """The file-history-snapshot lines of a transcript, as the reader keeps them (without type)."""
+    found = [orjson.loads(raw) for raw in lines(path) if b'"file-history-snapshot"' in raw]
+    return [{k: v for k, v in obj.items() if k != "type"} for obj in found if obj.get("type") == "file-history-snapshot"]
+
+
 def line(**fields) -> bytes:
     base = {"parentUuid": None, "isSidechain": False, "sessionId": "s", "timestamp": "2025-07-01T10:00:00.000Z"}
     return orjson.dumps(base | fields) + b"\n"
@@ -162,10 +168,12 @@ class TestRewindFork:
         assert chain[-1] == full_id(conversation, "a2c5ddf6")  # the session-start hook progress
         assert conversation.source_id == "03eb5929-52b3-4b13-ada3-b93ae35806b8"
 
-    def test_every_uuid_line_is_a_node_and_snapshots_are_counted(self):
+    def test_every_uuid_line_is_a_node_and_every_snapshot_is_kept_whole(self):
         conversation = only(REWIND)
         assert len(conversation.nodes) == 52  # 61 lines less 9 file-history-snapshots
-        assert conversation.metadata["file_history_snapshots"] == 9
+        kept = conversation.metadata["file_history_snapshots"]
+        assert len(kept) == 9 and kept == snapshots(REWIND)
+        assert kept[0]["snapshot"]["messageId"] == kept[0]["messageId"] and "trackedFileBackups" in kept[0]["snapshot"]
         assert [n.source_id for n in conversation.nodes if n.parent is None] == [full_id(conversation, "a2c5ddf6")]
 
     def test_an_assistant_reply_stays_split_one_line_per_block_chained_by_parent(self):
@@ -300,12 +308,34 @@ class TestSubagents:
         assert {a["source_id"] for a in main.metadata["subagents"]} == {None}
         assert len(main.metadata["subagents"]) == 6
 
+    def test_a_1_0_agent_file_beside_the_session_is_read_with_it_and_linked_both_ways(self, tmp_path):
+        """Claude Code 1.0.x kept subagent transcripts as agent-<id>.jsonl beside the sessions;
+        their lines carry the parent's sessionId, which is how they are told apart."""
+        task = [{"type": "tool_use", "id": "t1", "name": "Task", "input": {"prompt": "look"}}]
+        result = [{"type": "tool_result", "tool_use_id": "t1", "content": "found it"}]
+        main_file = write(
+            tmp_path, user("u1", "go"), assistant("a1", task, "u1"),
+            user("r1", result, "a1", toolUseResult={"agentId": "abc12345", "status": "completed"}),
+        )
+        side = {"isSidechain": True, "agentId": "abc12345"}
+        agent_file = write(tmp_path, user("x1", "look", **side), assistant("x2", [{"type": "text", "text": "ok"}], "x1", **side),
+                           name="agent-abc12345.jsonl")
+        write(tmp_path, user("y1", "elsewhere", sessionId="other", isSidechain=True, agentId="zz"), name="agent-zz.jsonl")
+        main, agent = read(main_file)
+        assert (main.source_id, agent.source_id) == ("s", "s/agent-abc12345")
+        assert main.metadata["subagents"] == [{"agent_id": "abc12345", "source_id": "s/agent-abc12345", "spawned_by": "r1"}]
+        assert (agent.metadata["parent_session"], agent.metadata["spawned_by"]) == ("s", "r1")
+        assert [n.source_id for n in agent.nodes] == ["x1", "x2"]
+        alone = only(agent_file)
+        assert (alone.source_id, alone.metadata["spawned_by"]) == (agent.source_id, "r1")
+        assert [n.source_id for n in alone.nodes] == ["x1", "x2"]
+
     def test_the_main_session_metadata_keeps_session_state(self):
         main = read(MODERN)[0]
         assert main.metadata["state_counts"] == {"permission-mode": 8, "last-prompt": 7}
         assert main.metadata["state"]["permission-mode"] == {"permissionMode": "acceptEdits"}
         assert main.metadata["state"]["last-prompt"]["lastPrompt"].startswith("Well, the subagents seem")
-        assert main.metadata["file_history_snapshots"] == 3
+        assert main.metadata["file_history_snapshots"] == snapshots(MODERN) and len(snapshots(MODERN)) == 3
         assert main.metadata["header"]["version"] == "2.1.114"
 
     def test_the_hook_attachment_starts_the_session_as_its_only_root(self):
@@ -439,7 +469,7 @@ class TestRobustness:
         assert only(path).title == "what is this?"
 
     def test_a_compact_boundary_starts_a_second_root_in_the_same_session(self, tmp_path):
-        # No sample has one; the shape is FORMATS.md 3.3 (parentUuid null, logicalParentUuid).
+        # No sample has one; the shape is docs/formats.md 3.3 (parentUuid null, logicalParentUuid).
         path = write(
             tmp_path,
             user("u1", "before"),
@@ -518,7 +548,7 @@ class TestStore:
         path = store.path(thread.id)
         assert path[-1].source_id == REWIND_LEAF
         assert LATER in [e.source_id for e in path]
-        assert thread.metadata["source"]["file_history_snapshots"] == 9
+        assert thread.metadata["source"]["file_history_snapshots"] == snapshots(REWIND)
 
     def test_importing_twice_changes_nothing(self, formats, store):
         (first,) = formats.import_file(store, REWIND).imported

@@ -1,5 +1,5 @@
 """The LibreChat reader (threadtree.formats.librechat), on the genuine exports in
-tests/data/librechat (FORMATS.md section 5) and on small files written here for the cases
+tests/data/librechat (docs/formats.md section 5) and on small files written here for the cases
 the samples do not show."""
 
 from __future__ import annotations
@@ -207,6 +207,17 @@ class TestEdgeCases:
         results = list(librechat.read(path))
         assert results[0] == Skipped("conversation 1", "the conversation has no messages array")
         assert results[1].source_id == "d"
+
+    def test_a_conversation_whose_messages_are_another_apps_is_refused(self, tmp_path):
+        """Open WebUI's {id, role, content} messages read as LibreChat would be entries without
+        ids, parents or roles: the conversation is skipped instead."""
+        webui = {"conversationId": "w", "messages": [{"id": "m1", "role": "user", "content": "hi", "parentId": None}]}
+        path = tmp_path / "mixed.json"
+        path.write_bytes(orjson.dumps([{"conversationId": "c", "messages": [msg("a")]}, webui]))
+        good, refused = librechat.read(path)
+        assert good.source_id == "c"
+        assert refused == Skipped("conversation 2", "not a LibreChat conversation: no message has any of "
+                                                    "isCreatedByUser, messageId, parentMessageId, sender, text")
 
 
 class TestSniff:

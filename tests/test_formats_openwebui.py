@@ -1,5 +1,5 @@
 """The Open WebUI reader and exporter (threadtree.formats.openwebui), on the samples in
-tests/data/openwebui (FORMATS.md section 4) and on small files written here for the cases
+tests/data/openwebui (docs/formats.md section 4) and on small files written here for the cases
 the samples do not show."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Samples live in tests/data/<folder>/ (copied from the shared corpus with their .source.txt
 notes; the pi sample is a line excerpt, see its note). Hand-made variants are written to
-tmp_path, derived from those samples where possible. FORMATS.md sections 6 to 11.
+tmp_path, derived from those samples where possible. docs/formats.md sections 6 to 11.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def sample_files() -> list[pathlib.Path]:
 # -- detection --
 
 
-# Heads of the other formats, shaped as their samples are (FORMATS.md sections 2 to 5).
+# Heads of the other formats, shaped as their samples are (docs/formats.md sections 2 to 5).
 FOREIGN_HEADS = {
     "chatgpt-mapping-array": orjson.dumps([{
         "title": "t", "create_time": 1714585031.1, "mapping": {"r": {"id": "r", "message": None, "parent": None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import apsw
 import orjson
@@ -207,12 +208,17 @@ def test_a_read_only_store_refuses_an_import_with_a_clear_error(db_path, tmp_pat
         import_file(store, dump)
 
 
-def test_an_unknown_file_names_the_known_formats(store, tmp_path):
+def test_an_unknown_file_is_one_short_line_that_says_where_the_formats_are_listed(store, tmp_path):
     odd = tmp_path / "odd.json"
     odd.write_text('{"hello": "world"}')
-    with pytest.raises(InvalidInput, match=r"cannot tell the format of .*odd.json.*known formats: jsonl \(.*chatgpt"):
+    with pytest.raises(InvalidInput) as caught:
         import_file(store, odd)
-    with pytest.raises(InvalidInput, match="unknown format 'nope'; known formats"):
+    message = str(caught.value).replace(str(odd), "odd.json")
+    assert message == (
+        "cannot tell the format of 'odd.json': name it with --format (format=); "
+        "`threadtree import --help` lists the formats"
+    )
+    with pytest.raises(InvalidInput, match="unknown format 'nope'; known formats: jsonl, chatgpt, claude-code, "):
         import_file(store, odd, format="nope")
     with pytest.raises(InvalidInput, match="is not a file"):
         import_file(store, tmp_path / "missing.json")
@@ -348,12 +354,42 @@ def test_import_exits_1_when_something_was_skipped_and_says_why(tmp_path, capsys
     assert "skipped    thread 'x' (line 1): metadata must be a dict" in capsys.readouterr().out
 
 
-def test_import_of_an_unknown_file_is_one_clear_error(tmp_path, capsys):
+def _run(*args, **kwargs):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "threadtree", *args], capture_output=True, text=True, timeout=60,
+                          **kwargs)
+
+
+def test_import_of_an_unknown_file_is_one_short_line_and_help_lists_the_formats(tmp_path):
     odd = tmp_path / "odd.txt"
     odd.write_text("hello")
-    assert main(["--db", str(tmp_path / "b.db"), "import", str(odd)]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("threadtree: error: cannot tell the format of") and "chatgpt" in err and "Traceback" not in err
+    done = _run("--db", str(tmp_path / "b.db"), "import", str(odd), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"threadtree: error: cannot tell the format of {str(odd)!r}: name it with --format (format=); "
+        "`threadtree import --help` lists the formats\n"
+    )
+    assert len(done.stderr.replace(str(odd), "odd.txt")) < 150
+    helped = _run("import", "--help")
+    assert helped.returncode == 0
+    listed = helped.stdout.split("formats:\n", 1)[1].splitlines()
+    assert [line.split(None, 1) for line in listed] == [[m.NAME, m.DESCRIPTION] for m in threadtree.formats.readers()]
+
+
+def test_a_forced_wrong_format_is_refused_on_the_command_line_and_writes_nothing(tmp_path):
+    webui = Path(__file__).parent / "data" / "openwebui" / "openwebui-importer__webui-json.json"
+    db = tmp_path / "a.db"
+    threadtree.open(db).close()
+    before = logical_dump(db)
+    done = _run("--db", str(db), "import", str(webui), "--format", "librechat")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"threadtree: error: {str(webui)!r} is not a librechat file (LibreChat conversation export "
+        "(JSON with conversationId and messages)); it looks like openwebui\n"
+    )
+    assert logical_dump(db) == before
 
 
 def test_show_leaves_hidden_entries_out_unless_all(tmp_path, capsys):
@@ -413,3 +449,174 @@ def test_a_real_process_imports_and_a_second_import_leaves_the_file_alone(tmp_pa
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "4 unchanged" in done.stdout
     assert watcher.pragma("data_version") == version  # no commit at all
+
+
+# -- a file threadtree exported, imported again --
+
+DATA = Path(__file__).parent / "data"
+
+
+def _stamp(db: Path) -> tuple[bytes, int]:
+    """The file's bytes and modification time: what 'writes nothing' means on disk."""
+    return db.read_bytes(), db.stat().st_mtime_ns
+
+
+@pytest.mark.parametrize("fmt", ["chatgpt", "openwebui", "librechat"])
+def test_a_file_threadtree_exported_comes_back_to_its_own_thread_and_writes_nothing(tmp_path, fmt):
+    """Re-importing an export used to make a second thread of every thread that had not come
+    from that format (its entries have no source id in that format)."""
+    db = tmp_path / "a.db"
+    with threadtree.open(db) as store:
+        store.create_thread("made here", thread_id="t")
+        build(store, "t", BRANCHED)
+        import_file(store, DATA / "claude-code" / "ccl__real_rewind_fork__03eb5929.jsonl")
+        import_file(store, DATA / "chatgpt" / "librechat__chatgpt-tree.json")
+        ids = [t.id for t in store.list_threads(limit=None)]
+    for tid in ids:
+        exported = _run("--db", str(db), "export", tid, "--format", fmt)
+        assert exported.returncode == 0, exported.stderr
+        path = tmp_path / f"{tid}.{fmt}.json"
+        path.write_text(exported.stdout, encoding="utf-8")
+        before, stamp = logical_dump(db), _stamp(db)
+        done = _run("--db", str(db), "import", str(path), "--format", fmt)
+        assert done.returncode == 0, done.stderr
+        (line, summary) = done.stdout.splitlines()
+        assert line.startswith("unchanged ") and line.endswith(f"-> thread {tid} (+0 entries)")
+        assert summary.endswith("0 imported, 0 updated, 1 unchanged, 0 skipped; 0 entries added")
+        assert logical_dump(db) == before
+        assert _stamp(db) == stamp
+
+
+@pytest.mark.parametrize("fmt", ["chatgpt", "openwebui", "librechat"])
+def test_an_export_grown_elsewhere_adds_only_its_new_entries_to_the_thread_it_came_from(tmp_path, fmt):
+    wrap = {"chatgpt": lambda v: [v], "openwebui": lambda v: v, "librechat": lambda v: v}[fmt]
+    with threadtree.open(tmp_path / "a.db") as store:
+        store.create_thread("made here", thread_id="t")
+        y = build(store, "t", BRANCHED)["y"]
+        first = tmp_path / "first.json"
+        first.write_bytes(orjson.dumps(wrap(threadtree.formats.export_thread(store, "t", fmt))))
+    with threadtree.open(tmp_path / "b.db") as elsewhere:
+        (copy,) = import_file(elsewhere, first).outcomes
+        # under y, by its id: LibreChat has no live leaf, and times to the millisecond can tie
+        under = elsewhere.find_entry(copy.thread_id, _engine.exported_id("t", y))
+        elsewhere.append(copy.thread_id, "assistant", "grown elsewhere", parent_id=under.id)
+        grown = tmp_path / "grown.json"
+        grown.write_bytes(orjson.dumps(wrap(threadtree.formats.export_thread(elsewhere, copy.thread_id, fmt))))
+    with threadtree.open(tmp_path / "a.db") as store:
+        (outcome,) = import_file(store, grown).outcomes
+        assert (outcome.status, outcome.thread_id, outcome.added) == ("updated", "t", 1)
+        assert [t.id for t in store.list_threads(limit=None)] == ["t"]
+        assert [e.content for e in store.path("t")] == ["a", "b", "x", "y", "grown elsewhere"]
+        assert store.check() == []
+        assert import_file(store, grown).outcomes[0].status == "unchanged"
+
+
+def test_an_unchanged_conversation_is_known_by_its_digest_and_not_compared_again(store, tmp_path, monkeypatch):
+    sample = DATA / "chatgpt" / "librechat__chatgpt-export.json"
+    first = import_file(store, sample)
+    assert [o.status for o in first.outcomes] == ["imported", "imported"]
+    digests = [store.get_thread(o.thread_id).metadata["source"]["digest"] for o in first.outcomes]
+    assert len(set(digests)) == 2
+
+    def no_planning(*args, **kwargs):
+        raise AssertionError("an unchanged conversation was planned again")
+
+    monkeypatch.setattr(_engine, "plan", no_planning)
+    again = import_file(store, sample)
+    assert [(o.status, o.thread_id) for o in again.outcomes] == [("unchanged", o.thread_id) for o in first.outcomes]
+    monkeypatch.undo()
+    # One byte more in the second conversation: it is compared node by node (and updated).
+    changed = tmp_path / "changed.json"
+    changed.write_bytes(sample.read_bytes().replace(b'"title": "Conversation 2"', b'"title": "Conversation 2!"', 1))
+    third = import_file(store, changed)
+    assert [o.status for o in third.outcomes] == ["unchanged", "updated"]
+    assert store.get_thread(third.outcomes[1].thread_id).metadata["source"]["digest"] != digests[1]
+
+
+def test_a_thread_of_another_file_with_the_same_id_is_not_taken_for_the_one_exported(tmp_path):
+    """Thread ids can be chosen (create_thread(thread_id=...)): the same id in another file
+    names another conversation, which an export must not be merged into."""
+    with threadtree.open(tmp_path / "a.db") as store:
+        store.create_thread("ours", thread_id="support")
+        store.append("support", "user", "Where is my parcel?")
+        path = tmp_path / "export.json"
+        path.write_bytes(orjson.dumps([threadtree.formats.export_thread(store, "support", "chatgpt")]))
+    with threadtree.open(tmp_path / "b.db") as other:
+        other.create_thread("theirs", thread_id="support")
+        other.append("support", "user", "Can I change my order?")
+        (outcome,) = import_file(other, path).outcomes
+        assert outcome.status == "imported" and outcome.thread_id != "support"
+        assert outcome.notes == [
+            "thread 'support' that this file was exported from differs from it at node "
+            f"{_engine.exported_id('support', 1)}; imported as a new thread"
+        ]
+        assert [e.content for e in other.path("support")] == ["Can I change my order?"]
+        assert [e.content for e in other.path(outcome.thread_id)] == ["Where is my parcel?"]
+
+
+# -- progress on a terminal, silence on a pipe --
+
+
+def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str, bytes]:
+    """Run the command line with stderr on a pseudo-terminal (stdout on a pipe): exit code,
+    stdout, and every byte written to the terminal."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "THREADTREE_DB"} | {"COLUMNS": "200"}
+    child = subprocess.Popen([sys.executable, "-m", "threadtree", *args], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=slave, cwd=cwd, env=env)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the child has closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    out = child.stdout.read().decode()
+    return child.wait(timeout=60), out, seen
+
+
+def test_import_shows_its_progress_on_a_terminal_and_erases_it(tmp_path):
+    sample = DATA / "chatgpt" / "librechat__chatgpt-export.json"
+    code, out, terminal = _on_a_terminal(["--db", str(tmp_path / "a.db"), "import", str(sample)], tmp_path)
+    assert code == 0, terminal
+    text = terminal.decode()
+    assert "\rimporting librechat__chatgpt-export.json: 1 conversation, 17 messages, " in text
+    assert re.search(r"\d messages/s\x1b\[K", text)
+    assert text.endswith("\r\x1b[K")  # erased before the report
+    assert out.rstrip().endswith("2 imported, 0 updated, 0 unchanged, 0 skipped; 23 entries added")
+
+
+def test_import_writes_nothing_but_errors_to_a_pipe(tmp_path):
+    sample = DATA / "chatgpt" / "librechat__chatgpt-export.json"
+    done = _run("--db", str(tmp_path / "a.db"), "import", str(sample), cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "2 imported" in done.stdout
+
+
+@pytest.mark.parametrize("sample", [
+    DATA / "chatgpt" / "librechat__chatgpt-export.json",
+    DATA / "claude-code" / "ef958aa1-0e93-49f0-bb71-150f63befcd1.jsonl",
+    DATA / "openwebui" / "openwebui-chat-repair__bad-test-1.json",
+], ids=lambda p: p.parent.name)
+def test_the_same_file_imported_again_by_a_real_process_writes_nothing(tmp_path, sample):
+    db = tmp_path / "a.db"
+    first = _run("--db", str(db), "import", str(sample), cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    before, stamp = logical_dump(db), _stamp(db)
+    watcher = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+    version = watcher.pragma("data_version")
+    again = _run("--db", str(db), "import", str(sample), cwd=tmp_path)
+    assert again.returncode == 0 and " 0 imported, 0 updated, " in again.stdout and " 0 entries added" in again.stdout
+    assert watcher.pragma("data_version") == version  # no commit from another connection
+    watcher.close()
+    assert logical_dump(db) == before
+    assert _stamp(db) == stamp

@@ -91,6 +91,12 @@ def test_the_sdist_keeps_sql_at_the_top(built):
     assert {"README.md", "pyproject.toml", "threadtree/store.py"} <= names
 
 
+def test_the_sdist_carries_the_format_notes_the_readers_cite(built):
+    _, sdist, _ = built
+    names = {name.split("/", 1)[1] for name in tarfile.open(sdist).getnames() if "/" in name}
+    assert "docs/formats.md" in names
+
+
 def test_the_installed_wheel_runs_a_path_query_from_outside_the_repository(built, tmp_path):
     wheel, _, _ = built
     env_dir = tmp_path / "venv"

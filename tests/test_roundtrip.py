@@ -6,12 +6,14 @@ The samples are real files written by others (tests/data/<folder>/, each with it
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import orjson
 import pytest
 
 import threadtree
+from threadtree import InvalidInput
 from threadtree.formats import (
     detect,
     export_formats,
@@ -62,6 +64,26 @@ def test_exactly_one_reader_claims_a_sample(sample):
     head = sample.read_bytes()[: 1 << 20]
     claims = [module.NAME for module in readers() if module.sniff(head, sample)]
     assert claims == [FOLDER_FORMAT[sample.relative_to(DATA).parts[0]]]
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=_id)
+def test_a_sample_named_as_another_format_is_refused_and_nothing_is_written(sample, tmp_path):
+    """A forced --format is checked as detection checks: another reader would turn the file's
+    objects into entries that are not messages (one file gave 175 empty 'assistant' ones)."""
+    own = FOLDER_FORMAT[sample.relative_to(DATA).parts[0]]
+    db = tmp_path / "a.db"
+    threadtree.open(db).close()
+    before = logical_dump(db)
+    with threadtree.open(db) as store:
+        for module in readers():
+            if module.NAME == own:
+                continue
+            with pytest.raises(InvalidInput) as caught:
+                import_file(store, sample, format=module.NAME)
+            assert str(caught.value) == (
+                f"{str(sample)!r} is not a {module.NAME} file ({module.DESCRIPTION}); it looks like {own}"
+            )
+    assert logical_dump(db) == before
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=_id)
@@ -118,3 +140,61 @@ def test_export_in_the_same_format_and_import_again_gives_the_same_tree(sample, 
             again = import_file(store, path, format=name)
             assert [o.status for o in again.outcomes] == ["imported"], again.outcomes
             assert tree(store, again.outcomes[0].thread_id) == originals[tid]
+
+
+# -- a thread made in threadtree, through each app's format and back --
+
+# What each format keeps of an entry (the README's table of what a round trip keeps): a function of the
+# original (role, content, hidden, created_at) giving what comes back.
+KEPT = {
+    "chatgpt": lambda role, content, hidden, at: (
+        role if role in {"system", "user", "assistant", "tool"} else "other", content, hidden or role == "system", at),
+    "openwebui": lambda role, content, hidden, at: (
+        role if role in {"system", "user", "assistant", "tool"} else "other", content, role == "system", at),
+    "librechat": lambda role, content, hidden, at: (
+        role if role in {"system", "user", "assistant", "tool"} else "assistant", content, False, _to_ms(at)),
+}
+
+
+def _to_ms(seconds: float) -> float:
+    """A time cut to the millisecond, as LibreChat holds it (an ISO string with milliseconds)."""
+    moment = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000).timestamp()
+
+
+def _native_thread(store) -> str:
+    """Every kind of entry a round trip can lose: roles, trailing whitespace, hidden entries,
+    times with a fraction of a second (time.time()), and a branch."""
+    tid = store.create_thread("Round trip").id
+    store.append(tid, "system", "Be brief.", hidden=True)
+    question = store.append(tid, "user", "What is six times seven?  \n")
+    store.append(tid, "assistant", "Let me compute.\n\n")
+    store.append(tid, "tool", "42\n")
+    store.append(tid, "assistant", "It is 42.")
+    store.fork(question.id, "assistant", "  Forty-two ")
+    store.append(tid, "user", "a note to self", hidden=True)
+    store.append(tid, "developer", "Answer in words.")
+    return tid
+
+
+def _shape(store, tid):
+    entries = store.entries(tid)
+    index = {e.id: i for i, e in enumerate(entries)}
+    leaf = store.get_thread(tid).current_leaf_id
+    return [(index.get(e.parent_id), e.role, e.content, e.hidden, e.created_at) for e in entries], index[leaf]
+
+
+@pytest.mark.parametrize("name", sorted(KEPT))
+def test_a_round_trip_keeps_what_the_format_can_hold(name, tmp_path):
+    with threadtree.open(tmp_path / "a.db") as store:
+        tid = _native_thread(store)
+        original, leaf = _shape(store, tid)
+        exported = export_thread(store, tid, name)
+    path = tmp_path / "export.json"
+    path.write_bytes(orjson.dumps(AS_FILE[name](exported)))
+    with threadtree.open(tmp_path / "b.db") as store:
+        (outcome,) = import_file(store, path, format=name).outcomes
+        back, back_leaf = _shape(store, outcome.thread_id)
+    expected = [(parent, *KEPT[name](role, content, hidden, at)) for parent, role, content, hidden, at in original]
+    assert back == expected
+    assert back_leaf == leaf

@@ -402,3 +402,103 @@ class TestDefensiveMode:
             assert conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1) == 0
             assert conn.config(apsw.SQLITE_DBCONFIG_DQS_DML, -1) == 0
             assert conn.config(apsw.SQLITE_DBCONFIG_DQS_DDL, -1) == 0
+
+
+# -- an import reads only the file named and the files of its own session --
+
+# Run in a fresh process: an audit hook cannot be removed once added. It records every file
+# Python opens and every folder it lists; the import runs through the command line.
+_WATCHED_IMPORT = """
+import json, os, sys
+seen = []
+def hook(event, args):
+    if event in ("open", "os.scandir", "os.listdir") and isinstance(args[0], (str, bytes, os.PathLike)):
+        seen.append(os.path.realpath(os.fsdecode(args[0])))
+sys.addaudithook(hook)
+from threadtree.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "seen": seen}))
+"""
+
+
+def _watched_import(db: Path, path: Path) -> tuple[int, list[str], dict]:
+    """Exit code, the paths opened or listed, and the import's --json report."""
+    env = {k: v for k, v in os.environ.items() if k != "THREADTREE_DB"}
+    done = subprocess.run(
+        [sys.executable, "-c", _WATCHED_IMPORT, "--db", str(db), "import", str(path), "--json"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    report, _, last = done.stdout.strip().rpartition("\n")
+    result = orjson.loads(last)
+    return result["code"], result["seen"], orjson.loads(report)
+
+
+def _claude_line(session: str, uuid: str, parent: str | None, text: str, **extra) -> bytes:
+    return orjson.dumps({
+        "type": "user", "uuid": uuid, "parentUuid": parent, "sessionId": session, "isSidechain": False,
+        "timestamp": "2026-01-01T00:00:00.000Z", "message": {"role": "user", "content": text}, **extra,
+    }) + b"\n"
+
+
+@pytest.fixture
+def secret(tmp_path):
+    """A folder beside the project folder holding what a crafted transcript might try to read."""
+    folder = tmp_path / "outside"
+    (folder / "subagents").mkdir(parents=True)
+    line = orjson.dumps({
+        "type": "user", "uuid": "s1", "parentUuid": None, "sessionId": "x", "isSidechain": True,
+        "agentId": "evil", "timestamp": "2026-01-01T00:00:00.000Z",
+        "message": {"role": "user", "content": "SECRET"},
+    }) + b"\n"
+    (folder / "subagents" / "agent-evil.jsonl").write_bytes(line)
+    (folder / "agent-evil.jsonl").write_bytes(line)
+    (folder / "agent-evil.meta.json").write_bytes(b'{"description": "SECRET"}')
+    return folder
+
+
+def _assert_nothing_outside(code, seen, db, secret):
+    assert code == 0
+    outside = str(secret.resolve())
+    assert [p for p in seen if p.startswith(outside)] == []
+    with threadtree.open(db, readonly=True) as store:
+        for thread in store.list_threads(limit=None):
+            assert all("SECRET" not in e.content for e in store.entries(thread.id))
+            assert "SECRET" not in orjson.dumps(thread.metadata).decode()
+
+
+@pytest.mark.parametrize("session", ["..", "../outside", "x/../..", "/tmp", "."])
+def test_a_crafted_session_id_cannot_make_an_import_read_outside_the_folder(tmp_path, secret, session):
+    """A sessionId is a file name in the Claude Code layout (<sessionId>/subagents/): '..'
+    would name the folder above the transcript's."""
+    project = tmp_path / "project"
+    project.mkdir()
+    if session == "..":  # ../subagents would then be a sibling of the project folder
+        (tmp_path / "subagents").symlink_to(secret / "subagents")
+    transcript = project / "session.jsonl"
+    transcript.write_bytes(_claude_line(session, "u1", None, "hello"))
+    code, seen, _ = _watched_import(tmp_path / "a.db", transcript)
+    _assert_nothing_outside(code, seen, tmp_path / "a.db", secret)
+    assert [p for p in seen if p.startswith(str((tmp_path / "subagents").resolve()))] == []
+
+
+def test_symlinks_in_a_session_folder_cannot_lead_an_import_outside(tmp_path, secret):
+    """Subagent files and their .meta.json are found by listing folders: one that is a
+    symlink to elsewhere is not read, and the import says so."""
+    project = tmp_path / "project"
+    agents = project / "sess" / "subagents"
+    agents.mkdir(parents=True)
+    (project / "sess.jsonl").write_bytes(_claude_line("sess", "u1", None, "hello"))
+    (agents / "agent-evil.jsonl").symlink_to(secret / "subagents" / "agent-evil.jsonl")
+    (agents / "nested").symlink_to(secret / "subagents", target_is_directory=True)
+    (agents / "agent-ok.jsonl").write_bytes(
+        orjson.dumps({"type": "user", "uuid": "a1", "parentUuid": None, "sessionId": "sess", "isSidechain": True,
+                      "agentId": "ok", "timestamp": "2026-01-01T00:00:00.000Z",
+                      "message": {"role": "user", "content": "fine"}}) + b"\n")
+    (agents / "agent-ok.meta.json").symlink_to(secret / "agent-evil.meta.json")
+    (project / "agent-evil.jsonl").symlink_to(secret / "agent-evil.jsonl")
+    code, seen, report = _watched_import(tmp_path / "a.db", project / "sess.jsonl")
+    _assert_nothing_outside(code, seen, tmp_path / "a.db", secret)
+    notes = [note for outcome in report["outcomes"] for note in outcome["notes"]]
+    assert "sess/subagents/agent-evil.jsonl points outside the session's folder; not read" in notes
+    with threadtree.open(tmp_path / "a.db", readonly=True) as store:
+        assert sorted(t.source_id for t in store.list_threads(limit=None)) == ["sess", "sess/agent-ok"]

@@ -286,7 +286,13 @@ def cmd_export(store: threadtree.Store, args: argparse.Namespace, out: Output) -
 
 
 def cmd_import(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
-    report = formats.import_file(store, args.file, format=args.format)
+    from .formats._progress import ImportProgress
+
+    progress = ImportProgress(sys.stderr, os.path.basename(args.file))  # on a terminal only
+    try:
+        report = formats.import_file(store, args.file, format=args.format, progress=progress)
+    finally:
+        progress.close()
     if args.json:
         out.json({"path": report.path, "format": report.format, "outcomes": [attrs.asdict(o) for o in report.outcomes]})
     else:
@@ -527,6 +533,17 @@ def _entry_id(value: str) -> int:
 THREAD = "the thread: its id, a unique id prefix (4+ characters), or its title; id:TEXT or title:TEXT to say which"
 
 
+class _FormatsEpilog(argparse.RawDescriptionHelpFormatter):
+    """Help for ``import``: the formats listed after the options, each with its description.
+    Built when help is printed, so that parsing a command line imports no reader."""
+
+    def format_help(self) -> str:
+        self.start_section("formats")
+        self.add_text("\n".join(f"{m.NAME:<12} {m.DESCRIPTION}" for m in formats.readers()))
+        self.end_section()
+        return super().format_help()
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (every command and option carries help text: a test checks it)."""
     db = argparse.ArgumentParser(add_help=False)
@@ -648,7 +665,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("file", metavar="FILE", help="the export file")
     sub.add_argument("--format", metavar="FORMAT",
                      choices=_lazy.sequence(lambda: [m.NAME for m in formats.readers()]),
-                     help="the file's format, one of %(choices)s (default: detected from its content)")
+                     help="the file's format, one of those below (default: detected from its content; "
+                          "a file that is not of the format named is refused)")
+    sub.formatter_class = _FormatsEpilog
 
     for name, run, help in (
         ("rm", cmd_rm, "delete a thread and all its entries (on a terminal, after asking)"),

@@ -9,6 +9,13 @@ A thread remembers its source (``source_format``, ``source_id``) and every entry
 (``source_id``), so importing the same conversation again updates that thread: nodes already
 there are left alone (or take the source's newer text), new nodes are added under their
 parents, and the live leaf follows the source. Nothing of a thread is deleted by an import.
+
+Two shortcuts keep a re-import cheap and honest. A conversation whose ``digest`` (its bytes,
+hashed by the reader) is the one kept from the last import is unchanged on sight: no planning,
+no write lock. And a file threadtree exported itself comes back to the thread it was exported
+from: the entries it had no source id for are recognised by the ids the exporter gave them
+(:func:`~threadtree.formats._model.exported_id`), and a thread matched through the file's
+``exported_from`` keeps its own source; only what the file adds is written.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import apsw
@@ -25,9 +32,10 @@ import orjson
 
 from .. import _json, _sql, _validate
 from ..errors import InvalidInput, ThreadTreeError
-from .._tx import _Write
+from .._tx import _Use, _Write
 from ..store import Store, record_leaf_move
-from ._model import Conversation, Node
+from ..records import Entry
+from ._model import EXPORTED_FROM, Conversation, Node, exported_id
 
 __all__ = ["ImportReport", "Outcome", "Plan", "plan", "write_conversation"]
 
@@ -222,6 +230,9 @@ def _break_cycles(parents: dict[str, str | None], position: dict[str, int], note
 
 def write_conversation(store: Store, conv: Conversation) -> Outcome:
     """Write one conversation in one transaction: all of it, or (skipped) none of it."""
+    seen = _unchanged_since_last_import(store, conv)
+    if seen is not None:
+        return seen
     try:
         planned = plan(conv, store.max_size)
         meta_json, source_meta = _json.dumps(dict(conv.metadata), "metadata")
@@ -238,12 +249,33 @@ def write_conversation(store: Store, conv: Conversation) -> Outcome:
         return Outcome(conv.where, "skipped", reason=str(exc), notes=planned.notes)
 
 
+def _unchanged_since_last_import(store: Store, conv: Conversation) -> Outcome | None:
+    """"unchanged" when the thread imported from this conversation keeps its digest, else None.
+    One read, outside any write transaction: an unchanged file takes no lock."""
+    if conv.digest is None or type(conv.format) is not str or type(conv.source_id) is not str:
+        return None
+    with _Use(store) as conn:
+        row = conn.execute(q("find_source_thread"), {"source_format": conv.format, "source_id": conv.source_id}).get
+    if row is None:
+        return None
+    source = _json.loads(row[2]).get("source")
+    if not isinstance(source, dict) or source.get("digest") != conv.digest:
+        return None
+    return Outcome(conv.where, "unchanged", row[0], row[1], notes=list(conv.notes))
+
+
 def _write(
     conn: apsw.Connection, conv: Conversation, planned: Plan, source_format: str, source_id: str,
     title: str | None, source_meta: dict[str, Any],
 ) -> Outcome:
     now = time.time()
     row = conn.execute(q("find_source_thread"), {"source_format": source_format, "source_id": source_id}).get
+    by_origin = False
+    if row is None:
+        row = _origin_thread(conn, conv, planned)
+        by_origin = row is not None
+    if conv.digest is not None:
+        source_meta = source_meta | {"digest": conv.digest}
     created = row is None
     if created:
         times = [n.created_at for n in planned.order if n.created_at is not None]
@@ -261,6 +293,7 @@ def _write(
     tid, old_title, old_meta_json, _, old_updated, archived_at, old_leaf = thread_row[:7]
 
     existing = {r[0]: r[1:] for r in conn.execute(q("source_entries"), {"thread_id": tid})}
+    unsourced: dict[str, tuple[int, int | None, int]] | None = None  # built when first needed
     placed: dict[str, tuple[int, int]] = {}  # source_id -> (entry id, depth)
     changed = 0
     rows = []
@@ -273,13 +306,14 @@ def _write(
         item_json, item, path = planned.items[sid]
         if sid in existing:
             eid, e_parent, e_role, e_content, e_item, e_hidden, e_depth, e_path = existing[sid]
-            if e_parent != parent_id:
-                raise Skip(
-                    f"node {sid} has parent {parent_sid} in the file, but its entry {eid} in thread "
-                    f"{tid!r} has another parent; entries never move: delete the thread to import it again"
-                )
-            if (e_role, e_content, bool(e_hidden)) != (node.role, node.content, node.hidden) or \
-                    _json.load_item(e_item, e_path, e_content) != item:
+            _same_parent(tid, sid, parent_sid, eid, e_parent, parent_id)
+            # An item stored from the same node is the same JSON text (one encoder): only
+            # when the texts differ are the values compared.
+            if by_origin:
+                pass  # the file holds threadtree's own rendering of the entry: never rewrite it
+            elif (e_role, e_content, bool(e_hidden)) != (node.role, node.content, node.hidden) or (
+                (e_item, e_path) != (item_json, path) and _json.load_item(e_item, e_path, e_content) != item
+            ):
                 conn.execute(update, {
                     "entry_id": eid, "role": node.role, "content": node.content, "item": item_json,
                     "hidden": node.hidden, "content_path": path,
@@ -287,6 +321,14 @@ def _write(
                 changed += 1
             placed[sid] = (eid, e_depth)
             continue
+        if not created:
+            if unsourced is None:
+                unsourced = _unsourced(conn, tid, existing)
+            if sid in unsourced:  # an entry made in threadtree, exported under a made-up id
+                eid, e_parent, e_depth = unsourced[sid]
+                _same_parent(tid, sid, parent_sid, eid, e_parent, parent_id)
+                placed[sid] = (eid, e_depth)
+                continue
         # New entries are numbered here, parents first, and inserted in one executemany.
         rows.append({
             "id": next_id, "thread_id": tid, "parent_id": parent_id, "role": node.role,
@@ -306,9 +348,11 @@ def _write(
     added = len(rows)
 
     leaf = None if planned.current is None else placed[planned.current][0]
+    if by_origin:
+        return _write_back(conn, conv, planned, thread_row, added, leaf, now)
     old_meta = _json.loads(old_meta_json)
     new_source = source_meta | {"leaf": planned.current}
-    source_changed = old_meta.get("source") != new_source
+    source_changed = _comparable(old_meta.get("source")) != _comparable(new_source)
     if created or added or changed or source_changed:
         new_title = title if (created or source_changed) else old_title
         updated_at = conv.updated_at if conv.updated_at is not None and conv.updated_at > old_updated else now
@@ -332,6 +376,88 @@ def _write(
     return Outcome(conv.where, status, tid, new_title, added, changed, None, notes)
 
 
+def _comparable(source: Any) -> Any:
+    """What of a thread's ``metadata["source"]`` a re-import compares: not what threadtree adds
+    to a file or keeps about it (the digest, the name of the thread a file was exported from),
+    so that a file saying the same in other bytes (an export of the thread, reformatted JSON)
+    changes nothing. Those are written along with a change, never alone."""
+    if not isinstance(source, dict):
+        return source
+    kept = {k: v for k, v in source.items() if k != "digest"}
+    header = kept.get("header")
+    if isinstance(header, dict) and EXPORTED_FROM in header:
+        kept["header"] = {k: v for k, v in header.items() if k != EXPORTED_FROM}
+    return kept
+
+
+def _origin_thread(conn: apsw.Connection, conv: Conversation, planned: Plan) -> tuple | None:
+    """The row of the thread the conversation was exported from (``exported_from``), when it is
+    in this file and every node the conversation shares with it (by id) has the same parent and
+    text there: another file's thread that happens to have the same id is not it."""
+    if not isinstance(conv.exported_from, str):
+        return None
+    row = conn.execute(q("get_thread"), {"thread_id": conv.exported_from}).get
+    if row is None:
+        return None
+    tid = row[0]
+    ids: dict[int, str] = {}
+    known: dict[str, tuple[int | None, str]] = {}  # node id -> (parent entry id, content)
+    for entry in Entry.from_rows(conn.execute(q("thread_entries"), {"thread_id": tid})):
+        node_id = entry.source_id or exported_id(tid, entry.id)
+        ids[entry.id] = node_id
+        known[node_id] = (entry.parent_id, entry.content)
+    by_node = {node.source_id: node for node in planned.order}
+    for sid, node in by_node.items():
+        if sid not in known:
+            continue
+        parent, content = known[sid]
+        if content != node.content or (ids.get(parent) if parent is not None else None) != planned.parents[sid]:
+            planned.notes.append(
+                f"thread {tid!r} that this file was exported from differs from it at node {sid}; "
+                "imported as a new thread"
+            )
+            return None
+    return row
+
+
+def _same_parent(tid: str, sid: str, parent_sid: str | None, eid: int, e_parent: int | None, parent_id: int | None) -> None:
+    if e_parent != parent_id:
+        raise Skip(
+            f"node {sid} has parent {parent_sid} in the file, but its entry {eid} in thread "
+            f"{tid!r} has another parent; entries never move: delete the thread to import it again"
+        )
+
+
+def _unsourced(conn: apsw.Connection, tid: str, existing: dict[str, tuple]) -> dict[str, tuple[int, int | None, int]]:
+    """The thread's entries without a source id, by the id an exporter gives them:
+    ``exported_id -> (entry id, parent id, depth)``."""
+    sourced = {values[0] for values in existing.values()}
+    return {
+        exported_id(tid, eid): (eid, parent, depth)
+        for eid, parent, depth in conn.execute(q("thread_structure"), {"thread_id": tid})
+        if eid not in sourced
+    }
+
+
+def _write_back(
+    conn: apsw.Connection, conv: Conversation, planned: Plan, thread_row: tuple, added: int, leaf: int | None,
+    now: float,
+) -> Outcome:
+    """Finish a conversation matched to the thread it was exported from: its own title, metadata
+    and source stay; when the file adds entries, the live leaf goes where the file has it."""
+    tid, title, meta_json, _, _, archived_at, old_leaf = thread_row[:7]
+    notes = list(planned.notes)
+    if not added:
+        return Outcome(conv.where, "unchanged", tid, title, 0, 0, None, notes)
+    conn.execute(q("update_imported_thread"), {
+        "thread_id": tid, "title": title, "metadata": meta_json, "leaf_id": leaf, "updated_at": now,
+        "archived_at": archived_at,
+    })
+    if leaf != old_leaf:
+        record_leaf_move(conn, tid, old_leaf, leaf, "import", now)
+    return Outcome(conv.where, "updated", tid, title, added, 0, None, notes)
+
+
 def _insert_thread(conn: apsw.Connection, fields: dict[str, Any], thread_id: str | None = None) -> tuple:
     """Insert a thread (a random id unless given) and return its row."""
     bindings = fields | {"metadata": _json.dumps(fields["metadata"], "metadata")[0]}
@@ -348,9 +474,12 @@ def _first(*values: float | None) -> float:
     return next(v for v in values if v is not None)
 
 
-def outcomes_of(store: Store, read: Iterable[Any], writer: Any) -> list[Outcome]:
+def outcomes_of(
+    store: Store, read: Iterable[Any], writer: Any, progress: Callable[[Outcome, int], None] | None = None,
+) -> list[Outcome]:
     """Write what a reader gives, one conversation at a time. A file that stops being
-    readable half-way (an I/O error) keeps what was imported before and reports the rest."""
+    readable half-way (an I/O error) keeps what was imported before and reports the rest.
+    ``progress`` is told of each outcome and the number of messages read for it."""
     from ._model import Skipped
 
     results = []
@@ -367,3 +496,5 @@ def outcomes_of(store: Store, read: Iterable[Any], writer: Any) -> list[Outcome]
             results.append(Outcome(got.where, "skipped", reason=got.reason))
         else:
             results.append(writer(store, got))
+        if progress is not None:
+            progress(results[-1], len(getattr(got, "nodes", None) or getattr(got, "entries", None) or ()))

@@ -15,6 +15,10 @@ A format module defines:
 ``sniff(head: bytes, path: pathlib.Path) -> bool``
     whether the file looks like this format; ``head`` is the file's first 1 MiB (the whole
     file when smaller). Cheap and strict: a wrong yes sends a file to the wrong reader.
+``accepts(head: bytes, path: pathlib.Path) -> bool``  (optional)
+    whether a file named as this format (``--format``) has the shape the reader needs;
+    without it, ``sniff`` decides. Looser than ``sniff`` where a damaged file of the format
+    should reach the reader, which reports the damage line by line (threadtree's own dump).
 ``read(path: pathlib.Path) -> Iterator[Conversation | Skipped]``
     the conversations of the file, streamed where the format allows (a large file must not
     be loaded whole when it can be read a conversation or a line at a time).
@@ -25,11 +29,25 @@ A format module defines:
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import attrs
 
-__all__ = ["Conversation", "Node", "Skipped"]
+__all__ = ["EXPORTED_FROM", "Conversation", "Node", "Skipped", "exported_id"]
+
+# The key threadtree's exporters add to a conversation written from a thread that did not come
+# from that format, naming the thread: a re-import of the file then finds it (Conversation.exported_from).
+EXPORTED_FROM = "threadtree_thread_id"
+# Namespace of the node ids the exporters make up for entries that have no source id.
+_EXPORT_NAMESPACE = uuid.UUID("7f3c2a4e-1b9d-4c65-9a0e-5d2f8b6c1e03")
+
+
+def exported_id(thread_id: str, entry_id: object) -> str:
+    """The node id an exporter gives entry ``entry_id`` of thread ``thread_id`` when the entry
+    has no ``source_id``. The import engine computes the same ids to recognise those entries
+    when the file comes back, so the two must not drift apart."""
+    return str(uuid.uuid5(_EXPORT_NAMESPACE, f"{thread_id}/{entry_id}"))
 
 
 @attrs.frozen
@@ -77,6 +95,13 @@ class Conversation:
     :ivar updated_at: Unix seconds, or ``None``.
     :ivar where: where in the file, for reports: ``"conversation 3 (id 67a1...)"``.
     :ivar notes: what the reader repaired or noticed, reported with the import.
+    :ivar exported_from: the id of the thread threadtree exported this conversation from (the
+        file's :data:`EXPORTED_FROM` key), or ``None``. When no thread was imported from
+        (``format``, ``source_id``), the import matches that thread instead: its entries by
+        ``source_id`` or by :func:`exported_id`, without rewriting them.
+    :ivar digest: a digest of the conversation's bytes in the file (and of the reader's
+        mapping), or ``None``. Kept in the thread's ``metadata["source"]``: a conversation whose
+        digest is the one kept is known to be unchanged without being compared node by node.
     """
 
     format: str
@@ -89,6 +114,8 @@ class Conversation:
     updated_at: float | None = None
     where: str = ""
     notes: list[str] = attrs.field(factory=list)
+    exported_from: str | None = None
+    digest: str | None = None
 
 
 @attrs.frozen

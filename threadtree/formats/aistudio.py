@@ -1,6 +1,6 @@
 """Google AI Studio prompt files (the chat files AI Studio saves to Google Drive).
 
-FORMATS.md section 9. The file is ``{runSettings{...}, systemInstruction{...},
+docs/formats.md section 9. The file is ``{runSettings{...}, systemInstruction{...},
 chunkedPrompt{chunks[]}, pendingInputs[]}``; a chunk is ``{role: "user"|"model", text,
 tokenCount?, isThought?, parts?[{text, thought}], finishReason?, ...}``.
 
@@ -16,7 +16,7 @@ How it maps onto threadtree:
 * One chunk = one node, keyed by the chunk's ``id`` when it has one, else ``chunk-<i>`` (its
   0-based index in ``chunks``, stable because AI Studio only appends). The item is the chunk.
 * The tree: a chunk with ``branchParent{id}`` hangs under that chunk (only seen in a hand-written
-  fixture, FORMATS.md section 9); every other chunk hangs under the chunk before it in the array
+  fixture, docs/formats.md section 9); every other chunk hangs under the chunk before it in the array
   (the first under the system root, or none). ``branchChildren`` is kept in the item only.
 * Role: ``user`` -> user, ``model`` -> assistant, anything else -> other (noted). Thought chunks
   (``isThought: true``: the model's reasoning, saved as a separate chunk before its answer) are

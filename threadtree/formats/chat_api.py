@@ -1,7 +1,7 @@
 """Exporters for model APIs: the live path as OpenAI Chat Completions or Anthropic Messages input.
 
 Both write the **live path** (root to the current leaf) and leave hidden entries out, except
-that system prompts, hidden or not, become the system prompt:
+that system prompts (``system`` and ``developer`` entries), hidden or not, are kept:
 
 ``openai``
     A list of Chat Completions messages. An entry whose item already is a Chat Completions
@@ -17,13 +17,22 @@ that system prompts, hidden or not, become the system prompt:
     from Claude Code keep their original content blocks (``tool_use``, ``tool_result``,
     images); thinking blocks are left out, since a signature only holds for the model and
     turn that made it.
+
+Both can be imported back (the ``openai`` and ``anthropic`` readers, :func:`conversation`):
+each file becomes one linear thread.
 """
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
+import attrs
+import orjson
+
 from ..records import Entry, Thread
+from ._model import Conversation, Node
 
 _OPENAI_ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 _OPENAI_KEYS = {"role", "content", "name", "tool_calls", "tool_call_id", "refusal", "function_call", "audio"}
@@ -51,7 +60,7 @@ def _is_chat_message(item: Any) -> bool:
 def to_openai(thread: Thread, entries: list[Entry]) -> list[dict[str, Any]]:
     messages = []
     for entry in _live_path(thread, entries):
-        if entry.hidden and entry.role != "system":
+        if entry.hidden and entry.role not in ("system", "developer"):
             continue
         if _is_chat_message(entry.item):
             messages.append(entry.item)
@@ -101,3 +110,103 @@ def _claude_code_blocks(entry: Entry) -> list[dict[str, Any]] | None:
 
 NAME = "openai"
 EXPORTS = {"openai": to_openai, "anthropic": to_anthropic}
+
+
+# -- reading them back: one linear thread a file --
+
+
+def conversation(
+    name: str, path: Any, nodes: list[Node], notes: list[str], header: dict[str, Any] | None = None,
+) -> Conversation:
+    """The messages of an ``openai`` or ``anthropic`` file as one linear thread.
+
+    These lists carry no ids, so the file's messages, as parsed, are their own id: the thread's
+    source id is a hash of all of them (the same file again changes nothing; a longer or
+    edited list is another thread), and each message is ``message-<n>`` (1-based; the system
+    prompt of an ``anthropic`` file is ``system``), chained in file order.
+    """
+    digest = hashlib.sha256(orjson.dumps([n.item for n in nodes], option=orjson.OPT_SORT_KEYS)).hexdigest()
+    chained = [attrs.evolve(node, parent=nodes[i - 1].source_id if i else None) for i, node in enumerate(nodes)]
+    source_id = f"sha256:{digest[:32]}"
+    return Conversation(
+        format=name,
+        source_id=source_id,
+        title=_title(chained),
+        nodes=chained,
+        current=chained[-1].source_id if chained else None,
+        metadata={"header": header or {}},
+        where=f"{Path(path).name} (id {source_id})",
+        notes=notes,
+    )
+
+
+def _title(nodes: list[Node]) -> str | None:
+    """The first line of the first user message, cut to 80 characters."""
+    for node in nodes:
+        line = next((s.strip() for s in node.content.splitlines() if s.strip()), "") if node.role == "user" else ""
+        if line:
+            return line if len(line) <= 80 else line[:79].rstrip() + "…"
+    return None
+
+
+def blocks_text(content: Any) -> str:
+    """The readable text of an Anthropic message content (Claude Code lines hold the same): a
+    string, or blocks: text, ``name({input})`` for ``tool_use``, a ``tool_result``'s content,
+    ``[image <media type>]``, ``[<type>]`` for others; thinking gives no text."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return ""
+    parts = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append(block)
+            continue
+        if not isinstance(block, dict):
+            continue
+        kind = block.get("type")
+        if kind == "text" and isinstance(block.get("text"), str):
+            parts.append(block["text"])
+        elif kind == "tool_use":
+            arguments = orjson.dumps(block.get("input", {})).decode()
+            parts.append(f"{block.get('name', 'tool')}({arguments})")
+        elif kind == "tool_result":
+            inner = block.get("content")
+            parts.append(blocks_text(inner) if not isinstance(inner, str) else inner)
+        elif kind == "image":
+            source = block.get("source") if isinstance(block.get("source"), dict) else {}
+            parts.append(f"[image {source.get('media_type') or ''}]".replace(" ]", "]"))
+        elif kind in ("thinking", "redacted_thinking"):
+            continue
+        elif isinstance(kind, str):
+            parts.append(f"[{kind}]")
+    return "\n\n".join(parts)
+
+
+def parts_text(content: Any) -> str:
+    """The readable text of a Chat Completions message content: a string, or its parts (text;
+    ``[image]`` for an image, ``[<type>]`` for other parts) joined by newlines."""
+    if not isinstance(content, list):
+        return content if isinstance(content, str) else ""
+    pieces = []
+    for part in content:
+        kind = part.get("type") if isinstance(part, dict) else None
+        if isinstance(part, str):
+            pieces.append(part)
+        elif kind in ("text", "input_text", "output_text") and isinstance(part.get("text"), str):
+            pieces.append(part["text"])
+        elif kind in ("image_url", "input_image"):
+            pieces.append("[image]")
+        elif isinstance(kind, str):
+            pieces.append(f"[{kind}]")
+    return "\n".join(pieces)
+
+
+def calls_text(calls: Any) -> str:
+    """Chat Completions ``tool_calls`` as ``name(arguments)`` lines."""
+    lines = []
+    for call in calls if isinstance(calls, list) else ():
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict):
+            lines.append(f"{function.get('name', 'tool')}({function.get('arguments', '')})")
+    return "\n".join(lines)

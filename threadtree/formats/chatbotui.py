@@ -1,6 +1,6 @@
 """Chatbot UI export (mckaywrigley/chatbot-ui, the legacy v1 app, ``version`` 4).
 
-FORMATS.md section 11. The file is ``{version, history[{id, name, messages[{role, content}],
+docs/formats.md section 11. The file is ``{version, history[{id, name, messages[{role, content}],
 model{id, ...}, prompt, temperature, folderId}], folders[], prompts[]}``.
 
 How it maps onto threadtree:

@@ -1,4 +1,4 @@
-"""ChatGPT data export: ``conversations.json`` (FORMATS.md section 2).
+"""ChatGPT data export: ``conversations.json`` (docs/formats.md section 2).
 
 The file is a JSON array of conversation objects (the export zip's ``conversations.json``), or
 one conversation object on its own (what tools scraping the web API write). Each conversation
@@ -43,15 +43,16 @@ size of the largest conversation, whatever the size of the file.
 
 from __future__ import annotations
 
+import hashlib
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import attrs
 import orjson
 
-from ._model import Conversation, Node, Skipped
+from ._model import EXPORTED_FROM, Conversation, Node, Skipped, exported_id
 
 __all__ = ["DESCRIPTION", "NAME", "export", "read", "sniff"]
 
@@ -62,8 +63,9 @@ _ROLES = frozenset({"system", "user", "assistant", "tool"})
 _HIDDEN_CONTENT_TYPES = frozenset({"user_editable_context", "model_editable_context"})
 _HIDDEN_CHANNELS = frozenset({"commentary", "analysis"})
 _NODE_KEYS = frozenset({"id", "message", "parent", "children"})
-# Namespace of the node ids export() makes up for entries that have no source id.
-_EXPORT_NAMESPACE = uuid.UUID("7f3c2a4e-1b9d-4c65-9a0e-5d2f8b6c1e03")
+# Part of every conversation's digest: bump it when the mapping from a conversation to nodes
+# changes, so that a re-import compares node by node instead of trusting the old digest.
+_DIGEST_SALT = b"threadtree chatgpt reader 1\0"
 
 
 # -- sniff --------------------------------------------------------------------------------
@@ -121,27 +123,36 @@ def read(path: Path) -> Iterator[Conversation | Skipped]:
                 value = orjson.loads(data)
             except orjson.JSONDecodeError as exc:
                 at = _error_byte(memoryview(data), exc.msg, exc.pos)
-                yield Skipped(_where_in_file(path, at), f"malformed JSON: {exc.msg}")
+                cut = _truncated(memoryview(data), exc.msg, "the conversation")
+                yield Skipped(_where_in_file(path, at), cut or f"malformed JSON: {_plain_message(data, exc.msg)}")
                 return
-            yield _conversation(value, 1)
+            yield _conversation(value, 1, _digest(data))
             return
         if first != b"[":
             yield Skipped("line 1, column 1", "not a ChatGPT export: the file is neither a JSON array nor an object")
             return
-        for number, element in enumerate(_ArrayElements(file), start=1):
+        elements = _ArrayElements(file)
+        for number, element in enumerate(elements, start=1):
             if isinstance(element, _Malformed):
-                reason = f"malformed JSON: {element.message}"
+                reason = element.message if element.truncated else f"malformed JSON: {element.message}"
                 if element.resumed_at is not None:
                     reason += f"; reading resumed at {_where_in_file(path, element.resumed_at)}"
-                elif not element.at_end:
+                elif not (element.at_end or element.truncated):
                     reason += "; the rest of the file could not be read"
                 where = _where_in_file(path, element.offset)
                 yield Skipped(where if element.at_end else f"conversation {number}, {where}", reason)
             else:
-                yield _conversation(element, number)
+                yield _conversation(element, number, elements.digest)
 
 
-def _conversation(value: Any, number: int) -> Conversation | Skipped:
+def _digest(data: bytes | memoryview) -> str:
+    """The digest of a conversation's bytes (see ``Conversation.digest``)."""
+    hasher = hashlib.blake2b(_DIGEST_SALT, digest_size=16)
+    hasher.update(data)
+    return hasher.hexdigest()
+
+
+def _conversation(value: Any, number: int, digest: str | None = None) -> Conversation | Skipped:
     """One conversation object -> Conversation (or Skipped, saying why)."""
     where = f"conversation {number}"
     if not isinstance(value, dict):
@@ -158,7 +169,14 @@ def _conversation(value: Any, number: int) -> Conversation | Skipped:
     if source_id is None:
         return Skipped(where, "the conversation has no id (nor conversation_id): a second import could not find it")
     notes: list[str] = []
+    origin = value.get(EXPORTED_FROM) if isinstance(value.get(EXPORTED_FROM), str) else None
+    made_root = _made_up_id(origin, "root") if origin is not None else None
     nodes = {key: _node(key, raw, notes) for key, raw in mapping.items()}
+    raw_root = mapping.get(made_root) if made_root is not None else None
+    if type(raw_root) is dict and raw_root.get("message") is None and nodes[made_root].parent is None:
+        del nodes[made_root]  # the root export() adds above a thread's several roots
+        mapping = {key: raw for key, raw in mapping.items() if key != made_root}
+        nodes = {k: attrs.evolve(n, parent=None) if n.parent == made_root else n for k, n in nodes.items()}
     title = value.get("title")
     if title is not None and not isinstance(title, str):
         notes.append(f"the title is {_json_type(title)}, not a string; left empty")
@@ -174,6 +192,8 @@ def _conversation(value: Any, number: int) -> Conversation | Skipped:
         updated_at=_seconds(value.get("update_time")),
         where=where,
         notes=notes,
+        exported_from=origin,
+        digest=digest,
     )
 
 
@@ -229,7 +249,7 @@ def _node(key: str, raw: Any, notes: list[str]) -> Node:
 
 
 def _text(content: dict) -> str:
-    """The readable text of a message's ``content`` (FORMATS.md 2.5)."""
+    """The readable text of a message's ``content`` (docs/formats.md 2.5)."""
     kind = content.get("content_type")
     pieces: list[str] = []
     parts = content.get("parts")
@@ -308,7 +328,7 @@ def _in_sibling_order(mapping: dict, nodes: dict[str, Node], notes: list[str]) -
 
 
 def _live_leaf(current: Any, mapping: dict, nodes: dict[str, Node], notes: list[str]) -> str | None:
-    """``current_node`` if it is a node; else the newest leaf (FORMATS.md 2.6)."""
+    """``current_node`` if it is a node; else the newest leaf (docs/formats.md 2.6)."""
     if isinstance(current, str) and current in nodes:
         return current
     parents = {node.parent for node in nodes.values()}
@@ -353,10 +373,14 @@ _AFTER_DOCUMENT = ("unexpected content after document", "trailing characters")
 
 
 class _Malformed:
-    """An element that is not valid JSON: where (a byte offset in the file) and why."""
+    """An element that is not valid JSON: where (a byte offset in the file) and why;
+    ``truncated`` when the file ends inside it."""
 
-    def __init__(self, offset: int, message: str, resumed_at: int | None = None, at_end: bool = False) -> None:
+    def __init__(
+        self, offset: int, message: str, resumed_at: int | None = None, at_end: bool = False, truncated: bool = False,
+    ) -> None:
         self.offset, self.message, self.resumed_at, self.at_end = offset, message, resumed_at, at_end
+        self.truncated = truncated
 
 
 class _ArrayElements:
@@ -390,6 +414,7 @@ class _ArrayElements:
         self._eof = False
         self._separator: re.Pattern[bytes] | None = None
         self._largest = 1 << 16
+        self.digest: str | None = None  # of the element yielded last
 
     # buffer
 
@@ -431,7 +456,8 @@ class _ArrayElements:
         while True:
             byte = self._next_byte()
             if byte is None:
-                yield _Malformed(self._offset(), "the file ends before the array is closed with ']'", at_end=True)
+                yield _Malformed(self._offset(), "the file is truncated: it ends before the array is closed with ']'",
+                                 at_end=True, truncated=True)
                 return
             if expect_value and not (first and byte == ord("]")):
                 try:
@@ -524,18 +550,22 @@ class _ArrayElements:
                 if end < size or complete or (after and after in b" \t\r\n,]"):
                     return self._consumed(end, value)
             elif complete or end < size - 16:
-                raise _Error(self._offset() + end, value)
+                with memoryview(self._buf) as view, view[self._pos : self._pos + size] as piece:
+                    cut = _truncated(piece, value, "this conversation") if complete else None
+                raise _Error(self._offset() + end, cut or value, truncated=cut is not None)
             window *= 2  # the window cut the element: read more
 
     def _consumed(self, size: int, value: Any) -> Any:
+        with memoryview(self._buf) as view, view[self._pos : self._pos + size] as piece:
+            self.digest = _digest(piece)
         self._pos += size
         self._largest = max(self._largest, size)
         return value
 
     def _resync(self, error: _Error) -> _Malformed:
         """After a malformed element: move to the next element's '{' if a separator follows."""
-        if self._separator is None:
-            return _Malformed(error.offset, error.message)
+        if self._separator is None or error.truncated:
+            return _Malformed(error.offset, error.message, truncated=error.truncated)
         start = max(self._pos + 1, error.offset - self._base - 256)
         while True:
             found = self._separator.search(self._buf, start)
@@ -552,9 +582,9 @@ class _ArrayElements:
 
 
 class _Error(Exception):
-    def __init__(self, offset: int, message: str) -> None:
+    def __init__(self, offset: int, message: str, truncated: bool = False) -> None:
         super().__init__(message)
-        self.offset, self.message = offset, message
+        self.offset, self.message, self.truncated = offset, message, truncated
 
 
 _NOT_FOUND = object()
@@ -586,7 +616,36 @@ def _first_value(data: memoryview) -> tuple[bool, Any, int]:
     if message.startswith(_AFTER_DOCUMENT):  # orjson counts characters, not bytes
         end = _char_to_byte(data, at)
         return True, orjson.loads(data[:end]), end
-    return False, message, _error_byte(data, message, at)
+    return False, _plain_message(data, message), _error_byte(data, message, at)
+
+
+# orjson's message when the text stops inside a value (serde_json builds: "EOF while parsing").
+_END_OF_DATA = ("unexpected end of data", "EOF while parsing")
+
+
+def _truncated(data: memoryview, message: str, what: str) -> str | None:
+    """The reason to give when ``data``, which runs to the end of the file, fails to parse
+    because the file stops inside ``what`` (cut short: a partial download or copy); else None."""
+    if message.startswith(_END_OF_DATA):
+        return f"the file is truncated: it ends inside {what}"
+    if "UTF-8" in message:
+        try:
+            bytes(data).decode("utf-8")
+        except UnicodeDecodeError as bad:
+            if bad.end == len(data) and bad.reason == "unexpected end of data":
+                return f"the file is truncated: it ends in the middle of a UTF-8 character, inside {what}"
+    return None
+
+
+def _plain_message(data: bytes | memoryview, message: str) -> str:
+    """orjson's message, except for invalid UTF-8, which orjson reports as "surrogates not
+    allowed" whatever the fault: Python's decoder says what is wrong."""
+    if "UTF-8" in message:
+        try:
+            bytes(data).decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return f"the text is not valid UTF-8 ({bad.reason})"
+    return message
 
 
 def _error_byte(data: memoryview, message: str, at: int) -> int:
@@ -635,10 +694,15 @@ def export(thread: Any, entries: list[Any]) -> dict[str, Any]:
     ``is_visually_hidden_from_conversation`` when the entry is hidden. ``current_node`` is the
     live leaf.
 
+    A thread that did not come from ChatGPT also names the thread it was first exported from
+    (``threadtree_thread_id``: kept from the header when the thread came from such a file,
+    else the thread's id), so that a re-import finds it (see ``Conversation.exported_from``).
+
     A ChatGPT conversation has exactly one root. A thread with several roots gets one extra,
-    synthetic root node (``message: null``, like ChatGPT's own root) above them, so a
-    re-import shows it as one more hidden entry. Note also that ChatGPT hides every system
-    message: a visible system entry comes back hidden.
+    synthetic root node (``message: null``, like ChatGPT's own root, its id derived from that
+    thread id) above them, which :func:`read` recognises and leaves out, so the roots come back
+    as roots. Note also that ChatGPT hides every system message: a visible system entry comes
+    back hidden.
     """
     source = thread.metadata.get("source") if isinstance(thread.metadata, dict) else None
     header = source.get("header") if isinstance(source, dict) else None
@@ -649,10 +713,22 @@ def export(thread: Any, entries: list[Any]) -> dict[str, Any]:
     roots = []
     for e in entries:
         (children[e.parent_id] if e.parent_id in children else roots).append(e.id)
+    if isinstance(header, dict):
+        fields = dict(header)
+        fields["title"] = thread.title
+    else:
+        fields = {"title": thread.title, "create_time": thread.created_at, "update_time": thread.updated_at,
+                  "id": thread.id, "conversation_id": thread.id}
+    # The thread this conversation was first exported from, kept through further round trips.
+    # A conversation read from ChatGPT is found again by its own id and goes out as it came in,
+    # unless it needs the synthetic root below.
+    origin = fields.get(EXPORTED_FROM)
+    if not isinstance(origin, str) and (header is None or len(roots) > 1):
+        fields[EXPORTED_FROM] = origin = thread.id
     root_id = None
     mapping: dict[str, Any] = {}
     if len(roots) > 1:
-        root_id = _made_up_id(thread.id, "root")
+        root_id = _made_up_id(origin, "root")
         mapping[root_id] = {"id": root_id, "message": None, "parent": None, "children": [ids[r] for r in roots]}
     for e in entries:
         node = _written_node(e, ids[e.id])
@@ -660,12 +736,6 @@ def export(thread: Any, entries: list[Any]) -> dict[str, Any]:
         node["children"] = [ids[c] for c in children[e.id]]
         mapping[ids[e.id]] = node
     current = ids.get(thread.current_leaf_id)
-    if isinstance(header, dict):
-        fields = dict(header)
-        fields["title"] = thread.title
-    else:
-        fields = {"title": thread.title, "create_time": thread.created_at, "update_time": thread.updated_at,
-                  "id": thread.id, "conversation_id": thread.id}
     out: dict[str, Any] = {}
     for key, value in fields.items():
         if key in ("mapping", "current_node"):
@@ -712,4 +782,4 @@ def _is_mapping_node(item: Any) -> bool:
 
 
 def _made_up_id(thread_id: str, key: object) -> str:
-    return str(uuid.uuid5(_EXPORT_NAMESPACE, f"{thread_id}/{key}"))
+    return exported_id(thread_id, key)

@@ -1,6 +1,6 @@
 """Claude.ai data export (``conversations.json`` of Settings > Privacy > Export data).
 
-FORMATS.md section 6. The file is a JSON array of conversations ``{uuid, name, summary?,
+docs/formats.md section 6. The file is a JSON array of conversations ``{uuid, name, summary?,
 created_at, updated_at, account, chat_messages[]}``; each message is ``{uuid, text, content[],
 sender, created_at, updated_at, attachments[], files[]}`` (and, in 2026 exports,
 ``parent_message_uuid``).

@@ -1,7 +1,7 @@
 """Claude Code session transcripts: ``~/.claude/projects/<project>/<sessionId>.jsonl``.
 
-A transcript is an append-only JSONL log (FORMATS.md section 3). This reader reads it line by
-line and maps it as follows.
+A transcript is an append-only JSONL log (docs/formats.md section 3). This reader reads it
+line by line and maps it as follows.
 
 Conversations
     One :class:`Conversation` per ``sessionId`` found in the file, in order of first
@@ -9,15 +9,19 @@ Conversations
     Sidechain lines (``isSidechain: true``: subagent transcripts) form their own conversation
     per agent, ``source_id`` = ``"<sessionId>/agent-<agentId>"`` (``"<sessionId>/sidechain"``
     for old sidechain lines without an ``agentId``). Reading a main session file also reads
-    its subagent files from the 2.1.x layout ``<dir>/<sessionId>/subagents/**/agent-*.jsonl``
-    and yields them as extra conversations. A subagent conversation's metadata links back:
+    its subagent files and yields them as extra conversations: the 2.1.x layout
+    ``<dir>/<sessionId>/subagents/**/agent-*.jsonl``, and the 1.0.x one, ``agent-*.jsonl``
+    beside the session file, whose first lines carry the session's id. A subagent
+    conversation's metadata links back:
     ``parent_session`` (the main conversation's ``source_id``), ``spawned_by`` (the uuid of
     the main session's ``tool_result`` line whose ``toolUseResult.agentId`` is the agent's
     id, when known) and ``agent_meta`` (the ``agent-<id>.meta.json`` beside the file). The
     main conversation lists its agents in ``metadata["subagents"]``. Reading a subagent file
-    on its own finds the main file from the same layout to fill in ``spawned_by``. The
-    1.0.x layout (``agent-<8hex>.jsonl`` next to the sessions) is not searched: import
-    those files directly.
+    on its own finds the main file from the same layouts to fill in ``spawned_by``.
+
+    Nothing else is read: a sessionId is used as a file name only when it is one plain path
+    component (not ``..``), and a file (or ``.meta.json``) that, symlinks resolved, lies
+    outside the session file's folder is not read (a note says so).
 
 Entries
     Every line with a ``uuid`` whose ``type`` is not session state becomes one :class:`Node`:
@@ -47,12 +51,13 @@ Session metadata (``Conversation.metadata``)
     ``queue-operation`` line: steering input the user typed while the agent worked),
     ``state`` (the last line of each session-state type, ``custom-title``, ``ai-title``,
     ``last-prompt``, ``permission-mode``, ...: these are re-appended whenever the value
-    changes and the last one wins) with ``state_counts``, ``file_history_snapshots`` (a count
-    only: a snapshot lists pointers to file backups kept outside the transcript and repeats
-    the whole list every turn, so the lines grow with the session and rebuild nothing),
-    ``other_lines`` (any other line without a uuid, whole), and ``continues`` (roots whose
-    parent is in another conversation of the same read: a resume or a fork across sessions,
-    or a sidechain hanging from its main session).
+    changes and the last one wins; the earlier lines of each type are not kept) with
+    ``state_counts``, ``file_history_snapshots`` (every ``file-history-snapshot`` line
+    whole, without its ``type``: the pointers to the file backups Claude Code keeps outside
+    the transcript for its checkpoints; the backups themselves are not read), ``other_lines``
+    (any other line without a uuid, whole), and ``continues`` (roots whose parent is in
+    another conversation of the same read: a resume or a fork across sessions, or a
+    sidechain hanging from its main session).
 
 Title
     The last ``custom-title``, else the last ``ai-title``, else a ``summary`` whose
@@ -86,6 +91,7 @@ import attrs
 import orjson
 
 from ._model import Conversation, Node, Skipped
+from .chat_api import blocks_text
 
 NAME = "claude-code"
 DESCRIPTION = "Claude Code session transcript (~/.claude/projects/<project>/<session>.jsonl)"
@@ -151,7 +157,8 @@ def read(path: Path) -> Iterator[Conversation | Skipped]:
     yield from collector.feed(path, prefix="", name=path.name)
     mains = [g.session_id for g in collector.groups.values() if not g.sidechain and g.nodes]
     if mains:
-        for sub in _subagent_files(path, mains):
+        others = _subagent_files(path, mains, collector.loose.notes) + _agent_files_beside(path, mains)
+        for sub in others:
             collector.add_agent_meta(sub)
             yield from collector.feed(sub, prefix=f"{sub.stem}:", name=sub.name)
     else:  # a subagent file read on its own: find the spawning tool_result in the main file
@@ -160,28 +167,85 @@ def read(path: Path) -> Iterator[Conversation | Skipped]:
     yield from collector.finish(path)
 
 
-def _subagent_files(path: Path, sessions: list[str | None]) -> list[Path]:
+# Which other files an import reads. Names taken from a file's content (a sessionId) are used
+# only when they are one plain path component, and every file is read only when, symlinks
+# resolved, it lies inside the folder of the session it belongs to: a crafted sessionId ("..")
+# or a planted symlink must not make an import read anything else on the disk.
+
+
+def _plain_name(name: Any) -> bool:
+    """Whether ``name`` can only name an entry of a folder: one path component, not ``.`` or
+    ``..``, without a separator or a NUL."""
+    return (
+        isinstance(name, str) and name not in ("", ".", "..")
+        and not any(c in name for c in "/\\\x00") and Path(name).name == name
+    )
+
+
+def _inside(candidate: Path, folder: Path) -> bool:
+    """Whether ``candidate`` is a file that, symlinks resolved, lies inside ``folder``."""
+    try:
+        return candidate.is_file() and candidate.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+
+
+def _subagent_files(path: Path, sessions: list[str | None], notes: list[str]) -> list[Path]:
+    """The 2.1.x subagent files of the sessions, ``<folder>/<sessionId>/subagents/**/agent-*.jsonl``."""
     found: list[Path] = []
     for sid in sessions:
-        if not sid or sid != Path(sid).name:
-            continue  # a sessionId is a uuid; never let one walk out of the folder
+        if not _plain_name(sid):
+            continue
         folder = path.parent / sid / "subagents"
-        if folder.is_dir():
-            found.extend(sorted(p for p in folder.rglob("agent-*.jsonl") if p.is_file()))
+        if not folder.is_dir() or not folder.resolve().is_relative_to(path.parent.resolve()):
+            continue
+        for candidate in sorted(folder.rglob("agent-*.jsonl")):
+            if _inside(candidate, path.parent):
+                found.append(candidate)
+            elif candidate.is_symlink():
+                notes.append(f"{candidate.relative_to(path.parent)} points outside the session's folder; not read")
     return found
 
 
+def _agent_files_beside(path: Path, sessions: list[str | None]) -> list[Path]:
+    """The 1.0.x subagent files of the sessions: ``agent-*.jsonl`` beside the session file whose
+    lines carry one of the sessions' ids (the file names hold only the agent's id)."""
+    wanted = {sid for sid in sessions if sid}
+    return [
+        candidate for candidate in sorted(path.parent.glob("agent-*.jsonl"))
+        if candidate != path and _inside(candidate, path.parent) and _session_of(candidate) in wanted
+    ]
+
+
+def _session_of(path: Path) -> str | None:
+    """The sessionId of the first of a transcript's first lines that has one."""
+    try:
+        with open(path, "rb") as lines:
+            for _, raw in zip(range(_SNIFF_LINES), lines):
+                try:
+                    obj = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(obj, dict) and _is_id(obj.get("sessionId")):
+                    return obj["sessionId"]
+    except OSError:
+        return None
+    return None
+
+
 def _main_file_of(path: Path, collector: _Collector) -> Path | None:
-    """The main session file of a subagent file, by the 2.1.x or the 1.0.x layout."""
+    """The main session file of a subagent file read on its own: ``<sessionId>.jsonl`` of the
+    2.1.x layout (``<sessionId>/subagents/.../agent-*.jsonl``) or of the 1.0.x one (beside it)."""
+    sessions = {g.session_id for g in collector.groups.values() if _plain_name(g.session_id)}
     for ancestor in path.parents:
-        if ancestor.name == "subagents":
-            candidate = ancestor.parent.with_suffix(".jsonl")
-            return candidate if candidate.is_file() else None
-    for group in collector.groups.values():
-        if group.session_id and group.session_id == Path(group.session_id).name:
-            candidate = path.parent / f"{group.session_id}.jsonl"
-            if candidate.is_file() and candidate != path:
-                return candidate
+        if ancestor.name == "subagents" and ancestor.parent.name in sessions:
+            project = ancestor.parent.parent
+            candidate = project / f"{ancestor.parent.name}.jsonl"
+            return candidate if _inside(candidate, project) else None
+    for sid in sorted(sessions):
+        candidate = path.parent / f"{sid}.jsonl"
+        if candidate != path and _inside(candidate, path.parent):
+            return candidate
     return None
 
 
@@ -203,7 +267,7 @@ class _Group:
     queue: list[dict] = attrs.field(factory=list)
     state: dict[str, dict] = attrs.field(factory=dict)
     state_counts: dict[str, int] = attrs.field(factory=dict)
-    snapshots: int = 0
+    snapshots: list[dict] = attrs.field(factory=list)
     other_lines: list[dict] = attrs.field(factory=list)
     notes: list[str] = attrs.field(factory=list)
 
@@ -215,7 +279,7 @@ class _Group:
             self.state.setdefault(kind, line)
         for kind, count in other.state_counts.items():
             self.state_counts[kind] = self.state_counts.get(kind, 0) + count
-        self.snapshots += other.snapshots
+        self.snapshots.extend(other.snapshots)
         self.other_lines.extend(other.other_lines)
         self.notes.extend(other.notes)
 
@@ -288,7 +352,7 @@ class _Collector:
         elif kind == "queue-operation":
             group.queue.append({k: v for k, v in obj.items() if k not in ("type", "sessionId")})
         elif kind == "file-history-snapshot":
-            group.snapshots += 1
+            group.snapshots.append({k: v for k, v in obj.items() if k != "type"})
         elif kind in _STATE_TYPES:
             group.state[kind] = {k: v for k, v in obj.items() if k not in ("type", "sessionId")}
             group.state_counts[kind] = group.state_counts.get(kind, 0) + 1
@@ -344,8 +408,11 @@ class _Collector:
 
     def add_agent_meta(self, path: Path) -> None:
         """Keep ``agent-<id>.meta.json`` (agentType, description) from beside a subagent file."""
+        beside = path.with_name(path.stem + ".meta.json")
+        if not _inside(beside, path.parent):
+            return
         try:
-            meta = orjson.loads(path.with_name(path.stem + ".meta.json").read_bytes())
+            meta = orjson.loads(beside.read_bytes())
         except (OSError, orjson.JSONDecodeError):
             return
         self.agent_meta[path.stem.removeprefix("agent-")] = meta
@@ -474,15 +541,15 @@ class _Collector:
 # -- text -------------------------------------------------------------------------------------
 
 def render(obj: dict, kind: str) -> tuple[str, str, bool]:
-    """``(role, text, hidden)`` of one line (FORMATS.md 3.4)."""
+    """``(role, text, hidden)`` of one line (docs/formats.md 3.4)."""
     message = obj.get("message")
     content = message.get("content") if isinstance(message, dict) else message
     if kind == "user":
         blocks = content if isinstance(content, list) else None
         tool = bool(blocks) and all(isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks)
-        return ("tool" if tool else "user"), _text(content), obj.get("isMeta") is True
+        return ("tool" if tool else "user"), blocks_text(content), obj.get("isMeta") is True
     if kind == "assistant":
-        text = _text(content)
+        text = blocks_text(content)
         if text.strip() or _has_block(content, "tool_use"):
             return "assistant", text, False
         return "assistant", _thinking(content) or text, True
@@ -498,39 +565,7 @@ def render(obj: dict, kind: str) -> tuple[str, str, bool]:
     if kind == "progress":
         data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
         return "other", f"[progress {data.get('type') or ''}]".replace(" ]", "]"), True
-    return "other", _text(content) or f"[{kind}]", True
-
-
-def _text(content: Any) -> str:
-    """The readable text of a message content: a string, or a list of blocks."""
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, list):
-        return ""
-    parts = []
-    for block in content:
-        if isinstance(block, str):
-            parts.append(block)
-            continue
-        if not isinstance(block, dict):
-            continue
-        kind = block.get("type")
-        if kind == "text" and isinstance(block.get("text"), str):
-            parts.append(block["text"])
-        elif kind == "tool_use":
-            arguments = orjson.dumps(block.get("input", {})).decode()
-            parts.append(f"{block.get('name', 'tool')}({arguments})")
-        elif kind == "tool_result":
-            inner = block.get("content")
-            parts.append(_text(inner) if not isinstance(inner, str) else inner)
-        elif kind == "image":
-            source = block.get("source") if isinstance(block.get("source"), dict) else {}
-            parts.append(f"[image {source.get('media_type') or ''}]".replace(" ]", "]"))
-        elif kind in ("thinking", "redacted_thinking"):
-            continue
-        elif isinstance(kind, str):
-            parts.append(f"[{kind}]")
-    return "\n\n".join(parts)
+    return "other", blocks_text(content) or f"[{kind}]", True
 
 
 def _thinking(content: Any) -> str:

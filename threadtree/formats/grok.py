@@ -1,6 +1,6 @@
 """Grok (grok.com) data export.
 
-FORMATS.md section 8. The file is ``{conversations: [{conversation: {...}, responses:
+docs/formats.md section 8. The file is ``{conversations: [{conversation: {...}, responses:
 [{response: {...}, share_link}]}]}``.
 
 How it maps onto threadtree:

@@ -54,6 +54,22 @@ def sniff(head: bytes, path: Path) -> bool:
     return isinstance(line, dict) and line.get("type") == "thread" and _THREAD_KEYS <= line.keys()
 
 
+def accepts(head: bytes, path: Path) -> bool:
+    """For ``--format jsonl``: some line of the head is a thread or an entry line, so a dump
+    whose first line is damaged still reaches :func:`read`, which names the bad lines."""
+    for raw in head.splitlines()[:_ACCEPT_LINES]:
+        try:
+            line = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(line, dict) and line.get("type") in ("thread", "entry"):
+            return True
+    return False
+
+
+_ACCEPT_LINES = 50
+
+
 def export(thread: Thread, entries: list[Entry]) -> list[dict[str, Any]]:
     """The lines of the thread's block (JSON objects)."""
     return [{"type": "thread"} | attrs.asdict(thread, filter=_stored)] + [{"type": "entry"} | attrs.asdict(e) for e in entries]

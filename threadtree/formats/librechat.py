@@ -3,7 +3,7 @@
 The file is ``{conversationId, endpoint, title, exportAt, branches, recursive, options,
 messages}`` (a JSON array of such objects is read too). It is one JSON value, parsed whole.
 
-Mapping (FORMATS.md section 5):
+Mapping (docs/formats.md section 5):
 
 * One :class:`Conversation`. ``source_id`` = ``conversationId`` (when it is missing, a hash
   of the first message id, with a note); ``metadata["header"]`` = the conversation without
@@ -16,7 +16,9 @@ Mapping (FORMATS.md section 5):
   (``NO_PARENT``) and ``null`` make a root; so does a parent that is not in the file (noted).
 * One :class:`Node` per message: ``source_id`` = ``messageId`` (a message without one gets
   ``"#<n>"``, its position in the flattened list, with a note), role ``user`` when
-  ``isCreatedByUser`` (without it: when ``sender`` is "User") else ``assistant``, content =
+  ``isCreatedByUser`` (without it: when ``sender`` is "User"), else ``system`` or ``tool``
+  when ``sender`` is "System" or "Tool" (threadtree's export writes those), else
+  ``assistant``, content =
   ``text``, or the text parts of ``content`` joined by newlines, ``created_at`` from
   ``createdAt``, ``item`` = the message without ``children``. Nothing is hidden. LibreChat's importer drops a message that has
   neither ``text`` nor ``content`` together with its replies; here it is kept with empty
@@ -35,19 +37,22 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ._model import Conversation, Node, Skipped
+from ._model import EXPORTED_FROM, Conversation, Node, Skipped, exported_id
 from ._reading import first_object, json_objects
 
 NAME = "librechat"
 DESCRIPTION = "LibreChat conversation export (JSON with conversationId and messages)"
 
 NO_PARENT = "00000000-0000-0000-0000-000000000000"
+# Roles LibreChat has no place for, kept through its sender label (a display name).
+_SENDER_ROLES = {"system": "System", "tool": "Tool"}
+# A message of another app (Open WebUI's {id, role, content}) has none of these.
+_MESSAGE_KEYS = frozenset({"messageId", "parentMessageId", "isCreatedByUser", "sender", "text"})
 _HEAD_MARKERS = (
     re.compile(rb'"conversationId"\s*:'),
     re.compile(rb'"messages"\s*:\s*\['),
@@ -88,6 +93,8 @@ def _conversation(conv: Any, number: int) -> Conversation | Skipped:
     messages = conv.get("messages")
     if not isinstance(messages, list):
         return Skipped(where, "the conversation has no messages array")
+    if messages and not any(isinstance(m, dict) and m.keys() & _MESSAGE_KEYS for m in messages):
+        return Skipped(where, f"not a LibreChat conversation: no message has any of {', '.join(sorted(_MESSAGE_KEYS))}")
     notes: list[str] = []
     flat = _flatten(messages, notes)  # [(id, message, nesting parent or _FLAT)]
     if not flat and not _text_or_none(conv.get("conversationId")):
@@ -127,6 +134,7 @@ def _conversation(conv: Any, number: int) -> Conversation | Skipped:
         nodes=nodes,
         current=current,
         metadata={"header": {k: v for k, v in conv.items() if k != "messages"}},
+        exported_from=conv.get(EXPORTED_FROM) if isinstance(conv.get(EXPORTED_FROM), str) else None,
         created_at=min(stamps) if stamps else None,
         updated_at=max(updates) if updates else None,
         where=where,
@@ -200,11 +208,21 @@ def _node(key: str, message: dict, parent: str | None, created: float | None, no
     return Node(
         source_id=key,
         parent=parent,
-        role="user" if _by_user(message) else "assistant",
+        role=_role(message),
         content=_message_text(message),
         item=item,
         created_at=created,
     )
+
+
+def _role(message: dict) -> str:
+    """``user`` or ``assistant`` (LibreChat has no other roles), except that a reply whose
+    ``sender`` is "System" or "Tool" (what :func:`export` writes for those roles) has that role."""
+    if _by_user(message):
+        return "user"
+    sender = message.get("sender")
+    role = sender.lower() if isinstance(sender, str) else None
+    return role if role in _SENDER_ROLES else "assistant"
 
 
 def _by_user(message: dict) -> bool:
@@ -267,14 +285,16 @@ def export(thread: Any, entries: list[Any]) -> dict[str, Any]:
     ``parentMessageId`` rewritten to threadtree's tree (``NO_PARENT`` for a root); other
     entries get a message built from role, text and time, whose ``messageId`` is the entry's
     ``source_id`` or a UUID derived from the thread and entry ids. LibreChat has no live-leaf
-    field and keeps no roles but user/assistant, so neither survives an import there; and
-    LibreChat's importer drops a message with empty text together with its replies.
+    field and no roles but user/assistant: a ``system`` or ``tool`` entry is written as a reply
+    whose ``sender`` (the name LibreChat shows) is "System" or "Tool", which :func:`read` turns
+    back into the role; other roles come back as ``assistant``. LibreChat's importer drops a
+    message with empty text together with its replies.
     """
     source = thread.metadata.get("source") if isinstance(thread.metadata, dict) else None
     ours = thread.source_format == NAME and isinstance(source, dict)
     header = copy.deepcopy(source.get("header")) if ours and isinstance(source.get("header"), dict) else {}
     conversation_id = header.get("conversationId") or (thread.source_id if ours else None) or thread.id
-    ids = {e.id: e.source_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"threadtree:{thread.id}:{e.id}")) for e in entries}
+    ids = {e.id: e.source_id or exported_id(thread.id, e.id) for e in entries}
 
     nested: dict[int, dict[str, Any]] = {}
     roots: list[dict[str, Any]] = []
@@ -289,7 +309,7 @@ def export(thread: Any, entries: list[Any]) -> dict[str, Any]:
                 "messageId": ids[entry.id],
                 "parentMessageId": parent,
                 "conversationId": conversation_id,
-                "sender": "User" if entry.role == "user" else "Assistant",
+                "sender": "User" if entry.role == "user" else _SENDER_ROLES.get(entry.role, "Assistant"),
                 "isCreatedByUser": entry.role == "user",
                 "text": entry.content,
                 "createdAt": datetime.fromtimestamp(entry.created_at, timezone.utc).isoformat(timespec="milliseconds")
@@ -304,5 +324,6 @@ def export(thread: Any, entries: list[Any]) -> dict[str, Any]:
         "title": thread.title or header.get("title") or "New Chat",
         "branches": True,
         "recursive": True,
+        **({} if ours else {EXPORTED_FROM: thread.id}),  # for a re-import to find the thread
         "messages": roots,
     }

@@ -6,7 +6,7 @@ updated_at, ...}`` (what both export buttons write), a single row, or a bare ``c
 JSON string (a database dump) is parsed, with a note. The file is one JSON value, so it is
 parsed whole; rows are then converted and handed over one at a time.
 
-Mapping (FORMATS.md section 4):
+Mapping (docs/formats.md section 4):
 
 * One :class:`Conversation` per chat. ``source_id`` is the row's ``id``, else ``chat.id``;
   when both are empty (the column value) it is ``"sha256:"`` + a hash of the chat's first
@@ -15,9 +15,10 @@ Mapping (FORMATS.md section 4):
 * One :class:`Node` per value of ``chat.history.messages``: ``source_id`` = its key,
   ``parent`` = ``parentId``, ``role`` = ``role`` (anything but user/assistant/system/tool is
   ``other``), ``content`` = ``content`` with every ``<details ...>...</details>`` block
-  (reasoning, tool calls) removed, like Open WebUI's own ``removeDetails`` (the full content
-  stays in ``item``, which is the message object exactly), ``created_at`` = ``timestamp``
-  (seconds). System messages are hidden. A value that is not an object cannot be a message:
+  (reasoning, tool calls) removed, like Open WebUI's own ``removeDetails``, and the
+  whitespace around them trimmed (content without such a block is kept exactly; the full
+  content stays in ``item``, which is the message object exactly), ``created_at`` =
+  ``timestamp`` (seconds). System messages are hidden. A value that is not an object cannot be a message:
   it is left out with a note; an ``id`` field that differs from the key is noted.
 * The tree comes from ``parentId`` only. Siblings are ordered by the parent's
   ``childrenIds``, then any other children in object-key order; roots (``parentId`` null;
@@ -42,14 +43,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from ._model import Conversation, Node, Skipped
+from ._model import EXPORTED_FROM, Conversation, Node, Skipped, exported_id
 from ._reading import first_object, json_objects
 
 NAME = "openwebui"
@@ -139,6 +139,7 @@ def _conversation(row: Any, number: int) -> Conversation | Skipped:
         nodes=nodes,
         current=current,
         metadata={"header": _header(row, container), "container": container},
+        exported_from=row.get(EXPORTED_FROM) if isinstance(row.get(EXPORTED_FROM), str) else None,
         created_at=_seconds(row.get("created_at")) if container == "row" else _seconds(chat.get("timestamp")),
         updated_at=_seconds(row.get("updated_at")) if container == "row" else None,
         where=where,
@@ -243,10 +244,11 @@ def _plain_text(content: Any) -> str:
         content = "\n".join(p for p in parts if isinstance(p, str))
     if not isinstance(content, str):
         return ""
-    previous = None
-    while previous != content:
-        previous, content = content, _DETAILS.sub("", content)
-    return content.strip()
+    previous, stripped = None, content
+    while previous != stripped:
+        previous, stripped = stripped, _DETAILS.sub("", stripped)
+    # The whitespace around a removed block is tidied; text without one is kept exactly.
+    return content if stripped == content else stripped.strip()
 
 
 def _current(
@@ -340,8 +342,11 @@ def export(thread: Any, entries: list[Any]) -> list[dict[str, Any]]:
 
     Entries imported from Open WebUI are written back from their ``item`` with ``id``,
     ``parentId`` and ``childrenIds`` rewritten to threadtree's tree; other entries get a
-    message built from role, content and time, whose id is the entry's ``source_id`` or a
-    UUID derived from the thread and entry ids.
+    message built from role, content and time (a ``timestamp`` in seconds, with its fraction
+    when it has one), whose id is the entry's ``source_id`` or a UUID derived from the thread
+    and entry ids. The row's own times are whole seconds, as Open WebUI stores them. A thread
+    that did not come from Open WebUI is named in the row (``threadtree_thread_id``), for a
+    re-import to find it (``Conversation.exported_from``).
     """
     source = thread.metadata.get("source") if isinstance(thread.metadata, dict) else None
     ours = thread.source_format == NAME and isinstance(source, dict)
@@ -349,7 +354,7 @@ def export(thread: Any, entries: list[Any]) -> list[dict[str, Any]]:
     if ours and source.get("container") == "chat":
         header = {"chat": header}
 
-    ids = {e.id: e.source_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"threadtree:{thread.id}:{e.id}")) for e in entries}
+    ids = {e.id: e.source_id or exported_id(thread.id, e.id) for e in entries}
     kids: dict[int, list[str]] = {}
     for entry in entries:
         if entry.parent_id is not None:
@@ -395,7 +400,15 @@ def export(thread: Any, entries: list[Any]) -> list[dict[str, Any]]:
     for key, default in (("share_id", None), ("archived", thread.archived), ("pinned", False), ("meta", {})):
         row.setdefault(key, default)
     row.setdefault("folder_id", None)
+    if not ours:
+        row[EXPORTED_FROM] = thread.id
     return [row]
+
+
+def _number(seconds: float) -> int | float:
+    """Seconds as Open WebUI writes them (a whole number), keeping a fraction when there is one:
+    a message's timestamp is read as a JavaScript number, so it can hold it."""
+    return int(seconds) if seconds == int(seconds) else seconds
 
 
 def _message(entry: Any, ids: dict[int, str], children: list[str], *, imported: bool) -> dict[str, Any]:
@@ -412,7 +425,7 @@ def _message(entry: Any, ids: dict[int, str], children: list[str], *, imported: 
         "childrenIds": children,
         "role": entry.role,
         "content": entry.content,
-        "timestamp": int(entry.created_at),
+        "timestamp": _number(entry.created_at),
     }
     if entry.role == "assistant":
         message["done"] = True

@@ -1,6 +1,6 @@
 """pi coding agent sessions (``~/.pi/agent/sessions/--<cwd>--/<timestamp>_<uuid>.jsonl``).
 
-FORMATS.md section 7. A JSONL file, read one line at a time. Line 1 is the header
+docs/formats.md section 7. A JSONL file, read one line at a time. Line 1 is the header
 ``{type: "session", version?, id, timestamp, cwd, parentSession? | branchedFrom?}``; every other
 line is an entry.
 

@@ -1,6 +1,6 @@
 """SillyTavern chat files (``data/<user>/chats/<character>/<chat name>.jsonl``).
 
-FORMATS.md section 10. A JSONL file, read one line at a time. Line 1 is the header
+docs/formats.md section 10. A JSONL file, read one line at a time. Line 1 is the header
 ``{user_name, character_name, create_date, chat_metadata?}``; every other line is a message
 ``{name, is_user, is_system?, send_date, mes, extra?, swipe_id?, swipes?, swipe_info?, ...}``.
 
