@@ -7,10 +7,10 @@ import pytest
 
 import threadtree
 
-# Without the Agents SDK (a checkout without the [agents] or [test] extra), the session module and
+# Without the Agents SDK (a checkout without the [agents] or [test] extra), the session package and
 # its tests cannot be imported; everything else still runs. CI installs [test], which has it.
 collect_ignore = [] if importlib.util.find_spec("agents") else [
-    "threadtree/agents.py", "tests/test_agents.py", "tests/agent_model.py",
+    "threadtree/agents", "tests/test_agents.py", "tests/agent_model.py",
 ]
 
 

@@ -38,6 +38,7 @@ from agents.version import __version__ as sdk_version  # noqa: E402
 
 import threadtree  # noqa: E402
 from threadtree.agents import ThreadTreeSession  # noqa: E402
+from threadtree.store import database_of  # noqa: E402
 
 
 class Peer(AdvancedSQLiteSession):
@@ -137,7 +138,7 @@ async def run(workdir: Path, items: int, rounds: int) -> list[tuple[str, str, st
     rows = []
     ours_path, peer_path = workdir / "threadtree.db", workdir / "peer.db"
     store = threadtree.open(ours_path, synchronous="FULL")
-    assert store._conn.pragma("synchronous") == 2
+    assert database_of(store).engine().connection.pragma("synchronous") == 2
     ours = ThreadTreeSession("bench", store)
     peer = Peer(session_id="bench", db_path=peer_path, create_tables=True)
     assert await peer.synchronous() == 2, "the peer is not at synchronous=FULL"

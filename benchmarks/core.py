@@ -31,7 +31,8 @@ import apsw
 import orjson
 
 import threadtree
-from threadtree import _sql
+from threadtree.store import database_of
+from threadtree._db.sqlite import SQL as _sql
 
 CONTENT = "The quick brown fox jumps over the lazy dog. " * 4  # ~180 characters, a short message
 
@@ -264,9 +265,10 @@ def run(synchronous: str, quick: bool, workdir: Path) -> list[tuple[str, str, st
     store.close()
     raw.conn.close()
     with threadtree.open(tt_path) as s:
-        count = s._conn.execute("select count(*) from entries").get
-        payload = s._conn.execute("select sum(length(content) + coalesce(length(item), 0)) from entries").get
-        s._conn.pragma("wal_checkpoint", "TRUNCATE")
+        conn = database_of(s).engine().connection
+        count = conn.execute("select count(*) from entries").get
+        payload = conn.execute("select sum(length(content) + coalesce(length(item), 0)) from entries").get
+        conn.pragma("wal_checkpoint", "TRUNCATE")
     size = os.path.getsize(tt_path)
     rows.append(("bytes on disk per entry", f"{size / count:,.0f} B", "", "",
                  f"payload {payload / count:,.0f} B"))

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import threadtree
+from threadtree.store import database_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from core import build_wide_tree, messages  # noqa: E402  (the same data as the core benchmark)
@@ -83,9 +84,10 @@ def main(argv: list[str] | None = None) -> int:
             build_file(path, size)
             with threadtree.open(path) as store:
                 seconds, problems = median_seconds(store.check)
+                conn = database_of(store).engine().connection
                 sqlite, _ = median_seconds(
-                    lambda: (store._conn.execute("pragma integrity_check(100)").fetchall(),
-                             store._conn.execute("pragma foreign_key_check").fetchall())
+                    lambda: (conn.execute("pragma integrity_check(100)").fetchall(),
+                             conn.execute("pragma foreign_key_check").fetchall())
                 )
             assert problems == [], problems[:3]
             per_entry.append(seconds / size * 1e6)

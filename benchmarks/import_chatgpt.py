@@ -211,6 +211,7 @@ def _peak_rss() -> int:
 def _child_import(export: str, db: str) -> dict:
     import threadtree
     from threadtree.formats import import_file
+    from threadtree.store import database_of
 
     start_rss = _peak_rss()
     with threadtree.open(db) as store:
@@ -218,7 +219,7 @@ def _child_import(export: str, db: str) -> dict:
         started = time.perf_counter()
         report = import_file(store, export, format="chatgpt")
         seconds = time.perf_counter() - started
-        entries = store._conn.execute("select count(*) from entries").get
+        entries = database_of(store).engine().connection.execute("select count(*) from entries").get
     return {"seconds": seconds, "peak": _peak_rss(), "start_peak": start_rss, "entries": entries,
             "imported": len(report.imported), "skipped": len(report.skipped)}
 
@@ -226,6 +227,7 @@ def _child_import(export: str, db: str) -> dict:
 def _child_reimport(export: str, db: str) -> dict:
     import threadtree
     from threadtree.formats import import_file
+    from threadtree.store import database_of
 
     before = (Path(db).read_bytes(), Path(db).stat().st_mtime_ns)
     with threadtree.open(db) as store:

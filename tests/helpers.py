@@ -11,6 +11,7 @@ from typing import Any
 import apsw
 
 import threadtree
+from threadtree.store import database_of
 
 
 def logical_dump(db_path: os.PathLike[str] | str) -> dict[str, Any]:
@@ -140,3 +141,9 @@ def run_together(script: os.PathLike[str] | str, args_per_worker: list[list[str]
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
+
+
+def raw_conn(store: threadtree.Store) -> apsw.Connection:
+    """The APSW connection under a store on SQLite, for tests that look below the API (query
+    plans, damage made behind the store's back). It is the store's own: take no lock on it."""
+    return database_of(store).engine().connection

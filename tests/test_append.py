@@ -8,7 +8,7 @@ import pytest
 
 from threadtree import Conflict, Entry, InvalidInput, NotFound
 
-from .helpers import contents, logical_dump
+from .helpers import contents, logical_dump, raw_conn
 
 
 class TestAppend:
@@ -196,14 +196,14 @@ class TestExtend:
 
         store.append(thread.id, "user", "before")
         before = logical_dump(db_path)
-        store._conn.execute(
+        raw_conn(store).execute(
             "create temp trigger fail_third before insert on entries when new.content = '2' "
             "begin select raise(abort, 'injected failure'); end"
         )
         with pytest.raises(apsw.ConstraintError, match="injected failure"):
             store.extend(thread.id, [{"role": "user", "content": str(k)} for k in range(5)])
         assert logical_dump(db_path) == before
-        store._conn.execute("drop trigger fail_third")
+        raw_conn(store).execute("drop trigger fail_third")
         assert len(store.extend(thread.id, [{"role": "user", "content": str(k)} for k in range(5)])) == 5
 
     @pytest.mark.parametrize(

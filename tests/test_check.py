@@ -13,7 +13,7 @@ import threadtree
 from threadtree import NotFound, Problem
 from threadtree.check import KINDS
 
-from .helpers import build, damage
+from .helpers import build, damage, raw_conn
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def test_a_root_with_a_depth(db_path, ids):
         problems = store.check()
         assert [(p.kind, p.entry_id) for p in problems] == [("wrong-depth", ids["b1"])]
         assert store.check("b") == problems
-        raw = store._conn.execute("pragma integrity_check").fetchall()
+        raw = raw_conn(store).execute("pragma integrity_check").fetchall()
         assert any("CHECK constraint failed in entries" in line for (line,) in raw)
     with threadtree.open(db_path, readonly=True) as store:
         assert store.check() == problems

@@ -14,7 +14,7 @@ import apsw
 import pytest
 
 import threadtree
-from threadtree import _sql
+from threadtree._db.sqlite import SQL as _sql
 from threadtree.cli import main, parser
 
 from .helpers import build, logical_dump

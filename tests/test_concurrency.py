@@ -75,7 +75,7 @@ def test_processes_creating_a_new_file_together_all_succeed(tmp_path):
     files = [str(tmp_path / f"new-{k}.db") for k in range(25)]
     outputs = _run_together([["open", *files] for _ in range(8)])
     versions = {line for out in outputs for line in out}
-    assert versions == {str(len(threadtree._sql.migrations()))}
+    assert versions == {str(len(threadtree._db.sqlite.SQL.migrations()))}
     assert all(len(out) == len(files) for out in outputs)
 
 

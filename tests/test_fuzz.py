@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 import threadtree
 from threadtree import InvalidInput, ThreadTreeError
+from .helpers import raw_conn
 
 # -- strategies --
 
@@ -109,11 +110,11 @@ def storable_json(value: Any) -> bool:
 
 def healthy(store: threadtree.Store) -> None:
     assert store.check() == []
-    assert store._conn.execute("pragma integrity_check").fetchall() == [("ok",)]
+    assert raw_conn(store).execute("pragma integrity_check").fetchall() == [("ok",)]
 
 
 def raw_rows(store: threadtree.Store) -> list:
-    conn = store._conn
+    conn = raw_conn(store)
     return [conn.execute(f"select * from {table} order by 1, 2").fetchall() for table in ("threads", "entries", "leaves")]
 
 

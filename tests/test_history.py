@@ -10,7 +10,7 @@ import threadtree
 from threadtree import LeafMove, NotFound
 from threadtree.formats import Conversation, Node, _engine
 
-from .helpers import BRANCHED, build
+from .helpers import BRANCHED, build, raw_conn
 
 
 def moves(store, tid):
@@ -120,7 +120,7 @@ def test_imports_record_their_leaf_moves(store):
 def test_history_goes_with_its_thread(store, thread):
     store.append(thread.id, "user", "a")
     store.delete_thread(thread.id)
-    assert store._conn.execute("select count(*) from leaf_moves").get == 0
+    assert raw_conn(store).execute("select count(*) from leaf_moves").get == 0
 
 
 def test_the_log_and_redo_commands(db_path, capsys):
@@ -187,7 +187,7 @@ class TestCheckout:
             store.checkout("1")
 
     def test_a_file_from_before_keeps_its_history_and_can_record_checkouts(self, db_path, monkeypatch):
-        from threadtree import _sql
+        from threadtree._db.sqlite import SQL as _sql
 
         real = _sql.migrations()
         monkeypatch.setattr(_sql, "migrations", lambda: real[:6])  # the file as 0.1.0 wrote it

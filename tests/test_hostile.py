@@ -41,7 +41,7 @@ import threadtree
 from threadtree import ThreadTreeError
 from threadtree.cli import main
 
-from .helpers import build, damage
+from .helpers import build, damage, raw_conn
 
 # -- the pristine file --
 
@@ -511,7 +511,7 @@ class TestPlantedLoops:
                 " union all select e.id, e.parent_entry_id from up join entries as e on e.id = up.parent)"
                 " select count(*) from (select * from up limit 1000)"
             )
-            assert store._conn.execute(unguarded, (tree["a3"],)).get == 1000
+            assert raw_conn(store).execute(unguarded, (tree["a3"],)).get == 1000
             seen = every_walk(store, "a")
             # Walks up stop at the edge that goes against the ids (parent younger than child).
             assert seen[f"path_to {tree['a1']}"] == [tree["a1"]]

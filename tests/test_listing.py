@@ -10,9 +10,10 @@ import apsw.ext
 import pytest
 
 import threadtree
-from threadtree import InvalidInput, NotFound, _sql
+from threadtree import InvalidInput, NotFound
+from threadtree._db.sqlite import SQL as _sql
 
-from .helpers import BRANCHED, build, logical_dump, plan_lines
+from .helpers import BRANCHED, build, logical_dump, plan_lines, raw_conn
 
 
 def _set_times(db_path, times):
@@ -85,13 +86,13 @@ class TestCounts:
             statements.append(sql)
             return True
 
-        store._conn.exec_trace = tracer
+        raw_conn(store).exec_trace = tracer
         try:
             for order in ("updated_at", "created_at", "entry_count"):
                 listed = store.list_threads(limit=None, order_by=order)
                 assert len(listed) == 30 and all(t.entry_count == 1 for t in listed)
         finally:
-            store._conn.exec_trace = None
+            raw_conn(store).exec_trace = None
         assert statements == [_sql.query("list_threads")] * 3
 
 
@@ -213,13 +214,13 @@ class TestPlans:
             store.create_thread(thread_id=f"t{k}")
             build(store, f"t{k}", BRANCHED[:3])
         if analyzed:
-            store._conn.execute("analyze")
+            raw_conn(store).execute("analyze")
         bindings = {
             "include_archived": False, "search": None, "created_after": None, "created_before": None,
             "updated_after": None, "updated_before": None, "order_by": order_by, "descending": True,
             "limit": 50, "offset": 0,
         }
-        plan = apsw.ext.query_info(store._conn, _sql.query("list_threads"), bindings, explain_query_plan=True).query_plan
+        plan = apsw.ext.query_info(raw_conn(store), _sql.query("list_threads"), bindings, explain_query_plan=True).query_plan
         lines = [line.strip() for line in plan_lines(plan)]
         assert f"SCAN threads USING INDEX {index}" in lines, "\n".join(lines)
         assert "SEARCH e USING COVERING INDEX entries_thread_parent (thread_id=?)" in lines, "\n".join(lines)
@@ -227,7 +228,7 @@ class TestPlans:
         assert "SEARCH t USING INDEX sqlite_autoindex_threads_1 (id=?)" in lines, "\n".join(lines)
 
     def test_find_thread_searches_an_index(self, store):
-        plan = apsw.ext.query_info(store._conn, _sql.query("find_thread"), {"name": "x"}, explain_query_plan=True).query_plan
+        plan = apsw.ext.query_info(raw_conn(store), _sql.query("find_thread"), {"name": "x"}, explain_query_plan=True).query_plan
         lines = [line.strip() for line in plan_lines(plan)]
         assert any(line.startswith("SEARCH t USING INDEX threads_title_nocase") for line in lines), "\n".join(lines)
         assert not any(line.startswith("SCAN t") for line in lines), "\n".join(lines)
@@ -317,7 +318,7 @@ def test_a_file_from_before_this_migration_gets_the_new_indexes_and_lists(db_pat
         store.append("old", "user", "kept")
     monkeypatch.undo()
     with threadtree.open(db_path) as store:
-        assert store._conn.pragma("user_version") == len(real)
+        assert raw_conn(store).pragma("user_version") == len(real)
         (listed,) = store.list_threads(order_by="created_at")
         assert (listed.id, listed.entry_count, listed.leaf_count) == ("old", 1, 1)
         assert store.find_thread("OLD").id == "old"

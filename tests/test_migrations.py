@@ -6,7 +6,8 @@ import apsw
 import pytest
 
 import threadtree
-from threadtree import _sql
+from threadtree._db.sql import SqlFolder
+from threadtree._db.sqlite import SQL as _sql
 
 from .helpers import logical_dump
 
@@ -16,17 +17,12 @@ def test_migrations_are_numbered_without_gaps():
     assert numbers == list(range(1, len(numbers) + 1))
 
 
-def test_a_gap_in_the_numbering_is_refused(tmp_path, monkeypatch):
+def test_a_gap_in_the_numbering_is_refused(tmp_path):
     (tmp_path / "migrations").mkdir()
     (tmp_path / "migrations" / "0001_a.sql").write_text("create table a (x);")
     (tmp_path / "migrations" / "0003_c.sql").write_text("create table c (x);")
-    monkeypatch.setattr(_sql, "_root", lambda: tmp_path)
-    _sql.migrations.cache_clear()
-    try:
-        with pytest.raises(RuntimeError, match="not numbered"):
-            _sql.migrations()
-    finally:
-        _sql.migrations.cache_clear()
+    with pytest.raises(RuntimeError, match="not numbered"):
+        SqlFolder("sqlite", root=tmp_path).migrations()
 
 
 def test_a_new_migration_is_applied_to_an_existing_file_and_keeps_the_data(db_path, monkeypatch):

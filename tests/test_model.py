@@ -15,6 +15,7 @@ import threadtree
 from threadtree import Conflict, InvalidInput, NotFound
 
 from .strategies import json_values, roles, texts
+from .helpers import raw_conn
 
 
 class ForestMachine(RuleBasedStateMachine):
@@ -194,7 +195,7 @@ class ForestMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_raw_rows_form_a_forest_with_true_depths(self):
-        rows = self.store._conn.execute("select id, parent_entry_id, thread_id, depth from entries").fetchall()
+        rows = raw_conn(self.store).execute("select id, parent_entry_id, thread_id, depth from entries").fetchall()
         graph = nx.DiGraph()
         graph.add_nodes_from((eid, {"thread": tid, "depth": depth}) for eid, _, tid, depth in rows)
         graph.add_edges_from((parent, eid) for eid, parent, _, _ in rows if parent is not None)

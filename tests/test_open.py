@@ -10,10 +10,11 @@ import apsw
 import pytest
 
 import threadtree
-from threadtree import InvalidInput, SchemaError, ThreadTreeError, _sql
-from threadtree._connection import APPLICATION_ID
+from threadtree import InvalidInput, SchemaError, ThreadTreeError
+from threadtree._db.sqlite import SQL as _sql
+from threadtree._db.sqlite import APPLICATION_ID
 
-from .helpers import logical_dump
+from .helpers import logical_dump, raw_conn
 
 
 class TestWhereTheFileGoes:
@@ -61,7 +62,7 @@ class TestWhereTheFileGoes:
 
 class TestConnectionSettings:
     def test_wal_foreign_keys_and_full_sync_by_default(self, store):
-        conn = store._conn
+        conn = raw_conn(store)
         assert conn.pragma("journal_mode") == "wal"
         assert conn.pragma("foreign_keys") == 1
         assert conn.pragma("synchronous") == 2  # FULL
@@ -69,7 +70,7 @@ class TestConnectionSettings:
     @pytest.mark.parametrize("given, level", [("NORMAL", 1), ("normal", 1), ("FULL", 2), ("Full", 2)])
     def test_synchronous_can_be_chosen(self, db_path, given, level):
         with threadtree.open(db_path, synchronous=given) as store:
-            assert store._conn.pragma("synchronous") == level
+            assert raw_conn(store).pragma("synchronous") == level
 
     def test_the_file_is_marked_and_versioned(self, store, db_path):
         dump = logical_dump(db_path)
@@ -78,11 +79,11 @@ class TestConnectionSettings:
 
     def test_double_quoted_strings_are_errors(self, store):
         with pytest.raises(apsw.SQLError):
-            store._conn.execute('select "not a column"').fetchall()
+            raw_conn(store).execute('select "not a column"').fetchall()
 
     def test_defensive_mode_blocks_writable_schema(self, store):
-        store._conn.execute("pragma writable_schema = on")
-        assert store._conn.pragma("writable_schema") == 0
+        raw_conn(store).execute("pragma writable_schema = on")
+        assert raw_conn(store).pragma("writable_schema") == 0
 
     @pytest.mark.parametrize(
         "kwargs, field",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from threadtree import _sql
+from threadtree._db.sqlite import SQL as _sql
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,9 +118,9 @@ def test_the_installed_wheel_runs_a_path_query_from_outside_the_repository(built
     script.write_text(textwrap.dedent("""
         import json, sys
         import threadtree
-        from threadtree import _sql
+        from threadtree._db.sqlite import SQL as _sql
         assert sys.prefix in threadtree.__file__, threadtree.__file__
-        assert sys.prefix in str(_sql._root()), _sql._root()
+        assert sys.prefix in str(_sql.root), _sql.root
         with threadtree.open("installed.db") as store:
             t = store.create_thread("from the wheel")
             a = store.append(t.id, "user", "a")

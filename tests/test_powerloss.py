@@ -31,6 +31,7 @@ import threadtree
 from threadtree import SchemaError, ThreadTreeError
 
 from .powervfs import PowerVFS
+from .helpers import raw_conn
 
 SEED = int(os.environ.get("THREADTREE_POWERLOSS_SEED", "8675309"))
 OPS = 30
@@ -104,7 +105,7 @@ def _workload(store: threadtree.Store, model: _Model, rng: random.Random, vfs: P
             store.create_thread(f"t{n}", thread_id=f"t{n}")
             model.leaves[f"t{n}"] = None
         else:
-            store._conn.pragma(f"wal_checkpoint({rng.choice(['PASSIVE', 'RESTART', 'TRUNCATE'])})")
+            raw_conn(store).pragma(f"wal_checkpoint({rng.choice(['PASSIVE', 'RESTART', 'TRUNCATE'])})")
         states.append(model.state())
         if vfs.image is not None:  # the power went during this call: it was not acknowledged
             acknowledged = len(states) - 2
@@ -134,8 +135,8 @@ def _trial(tmp: Path, template: tuple[Path, _Model], rng: random.Random, synchro
     with PowerVFS(rng, cut_at=cut_at) as vfs:
         with threadtree.open(db, synchronous="NORMAL" if synchronous == "NORMAL" else "FULL") as store:
             if synchronous == "OFF":
-                store._conn.pragma("synchronous", "OFF")
-            store._conn.pragma("wal_autocheckpoint", 8)  # pages: a checkpoint every few commits
+                raw_conn(store).pragma("synchronous", "OFF")
+            raw_conn(store).pragma("wal_autocheckpoint", 8)  # pages: a checkpoint every few commits
             states, acknowledged = _workload(store, model, rng, vfs)
         events = vfs.events
         image = tmp / "image"

@@ -8,9 +8,12 @@ import apsw.ext
 import pytest
 
 import threadtree.formats
-from threadtree import InvalidInput, NotFound, _sql
+from threadtree import InvalidInput, NotFound
+from threadtree._db import tree
+from threadtree._db.sqlite import SQL as _sql
+from threadtree.store import database_of
 
-from .helpers import BRANCHED, build, contents, plan_lines
+from .helpers import BRANCHED, build, contents, plan_lines, raw_conn
 
 
 class TestPath:
@@ -191,9 +194,12 @@ def _every_call(store):
     store.append(thread.id, "assistant", "priced", usage={"output_tokens": 3})
     store.usage(thread.id)
     store.usage(thread.id, live_path_only=False)
-    store._live_items(thread.id)
-    store._rewind(thread.id, ids["a"], store.get_thread(thread.id).current_leaf_id, "rewind")
-    # Agent state (threadtree/_state.py) and jobs and tools (threadtree/_jobs.py).
+    db = database_of(store)
+    with db.snapshot() as tx:
+        tree.live_items(tx, thread.id)
+    with db.write() as tx:
+        tree.move_leaf_checked(tx, thread.id, ids["a"], store.get_thread(thread.id).current_leaf_id, "rewind")
+    # Agent state (threadtree/_api/state.py) and jobs and tools (threadtree/_api/jobs.py).
     store.save_checkpoint(thread.id, "p", 0)
     store.save_checkpoint(thread.id, "c", 1, entry_id=ids["a"], parent_checkpoint_id="p")
     store.load_checkpoint(thread.id, "c")
@@ -243,12 +249,13 @@ def _import_twice(store):
 
 
 def test_every_query_file_is_used_with_exactly_its_bindings(store):
-    recorder = _RecordingConnection(store._conn)
-    store._conn = recorder
+    tx = database_of(store).engine().tx
+    recorder = _RecordingConnection(tx._conn)
+    tx._conn = recorder
     try:
         _every_call(store)
     finally:
-        store._conn = recorder._conn
+        tx._conn = recorder._conn
     by_text = {_sql.query(name): name for name in _sql.query_names()}
     used = {}
     for sql, bound in recorder.executed:
@@ -258,7 +265,7 @@ def test_every_query_file_is_used_with_exactly_its_bindings(store):
             assert sql.split()[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA"), f"inline SQL: {sql!r}"
     assert sorted(used) == _sql.query_names(), "query files never executed"
     for name, bindings in used.items():
-        declared = set(apsw.ext.query_info(store._conn, _sql.query(name)).bindings_names)
+        declared = set(apsw.ext.query_info(raw_conn(store), _sql.query(name)).bindings_names)
         assert bindings == {frozenset(declared)}, name
 
 
@@ -298,8 +305,8 @@ def test_queries_never_scan_a_table(store, thread, name, bindings, analyzed):
         tid = store.create_thread(thread_id=f"t{k}").id
         build(store, tid, [("a", "^"), ("b", "^"), ("c", "a"), ("d", "^")])
     if analyzed:
-        store._conn.execute("analyze")
-    plan = apsw.ext.query_info(store._conn, _sql.query(name), bindings, explain_query_plan=True).query_plan
+        raw_conn(store).execute("analyze")
+    plan = apsw.ext.query_info(raw_conn(store), _sql.query(name), bindings, explain_query_plan=True).query_plan
     lines = list(plan_lines(plan))
     scans = [line.strip() for line in lines if line.strip().startswith("SCAN ")]
     assert all(scan.split()[1] in _NOT_TABLES for scan in scans), "\n".join(lines)

@@ -8,10 +8,11 @@ import apsw
 import apsw.ext
 import pytest
 
-from threadtree import Ambiguous, InvalidInput, NotFound, _sql
-from threadtree._resolve import _after_prefix
+from threadtree import Ambiguous, InvalidInput, NotFound
+from threadtree._db.sqlite import SQL as _sql
+from threadtree._api.threads import _after_prefix
 
-from .helpers import plan_lines
+from .helpers import plan_lines, raw_conn
 
 
 @pytest.fixture
@@ -137,7 +138,7 @@ class TestPrefixBounds:
 def test_lookups_search_indexes_among_100000_threads(store):
     """Each query resolve_thread runs is an index SEARCH, never a SCAN of threads: checked on
     a file of 100,000 threads, with and without ANALYZE statistics."""
-    conn = store._conn
+    conn = raw_conn(store)
     now = time.time()
     with conn:
         conn.executemany(

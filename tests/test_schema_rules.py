@@ -12,7 +12,7 @@ import pytest
 
 import threadtree
 
-from .helpers import build
+from .helpers import build, raw_conn
 
 
 @pytest.fixture
@@ -175,11 +175,11 @@ class TestTheLeavesTable:
             ids = build(store, "t", [("r", "^"), ("a", "^"), ("b", "^"), ("c", "a"), ("d", "r"), ("e", "d")])
             store.rewind("t", None)
             assert store.delete_branch(ids["a"]) == 3
-            self._assert_leaves_true(store._conn)
+            self._assert_leaves_true(raw_conn(store))
             assert [e.content for e in store.leaves("t")] == ["e"]
             assert store.delete_branch(ids["d"]) == 2
             assert [e.content for e in store.leaves("t")] == ["r"]
-            self._assert_leaves_true(store._conn)
+            self._assert_leaves_true(raw_conn(store))
 
     def test_deleting_a_thread_takes_its_leaves(self, raw_fk, tree):
         raw_fk.execute("delete from threads where id = 'a'")

@@ -30,7 +30,7 @@ import pytest
 import threadtree
 from threadtree.cli import main
 
-from .helpers import logical_dump
+from .helpers import logical_dump, raw_conn
 
 # -- no SQL built by string formatting --
 
@@ -330,9 +330,9 @@ def test_the_planted_view_and_trigger_do_run_on_a_trusting_connection(tampered):
 
 def test_trusted_schema_is_off_so_the_schema_cannot_call_functions(tampered):
     with threadtree.open(tampered) as store:
-        calls = _with_side_effect(store._conn)
+        calls = _with_side_effect(raw_conn(store))
         with pytest.raises(apsw.SQLError, match="unsafe use of side_effect"):
-            store._conn.execute("select * from planted_view").fetchall()
+            raw_conn(store).execute("select * from planted_view").fetchall()
         before = logical_dump(tampered)
         with pytest.raises(apsw.SQLError, match="unsafe use of side_effect"):
             store.append("t", "user", "fires the planted trigger")
@@ -345,7 +345,7 @@ def test_a_planted_load_extension_never_loads(tampered):
         with pytest.raises(apsw.SQLError, match="unsafe use of load_extension"):
             store.update_thread("t", title="fires the planted trigger")
         with pytest.raises(apsw.SQLError, match="not authorized"):  # not even called directly
-            store._conn.execute("select load_extension('/no/such/evil.so')").fetchall()
+            raw_conn(store).execute("select load_extension('/no/such/evil.so')").fetchall()
         assert store.get_thread("t").title == "t"
 
 
@@ -354,7 +354,7 @@ def test_reads_never_fire_planted_triggers(tampered, capsys):
     was, planted objects included."""
     before = logical_dump(tampered)
     with threadtree.open(tampered, readonly=True) as store:
-        calls = _with_side_effect(store._conn)
+        calls = _with_side_effect(raw_conn(store))
         entry = store.path("t")[0]
         store.list_threads(search="t")
         store.leaves("t"), store.entries("t"), store.children(entry.id), store.subtree(entry.id)
@@ -379,25 +379,25 @@ class TestDefensiveMode:
         raw.execute("insert into notes_data values (99, x'00')")  # the control: allowed by default
         raw.close()
         with pytest.raises(apsw.SQLError, match="may not be modified"):
-            store._conn.execute("insert into notes_data values (100, x'00')")
+            raw_conn(store).execute("insert into notes_data values (100, x'00')")
 
     def test_the_schema_table_cannot_be_written(self, store):
         with pytest.raises(apsw.SQLError, match="may not be modified"):
-            store._conn.execute("update sqlite_schema set sql = 'create table x (y)' where name = 'entries'")
+            raw_conn(store).execute("update sqlite_schema set sql = 'create table x (y)' where name = 'entries'")
 
     def test_journal_mode_off_is_refused(self, store):
-        assert store._conn.execute("pragma journal_mode = off").get == "wal"
-        assert store._conn.pragma("journal_mode") == "wal"
+        assert raw_conn(store).execute("pragma journal_mode = off").get == "wal"
+        assert raw_conn(store).pragma("journal_mode") == "wal"
 
     def test_extension_loading_is_off(self, store):
         with pytest.raises(apsw.SQLError, match="not authorized"):
-            store._conn.execute("select load_extension('/no/such/evil.so')").fetchall()
+            raw_conn(store).execute("select load_extension('/no/such/evil.so')").fetchall()
 
     def test_settings_are_the_same_on_a_read_only_store(self, db_path):
         with threadtree.open(db_path) as store:
             store.create_thread("t")
         with threadtree.open(db_path, readonly=True) as store:
-            conn = store._conn
+            conn = raw_conn(store)
             assert conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, -1) == 1
             assert conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1) == 0
             assert conn.config(apsw.SQLITE_DBCONFIG_DQS_DML, -1) == 0

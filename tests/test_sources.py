@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 import threadtree
-from threadtree import Conflict, InvalidInput, NotFound, _sql
+from threadtree import Conflict, InvalidInput, NotFound
+from threadtree._db.sqlite import SQL as _sql
 
-from .helpers import logical_dump
+from .helpers import logical_dump, raw_conn
 
 
 def test_a_retried_append_returns_the_entry_the_first_attempt_wrote(store, thread):
@@ -121,7 +122,7 @@ def test_the_schema_refuses_a_duplicate_source_id_and_half_a_thread_source(store
     import apsw
 
     store.append(thread.id, "user", "a", source_id="k")
-    conn = store._conn
+    conn = raw_conn(store)
     with pytest.raises(apsw.ConstraintError):
         conn.execute("insert into entries (thread_id, role, content, created_at, depth, source_id) "
                      "values ('t', 'user', 'b', 0, 0, 'k')")

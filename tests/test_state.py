@@ -15,10 +15,12 @@ import apsw.ext
 import pytest
 
 import threadtree
-from threadtree import Checkpoint, Conflict, Event, InvalidInput, NotFound, ToolCall, _sql
-from threadtree import _state
+from threadtree import Checkpoint, Conflict, Event, InvalidInput, NotFound, ToolCall
+from threadtree._db.sqlite import SQL as _sql
+from threadtree._db import state as _state
+from threadtree._db.sqlite import engine as sqlite_engine
 
-from .helpers import BRANCHED, build, logical_dump, plan_lines
+from .helpers import BRANCHED, build, logical_dump, plan_lines, raw_conn
 
 STATE_TABLES = ("checkpoints", "events", "event_floors", "tool_calls")
 
@@ -458,18 +460,18 @@ class TestDeleteEventsBefore:
         for _ in range(4):
             store.append_event("t", "e")
         before = logical_dump(db_path)
-        real = _state.q
+        real = sqlite_engine.SQL.query
 
         def failing(name):
             if name == "event_set_floor":
                 raise RuntimeError("injected")
             return real(name)
 
-        monkeypatch.setattr(_state, "q", failing)
+        monkeypatch.setattr(sqlite_engine.SQL, "query", failing)
         with pytest.raises(RuntimeError, match="injected"):
             store.delete_events_before("t", 10)
         assert logical_dump(db_path) == before
-        monkeypatch.setattr(_state, "q", real)
+        monkeypatch.setattr(sqlite_engine.SQL, "query", real)
         assert store.delete_events_before("t", 10) == 4
         assert store.append_event("t", "e") == 5
 
@@ -801,8 +803,8 @@ def test_state_queries_never_scan_a_table(store, name, bindings, analyzed):
             store.create_tool_call(tid, f"{tid}-{j}", "tool", {}, entry_id=entry_id)
             store.append_event(tid, "e")
     if analyzed:
-        store._conn.execute("analyze")
-    plan = apsw.ext.query_info(store._conn, _sql.query(name), bindings, explain_query_plan=True).query_plan
+        raw_conn(store).execute("analyze")
+    plan = apsw.ext.query_info(raw_conn(store), _sql.query(name), bindings, explain_query_plan=True).query_plan
     lines = list(plan_lines(plan))
     scans = [line.strip() for line in lines if line.strip().startswith("SCAN ")]
     assert all(scan.split()[1] in _WALKS for scan in scans), "\n".join(lines)

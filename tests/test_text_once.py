@@ -9,8 +9,10 @@ import pytest
 
 import threadtree
 from threadtree import _json
+from threadtree._db import tree
+from threadtree.store import database_of
 
-from .helpers import logical_dump
+from .helpers import logical_dump, raw_conn
 
 LONG = "What do 2 and 40 make, and is that a lucky number?"
 
@@ -48,7 +50,7 @@ def test_an_item_comes_back_exactly_and_its_text_is_stored_once(store, thread, i
     assert store.entries(thread.id)[-1].item == item
     if isinstance(item, dict):
         assert store.messages(thread.id)[-1] == item
-    stored, stored_path = store._conn.execute(
+    stored, stored_path = raw_conn(store).execute(
         "select item, content_path from entries where id = ?", (entry.id,)
     ).fetchone()
     assert stored_path == path
@@ -58,7 +60,7 @@ def test_an_item_comes_back_exactly_and_its_text_is_stored_once(store, thread, i
         assert stored.count(content) == orjson.dumps(item).decode().count(content) - 1  # one copy cut
         assert len(stored) < len(orjson.dumps(item))
         # The view gives the item whole to anyone reading the file with SQL.
-        whole = store._conn.execute("select item from entry_items where id = ?", (entry.id,)).fetchone()[0]
+        whole = raw_conn(store).execute("select item from entry_items where id = ?", (entry.id,)).fetchone()[0]
         assert orjson.loads(whole) == item
 
 
@@ -77,7 +79,7 @@ def test_extend_fork_and_a_keyed_retry_all_store_the_text_once(store, thread):
         {"role": "assistant", "content": LONG, "item": {"role": "assistant", "content": LONG}},
     ])
     forked = store.fork(first.id, "user", LONG, item=item)
-    paths = [row[0] for row in store._conn.execute("select content_path from entries order by id")]
+    paths = [row[0] for row in raw_conn(store).execute("select content_path from entries order by id")]
     assert paths == ["$.content"] * 3
     # A retry with the same key compares the whole item, not the stored one.
     assert store.append(thread.id, "user", LONG, item=item, source_id="k1") == first
@@ -134,7 +136,8 @@ def test_a_session_reads_back_items_whose_text_was_cut(store, thread):
     items = [case[0] for case in CASES if isinstance(case[0], dict)]
     for item in items:
         store.append(thread.id, "user", _content(item), item=item)
-    leaf, ids, parents, read = store._live_items(thread.id)
+    with database_of(store).snapshot() as tx:
+        leaf, ids, parents, read = tree.live_items(tx, thread.id)
     assert read == items
     assert list(ids) == [e.id for e in store.path(thread.id)]
     assert list(parents) == [e.parent_id or 0 for e in store.path(thread.id)]

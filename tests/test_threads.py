@@ -9,7 +9,7 @@ import pytest
 
 from threadtree import Conflict, NotFound, Thread
 
-from .helpers import logical_dump
+from .helpers import logical_dump, raw_conn
 
 
 class TestCreateThread:
@@ -80,7 +80,7 @@ class TestListThreads:
     def test_ties_are_broken_by_id(self, store):
         for tid in ("m", "z", "a"):
             store.create_thread(tid, thread_id=tid)
-        store._conn.execute("update threads set updated_at = 1")
+        raw_conn(store).execute("update threads set updated_at = 1")
         assert [t.id for t in store.list_threads()] == ["z", "m", "a"]
 
     def test_limit_and_offset_page_through(self, store):

@@ -35,6 +35,7 @@ import time
 import traceback
 
 import threadtree
+from threadtree.store import database_of
 
 
 def main(argv: list[str]) -> int:
@@ -54,7 +55,7 @@ def main(argv: list[str]) -> int:
     elif command == "open":
         for db in rest:
             with threadtree.open(db) as store:
-                print(store._conn.pragma("user_version"), flush=True)
+                print(database_of(store).engine().connection.pragma("user_version"), flush=True)
     elif command == "mix":
         db, seed, name, threads = rest
         _mix(db, random.Random(seed), name, threads.split(","))

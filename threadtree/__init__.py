@@ -13,10 +13,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._connection import default_path
+from ._db.sqlite import default_path
 from .drawing import draw
 from .errors import Ambiguous, Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
-from .records import Checkpoint, Entry, Event, Job, LeafMove, Problem, Thread, ToolCall
+from .records import (
+    JOB_STATUSES, THREAD_ORDERS, TOOL_CALL_STATUSES, Checkpoint, Entry, Event, Job, LeafMove, Problem, Thread,
+    ToolCall,
+)
 from .store import Store, open
 
 if TYPE_CHECKING:
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "JOB_STATUSES",
+    "THREAD_ORDERS",
+    "TOOL_CALL_STATUSES",
     "Ambiguous",
     "Busy",
     "Checkpoint",

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import _json
 from .errors import InvalidInput, NotFound
+from .records import JOB_STATUSES, THREAD_ORDERS
 
 # SQLite integers are signed 64-bit: an id outside this range cannot exist.
 _MIN_ID = -(2**63)
@@ -127,10 +128,22 @@ def max_size(value: Any) -> int:
     return _integer(value, "max_size", 1)
 
 
-Message = tuple[str, str, "str | None", Any, "str | None", bool, "str | None", "str | None", Any]
-"""A checked message: (role, content, item JSON text or None (without its text when
-content_path is set), item as it will read back, source_id or None, hidden, content_path or
-None, usage JSON text or None, usage as it will read back)."""
+class Message(NamedTuple):
+    """A checked message, ready to store."""
+
+    role: str
+    content: str
+    item_json: str | None
+    """The item as JSON text (without its text when ``content_path`` is set), or ``None``."""
+    item: Any
+    """The item as it will read back."""
+    source_id: str | None
+    hidden: bool
+    content_path: str | None
+    """Where in the item its text was cut out (see sql/sqlite/migrations/0004), or ``None``."""
+    usage_json: str | None
+    usage: Any
+    """The usage as it will read back."""
 
 
 def message(
@@ -146,10 +159,10 @@ def message(
     hide = flag(hidden, "hidden")
     usage_json, usage_copy = (None, None) if usage is None else usage_value(usage)
     if item is None:
-        return role, content, None, None, sid, hide, None, usage_json, usage_copy
+        return Message(role, content, None, None, sid, hide, None, usage_json, usage_copy)
     item_json, item_copy, path = _json.dumps_item(item, content)
     size(item_json, "item", limit, "bytes of JSON")
-    return role, content, item_json, item_copy, sid, hide, path, usage_json, usage_copy
+    return Message(role, content, item_json, item_copy, sid, hide, path, usage_json, usage_copy)
 
 
 def usage_value(value: Any, field: str = "usage") -> tuple[str, dict[str, Any]]:
@@ -206,7 +219,7 @@ def messages(value: Any, limit: int = DEFAULT_MAX_SIZE) -> list[Message]:
             raise InvalidInput(f"messages[{index}] has no {exc.args[0]!r}") from None
         except InvalidInput as exc:  # "role must be ..." becomes "messages[3].role must be ..."
             raise InvalidInput(f"messages[{index}].{exc}") from None
-        sid = checked[-1][4]
+        sid = checked[-1].source_id
         if sid is not None:
             if sid in seen:
                 raise InvalidInput(
@@ -231,3 +244,38 @@ def timeout(value: Any) -> float:
     if value > 24 * 3600:
         raise InvalidInput(f"timeout must be at most a day (86400 s), not {value}")
     return float(value)
+
+
+def time_bound(value: Any, field: str) -> float | None:
+    """``None``, or a time bound in Unix seconds as a float: a finite int or float.
+    (SQLite would turn NaN into NULL, which here means "no bound": refused instead.)"""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInput(
+            f"{field} must be a number of Unix seconds or None, not {type(value).__name__} {_short(value)}"
+        )
+    try:
+        seconds = float(value)
+    except OverflowError:
+        seconds = math.inf
+    if not math.isfinite(seconds):
+        raise InvalidInput(f"{field} must be a finite number of Unix seconds, not {_short(value)}")
+    return seconds
+
+
+def thread_order(value: Any) -> str:
+    """One of :data:`~threadtree.THREAD_ORDERS`."""
+    return _choice(value, "order_by", THREAD_ORDERS)
+
+
+def job_status(value: Any) -> str:
+    """One of :data:`~threadtree.JOB_STATUSES`."""
+    return _choice(value, "status", JOB_STATUSES)
+
+
+def _choice(value: Any, field: str, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        listed = ", ".join(repr(choice) for choice in choices)
+        raise InvalidInput(f"{field} must be one of {listed}, not {_short(value)}")
+    return value

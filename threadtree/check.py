@@ -39,11 +39,12 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
-import apsw
 import orjson
 
 from . import _json as _json_module
-from . import _lazy, _sql
+from . import _lazy
+from ._db import checks
+from ._db.engine import Tx
 from .records import Problem
 
 if TYPE_CHECKING:
@@ -59,29 +60,29 @@ KINDS = (
     "leaves-table", "bad-value",
 )
 
-q = _sql.query
-
-
-def check(conn: apsw.Connection, thread_id: str | None, current_leaf_id: int | None = None) -> list[Problem]:
+def check(
+    tx: Tx, damage: tuple[type[BaseException], ...], thread_id: str | None, current_leaf_id: int | None = None,
+) -> list[Problem]:
     """Every problem found, in a stable order; ``[]`` for a healthy file (or thread).
 
     With ``thread_id``, only that thread (whose current leaf is ``current_leaf_id``).
-    Runs inside the caller's read transaction, so it sees one snapshot.
+    Runs inside the caller's read transaction, so it sees one snapshot. ``damage``: the
+    errors the engine raises for a damaged file (which the check reports, then stops).
     """
     if thread_id is not None:
-        return _values(conn, [thread_id]) + _thread(conn, thread_id, current_leaf_id)
+        return _values(tx, [thread_id]) + _thread(tx, thread_id, current_leaf_id)
     problems = []
     try:
-        problems.extend(_pragmas(conn))
-    except apsw.CorruptError as exc:  # damage bad enough that the check itself cannot finish
+        problems.extend(_engine_checks(tx))
+    except damage as exc:  # damage bad enough that the check itself cannot finish
         problems.append(Problem(None, None, "integrity", f"PRAGMA integrity_check could not finish: {exc}"))
     try:
-        ids = [raw.decode("utf-8", "replace") for raw, *_ in conn.execute(q("thread_values"))]
-        problems.extend(_values(conn, None, ids))
-        for tid, leaf in conn.execute(q("all_threads")).fetchall():
-            problems.extend(_thread(conn, tid, leaf))
-        problems.extend(_orphans(conn))
-    except (apsw.CorruptError, UnicodeDecodeError) as exc:
+        ids = [raw.decode("utf-8", "replace") for raw, *_ in checks.thread_values(tx)]
+        problems.extend(_values(tx, None, ids))
+        for tid, leaf in checks.all_threads(tx):
+            problems.extend(_thread(tx, tid, leaf))
+        problems.extend(_orphans(tx))
+    except (*damage, UnicodeDecodeError) as exc:
         problems.append(Problem(None, None, "integrity", f"reading the trees stopped at damaged data: {exc}"))
     return problems
 
@@ -132,12 +133,12 @@ def _cut_text(path: bytes, item: bytes, content: bytes) -> str | None:
 _NUMBER = ("integer", "real")
 
 
-def _values(conn: apsw.Connection, thread_ids: list[str] | None, all_ids: list[str] | None = None) -> list[Problem]:
+def _values(tx: Tx, thread_ids: list[str] | None, all_ids: list[str] | None = None) -> list[Problem]:
     """Values of the wrong type or encoding (kind ``bad-value``), for the given threads (None:
     every thread, whose ids ``all_ids`` lists). Reads raw bytes: nothing here can fail to decode."""
     problems = []
     wanted = None if thread_ids is None else set(thread_ids)
-    for row in conn.execute(q("thread_values")):
+    for row in checks.thread_values(tx):
         raw_id, id_kind, title_kind, title, meta_kind, meta, created, updated, archived, leaf, fmt_kind, fmt, sid_kind, sid = row
         tid = raw_id.decode("utf-8", "replace")
         if wanted is not None and tid not in wanted:
@@ -157,7 +158,7 @@ def _values(conn: apsw.Connection, thread_ids: list[str] | None, all_ids: list[s
             Problem(tid, None, "bad-value", f"thread {tid!r}: {field} {why}") for field, why in reasons.items() if why
         )
     for tid in (thread_ids if thread_ids is not None else all_ids or []):
-        for row in conn.execute(q("entry_values"), {"thread_id": tid}):
+        for row in checks.entry_values(tx, tid):
             (eid, parent, role_kind, role, content_kind, content, item_kind, item, sid_kind, sid, created, depth,
              hidden_kind, hidden, path_kind, path, usage_kind, usage) = row
             reasons = {
@@ -180,42 +181,41 @@ def _values(conn: apsw.Connection, thread_ids: list[str] | None, all_ids: list[s
     return problems
 
 
-def _pragmas(conn: apsw.Connection) -> list[Problem]:
+def _engine_checks(tx: Tx) -> list[Problem]:
     # The CHECK constraints of threads and entries are tested by _values (kind bad-value) on
     # every connection; integrity_check tests them only on a writable one.
     problems = [
         Problem(None, None, "integrity", line)
-        for (line,) in conn.execute("pragma integrity_check(100)")
+        for line in checks.integrity_lines(tx)
         if line != "ok" and not line.startswith(("CHECK constraint failed in entries", "CHECK constraint failed in threads"))
     ]
-    for table, rowid, parent, _ in conn.execute("pragma foreign_key_check"):
+    for table, rowid, parent, _ in checks.foreign_key_rows(tx):
         tid, eid = None, None
         if table == "entries":
             eid = rowid
-            place = conn.execute(q("entry_place"), {"entry_id": rowid}).get
-            tid = None if place is None else place[0]
+            tid = checks.entry_thread(tx, rowid)
         elif table == "threads":
-            tid = conn.execute(q("thread_of_rowid"), {"rowid": rowid}).get
+            tid = checks.thread_of_rowid(tx, rowid)
         problems.append(
             Problem(tid, eid, "foreign-key", f"a row of {table} (rowid {rowid}) points at a missing row of {parent}")
         )
     return problems
 
 
-def _orphans(conn: apsw.Connection) -> list[Problem]:
+def _orphans(tx: Tx) -> list[Problem]:
     problems = [
         Problem(tid, eid, "orphan-entry", f"entry {eid} belongs to thread {tid!r}, which does not exist")
-        for eid, tid in conn.execute(q("orphan_entries"))
+        for eid, tid in checks.orphan_entries(tx)
     ]
     problems.extend(
         Problem(tid, eid, "leaves-table", f"the leaves table lists entry {eid} of thread {tid!r}, which does not exist")
-        for tid, eid in conn.execute(q("orphan_leaves"))
+        for tid, eid in checks.orphan_leaves(tx)
     )
     return problems
 
 
-def _thread(conn: apsw.Connection, tid: str, leaf: int | None) -> list[Problem]:
-    rows = conn.execute(q("thread_structure"), {"thread_id": tid}).fetchall()
+def _thread(tx: Tx, tid: str, leaf: int | None) -> list[Problem]:
+    rows = checks.structure(tx, tid)
     depth_of = {eid: depth for eid, _, depth in rows}
     problems: list[Problem] = []
 
@@ -232,11 +232,11 @@ def _thread(conn: apsw.Connection, tid: str, leaf: int | None) -> list[Problem]:
             graph.add_edge(parent, eid)
             continue
         detached.add(eid)
-        place = conn.execute(q("entry_place"), {"entry_id": parent}).get
-        if place is None:
+        owner = checks.entry_thread(tx, parent)
+        if owner is None:
             found(eid, "missing-parent", f"entry {eid} has parent {parent}, which does not exist")
         else:
-            found(eid, "cross-thread-parent", f"entry {eid} has parent {parent}, an entry of thread {place[0]!r}")
+            found(eid, "cross-thread-parent", f"entry {eid} has parent {parent}, an entry of thread {owner!r}")
 
     on_cycle: set[int] = set()
     if graph and not nx.is_branching(graph):  # one parent each, so only a cycle can do this
@@ -270,14 +270,14 @@ def _thread(conn: apsw.Connection, tid: str, leaf: int | None) -> list[Problem]:
             found(eid, "wrong-depth", f"entry {eid} has depth {depth}, but it is {expected[eid]} below its root")
 
     if leaf is not None and leaf not in depth_of:
-        place = conn.execute(q("entry_place"), {"entry_id": leaf}).get
-        if place is None:
+        owner = checks.entry_thread(tx, leaf)
+        if owner is None:
             found(leaf, "missing-leaf", f"the current leaf {leaf} does not exist")
         else:
-            found(leaf, "cross-thread-leaf", f"the current leaf {leaf} is an entry of thread {place[0]!r}")
+            found(leaf, "cross-thread-leaf", f"the current leaf {leaf} is an entry of thread {owner!r}")
 
     tips = set(depth_of) - {parent for _, parent, _ in rows}
-    kept = {eid for (eid,) in conn.execute(q("kept_leaves"), {"thread_id": tid})}
+    kept = checks.kept_leaves(tx, tid)
     for eid in sorted(tips - kept):
         found(eid, "leaves-table", f"entry {eid} has no child but the leaves table does not list it")
     for eid in sorted(kept - tips):

@@ -5,7 +5,7 @@ decoded JSON, so records holding a dict or list are not hashable), and never val
 built from the database (input is checked in ``_validate`` before it is written). Change one
 with ``attrs.evolve``; nothing threadtree returns is mutated behind your back.
 
-The column order of every ``from_row`` is fixed by the select lists in ``sql/queries``.
+The column order of every ``from_row`` is fixed by the select lists in ``sql/sqlite/queries``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,21 @@ import orjson
 
 from . import _json
 
-__all__ = ["Checkpoint", "Entry", "Event", "Job", "LeafMove", "Problem", "Thread", "ToolCall"]
+__all__ = [
+    "JOB_STATUSES", "THREAD_ORDERS", "TOOL_CALL_STATUSES", "Checkpoint", "Entry", "Event", "GcPaused", "Job",
+    "LeafMove", "Problem", "Thread", "ToolCall",
+]
+
+THREAD_ORDERS = ("updated_at", "created_at", "entry_count")
+"""The orders :meth:`Store.list_threads` can sort by (its ``order_by``)."""
+
+JOB_STATUSES = ("queued", "running", "completed", "failed", "cancelled")
+"""The statuses a :class:`Job` can have (any may follow any)."""
+
+TOOL_CALL_STATUSES = ("pending", "approved", "denied", "executing", "completed", "failed")
+"""Every status of a :class:`ToolCall`, in lifecycle order: ``pending -> approved | denied;
+approved -> executing -> completed | failed``."""
+
 
 
 # slots=False: attrs' cheaper frozen variant. A slotted frozen class sets each field through
@@ -70,7 +84,7 @@ class Entry:
         """Records for rows of (id, thread_id, parent_entry_id, role, content, item JSON,
         created_at, depth, source_id, hidden, content_path, usage JSON). One comprehension,
         the decoding inlined: paths run to thousands. An item stored without its text (see
-        ``content_path`` in sql/migrations/0004) gets it back here."""
+        ``content_path`` in sql/sqlite/migrations/0004) gets it back here."""
         loads, load_item = orjson.loads, _json.load_item
         with GcPaused():
             return [

@@ -20,10 +20,12 @@ from types import ModuleType
 from typing import Any
 
 from .. import _validate
+from .._db import threads
 from ..errors import InvalidInput
-from ..store import Store
-from ._engine import ImportReport, Outcome, outcomes_of, write_conversation
+from ..store import Store, database_of
+from ._engine import outcomes_of, write_conversation
 from ._model import Conversation, Node, Skipped
+from ._report import ImportReport, Outcome
 
 __all__ = [
     "Conversation", "ImportReport", "Node", "Outcome", "Skipped", "detect", "export_formats",
@@ -159,5 +161,7 @@ def export_thread(store: Store, thread_id: str, format: str) -> Any:
     exporters = _exporters()
     if format not in exporters:
         raise InvalidInput(f"unknown export format {format!r}; known: {', '.join(sorted(exporters))}")
-    thread, entries = store._thread_and_entries(thread_id)
+    tid = _validate.thread_id(thread_id)
+    with database_of(store).snapshot() as tx:
+        thread, entries = threads.with_entries(tx, tid)
     return exporters[format](thread, entries)

@@ -16,103 +16,32 @@ no write lock. And a file threadtree exported itself comes back to the thread it
 from: the entries it had no source id for are recognised by the ids the exporter gave them
 (:func:`~threadtree.formats._model.exported_id`), and a thread matched through the file's
 ``exported_from`` keeps its own source; only what the file adds is written.
+
+What an import returns, an :class:`Outcome` per conversation and an :class:`ImportReport` per
+file, is in :mod:`threadtree.formats._report`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import apsw
 import attrs
 import orjson
 
-from .. import _json, _sql, _validate
-from ..errors import InvalidInput, ThreadTreeError
-from .._tx import _Use, _Write
-from ..store import Store, record_leaf_move
-from ..records import Entry
+from .. import _json, _validate
+from .._db import Tx, UniqueViolation, imports
+from ..errors import InvalidInput
+from ..store import Store, database_of
 from ._model import EXPORTED_FROM, Conversation, Node, exported_id
+from ._report import ImportReport, Outcome, Skip
 
+# ImportReport and Outcome live in _report; they stay importable from here.
 __all__ = ["ImportReport", "Outcome", "Plan", "plan", "write_conversation"]
 
-q = _sql.query
 _dumps = orjson.dumps
-
-STATUSES = ("imported", "updated", "unchanged", "skipped")
-
-
-@attrs.frozen
-class Outcome:
-    """What an import did with one conversation.
-
-    :ivar where: the conversation in the file (``"conversation 3 (id 67a1...)"``).
-    :ivar status: ``imported`` (a new thread), ``updated`` (new entries, newer text or a moved
-        leaf), ``unchanged``, or ``skipped`` (nothing written; ``reason`` says why).
-    :ivar thread_id: the thread written or matched (``None`` when skipped).
-    :ivar title: the thread's title.
-    :ivar added: entries added. :ivar changed: entries whose text or item the source changed.
-    :ivar reason: why it was skipped.
-    :ivar notes: what was repaired on the way (dangling parents, cycles, a missing live leaf...).
-    """
-
-    where: str
-    status: str
-    thread_id: str | None = None
-    title: str | None = None
-    added: int = 0
-    changed: int = 0
-    reason: str | None = None
-    notes: list[str] = attrs.field(factory=list)
-
-    def __str__(self) -> str:
-        if self.status == "skipped":
-            return f"skipped    {self.where}: {self.reason}"
-        counts = f"+{self.added} entries" + (f", {self.changed} changed" if self.changed else "")
-        return f"{self.status:<10} {self.where} -> thread {self.thread_id} ({counts})"
-
-
-@attrs.frozen
-class ImportReport:
-    """What :func:`threadtree.formats.import_file` did, conversation by conversation."""
-
-    path: str
-    format: str
-    outcomes: list[Outcome]
-
-    def _with(self, status: str) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == status]
-
-    @property
-    def imported(self) -> list[Outcome]:
-        return self._with("imported")
-
-    @property
-    def updated(self) -> list[Outcome]:
-        return self._with("updated")
-
-    @property
-    def unchanged(self) -> list[Outcome]:
-        return self._with("unchanged")
-
-    @property
-    def skipped(self) -> list[Outcome]:
-        return self._with("skipped")
-
-    @property
-    def added(self) -> int:
-        return sum(o.added for o in self.outcomes)
-
-    def summary(self) -> str:
-        counts = ", ".join(f"{len(self._with(s))} {s}" for s in STATUSES)
-        return f"{self.path} ({self.format}): {counts}; {self.added} entries added"
-
-
-class Skip(ThreadTreeError):
-    """Raised inside a conversation's transaction: write none of it, report why."""
 
 
 # -- planning: checks and repairs, before any SQL --
@@ -243,8 +172,8 @@ def write_conversation(store: Store, conv: Conversation) -> Outcome:
     except InvalidInput as exc:
         return Outcome(conv.where, "skipped", reason=str(exc), notes=list(conv.notes))
     try:
-        with _Write(store) as conn:
-            return _write(conn, conv, planned, source_format, source_id, title, source_meta)
+        with database_of(store).write() as tx:
+            return _write(tx, conv, planned, source_format, source_id, title, source_meta)
     except Skip as exc:
         return Outcome(conv.where, "skipped", reason=str(exc), notes=planned.notes)
 
@@ -254,34 +183,34 @@ def _unchanged_since_last_import(store: Store, conv: Conversation) -> Outcome | 
     One read, outside any write transaction: an unchanged file takes no lock."""
     if conv.digest is None or type(conv.format) is not str or type(conv.source_id) is not str:
         return None
-    with _Use(store) as conn:
-        row = conn.execute(q("find_source_thread"), {"source_format": conv.format, "source_id": conv.source_id}).get
-    if row is None:
+    with database_of(store).use() as tx:
+        found = imports.source_thread(tx, conv.format, conv.source_id)
+    if found is None:
         return None
-    source = _json.loads(row[2]).get("source")
+    source = _json.loads(found.metadata).get("source")
     if not isinstance(source, dict) or source.get("digest") != conv.digest:
         return None
-    return Outcome(conv.where, "unchanged", row[0], row[1], notes=list(conv.notes))
+    return Outcome(conv.where, "unchanged", found.id, found.title, notes=list(conv.notes))
 
 
 def _write(
-    conn: apsw.Connection, conv: Conversation, planned: Plan, source_format: str, source_id: str,
+    tx: Tx, conv: Conversation, planned: Plan, source_format: str, source_id: str,
     title: str | None, source_meta: dict[str, Any],
 ) -> Outcome:
     now = time.time()
-    row = conn.execute(q("find_source_thread"), {"source_format": source_format, "source_id": source_id}).get
+    found = imports.source_thread(tx, source_format, source_id)
     by_origin = False
-    if row is None:
-        row = _origin_thread(conn, conv, planned)
-        by_origin = row is not None
+    if found is None:
+        found = _origin_thread(tx, conv, planned)
+        by_origin = found is not None
     if conv.digest is not None:
         source_meta = source_meta | {"digest": conv.digest}
-    created = row is None
-    if created:
+    created = found is None
+    if found is None:
         times = [n.created_at for n in planned.order if n.created_at is not None]
-        thread_row = _insert_thread(conn, {
+        thread_row = imports.insert_thread(tx, {
             "title": title,
-            "metadata": {"source": source_meta | {"leaf": planned.current}},
+            "metadata": _json.dumps({"source": source_meta | {"leaf": planned.current}}, "metadata")[0],
             "created_at": _first(conv.created_at, min(times, default=None), now),
             "updated_at": _first(conv.updated_at, max(times, default=None), now),
             "archived_at": None,
@@ -289,86 +218,72 @@ def _write(
             "source_id": source_id,
         })
     else:
-        thread_row = row
-    tid, old_title, old_meta_json, _, old_updated, archived_at, old_leaf = thread_row[:7]
+        thread_row = found
+    tid = thread_row.id
 
-    existing = {r[0]: r[1:] for r in conn.execute(q("source_entries"), {"thread_id": tid})}
-    unsourced: dict[str, tuple[int, int | None, int]] | None = None  # built when first needed
+    existing = imports.source_entries(tx, tid)
+    unsourced: dict[str, imports.Shape] | None = None  # built when first needed
     placed: dict[str, tuple[int, int]] = {}  # source_id -> (entry id, depth)
     changed = 0
-    rows = []
-    next_id = conn.execute(q("next_entry_id")).get
-    update = q("update_imported_entry")
+    new = imports.NewEntries(tx, tid)
     for node in planned.order:
         sid = node.source_id
         parent_sid = planned.parents[sid]
         parent_id, parent_depth = placed[parent_sid] if parent_sid is not None else (None, -1)
         item_json, item, path = planned.items[sid]
         if sid in existing:
-            eid, e_parent, e_role, e_content, e_item, e_hidden, e_depth, e_path = existing[sid]
-            _same_parent(tid, sid, parent_sid, eid, e_parent, parent_id)
+            have = existing[sid]
+            _same_parent(tid, sid, parent_sid, have.id, have.parent_id, parent_id)
             # An item stored from the same node is the same JSON text (one encoder): only
             # when the texts differ are the values compared.
             if by_origin:
                 pass  # the file holds threadtree's own rendering of the entry: never rewrite it
-            elif (e_role, e_content, bool(e_hidden)) != (node.role, node.content, node.hidden) or (
-                (e_item, e_path) != (item_json, path) and _json.load_item(e_item, e_path, e_content) != item
+            elif (have.role, have.content, bool(have.hidden)) != (node.role, node.content, node.hidden) or (
+                (have.item, have.content_path) != (item_json, path)
+                and _json.load_item(have.item, have.content_path, have.content) != item
             ):
-                conn.execute(update, {
-                    "entry_id": eid, "role": node.role, "content": node.content, "item": item_json,
-                    "hidden": node.hidden, "content_path": path,
-                })
+                imports.update_entry(tx, have.id, node.role, node.content, item_json, node.hidden, path)
                 changed += 1
-            placed[sid] = (eid, e_depth)
+            placed[sid] = (have.id, have.depth)
             continue
         if not created:
             if unsourced is None:
-                unsourced = _unsourced(conn, tid, existing)
+                unsourced = _unsourced(tx, tid, existing)
             if sid in unsourced:  # an entry made in threadtree, exported under a made-up id
-                eid, e_parent, e_depth = unsourced[sid]
-                _same_parent(tid, sid, parent_sid, eid, e_parent, parent_id)
-                placed[sid] = (eid, e_depth)
+                shape = unsourced[sid]
+                _same_parent(tid, sid, parent_sid, shape.id, shape.parent_id, parent_id)
+                placed[sid] = (shape.id, shape.depth)
                 continue
-        # New entries are numbered here, parents first, and inserted in one executemany.
-        rows.append({
-            "id": next_id, "thread_id": tid, "parent_id": parent_id, "role": node.role,
-            "content": node.content, "item": item_json,
-            "now": now if node.created_at is None else node.created_at,
-            "depth": parent_depth + 1, "source_id": sid, "hidden": node.hidden,
-            "content_path": path, "usage": None,
-        })
-        placed[sid] = (next_id, parent_depth + 1)
-        next_id += 1
-    if rows:
-        try:
-            for _ in conn.executemany(q("insert_entry"), rows):
-                pass
-        except apsw.ConstraintError as exc:  # a source_id taken by an entry of another parent
-            raise Skip(f"cannot add the new entries: {exc}") from None
-    added = len(rows)
+        # New entries are numbered here, parents first, and inserted together.
+        eid = new.add(
+            parent_id, parent_depth + 1, node.role, node.content, item_json,
+            now if node.created_at is None else node.created_at, sid, node.hidden, path,
+        )
+        placed[sid] = (eid, parent_depth + 1)
+    try:
+        new.insert()
+    except UniqueViolation as exc:  # a source_id taken by an entry of another parent
+        raise Skip(f"cannot add the new entries: {exc.detail}") from None
+    added = len(new)
 
     leaf = None if planned.current is None else placed[planned.current][0]
     if by_origin:
-        return _write_back(conn, conv, planned, thread_row, added, leaf, now)
-    old_meta = _json.loads(old_meta_json)
+        return _write_back(tx, conv, planned, thread_row, added, leaf, now)
+    old_meta = _json.loads(thread_row.metadata)
     new_source = source_meta | {"leaf": planned.current}
     source_changed = _comparable(old_meta.get("source")) != _comparable(new_source)
     if created or added or changed or source_changed:
-        new_title = title if (created or source_changed) else old_title
+        new_title = title if (created or source_changed) else thread_row.title
+        old_updated = thread_row.updated_at
         updated_at = conv.updated_at if conv.updated_at is not None and conv.updated_at > old_updated else now
-        conn.execute(q("update_imported_thread"), {
-            "thread_id": tid,
-            "title": new_title,
-            "metadata": _json.dumps(old_meta | {"source": new_source}, "metadata")[0],
-            "leaf_id": leaf,
-            "updated_at": thread_row[4] if created else updated_at,
-            "archived_at": archived_at,
-        })
-        if leaf != old_leaf:
-            record_leaf_move(conn, tid, old_leaf, leaf, "import", now)
+        imports.update_thread(
+            tx, tid, title=new_title, metadata=_json.dumps(old_meta | {"source": new_source}, "metadata")[0],
+            updated_at=old_updated if created else updated_at, archived_at=thread_row.archived_at,
+            old_leaf=thread_row.leaf_id, leaf=leaf, reason="import", now=now,
+        )
         status = "imported" if created else "updated"
     else:
-        status, new_title = "unchanged", old_title
+        status, new_title = "unchanged", thread_row.title
     notes = list(planned.notes)
     gone = len(existing.keys() - placed.keys())
     if gone:
@@ -390,19 +305,19 @@ def _comparable(source: Any) -> Any:
     return kept
 
 
-def _origin_thread(conn: apsw.Connection, conv: Conversation, planned: Plan) -> tuple | None:
-    """The row of the thread the conversation was exported from (``exported_from``), when it is
+def _origin_thread(tx: Tx, conv: Conversation, planned: Plan) -> imports.ThreadRow | None:
+    """The thread the conversation was exported from (``exported_from``), when it is
     in this file and every node the conversation shares with it (by id) has the same parent and
     text there: another file's thread that happens to have the same id is not it."""
     if not isinstance(conv.exported_from, str):
         return None
-    row = conn.execute(q("get_thread"), {"thread_id": conv.exported_from}).get
-    if row is None:
+    found = imports.thread(tx, conv.exported_from)
+    if found is None:
         return None
-    tid = row[0]
+    tid = found.id
     ids: dict[int, str] = {}
     known: dict[str, tuple[int | None, str]] = {}  # node id -> (parent entry id, content)
-    for entry in Entry.from_rows(conn.execute(q("thread_entries"), {"thread_id": tid})):
+    for entry in imports.entries(tx, tid):
         node_id = entry.source_id or exported_id(tid, entry.id)
         ids[entry.id] = node_id
         known[node_id] = (entry.parent_id, entry.content)
@@ -417,7 +332,7 @@ def _origin_thread(conn: apsw.Connection, conv: Conversation, planned: Plan) -> 
                 "imported as a new thread"
             )
             return None
-    return row
+    return found
 
 
 def _same_parent(tid: str, sid: str, parent_sid: str | None, eid: int, e_parent: int | None, parent_id: int | None) -> None:
@@ -428,46 +343,26 @@ def _same_parent(tid: str, sid: str, parent_sid: str | None, eid: int, e_parent:
         )
 
 
-def _unsourced(conn: apsw.Connection, tid: str, existing: dict[str, tuple]) -> dict[str, tuple[int, int | None, int]]:
-    """The thread's entries without a source id, by the id an exporter gives them:
-    ``exported_id -> (entry id, parent id, depth)``."""
-    sourced = {values[0] for values in existing.values()}
-    return {
-        exported_id(tid, eid): (eid, parent, depth)
-        for eid, parent, depth in conn.execute(q("thread_structure"), {"thread_id": tid})
-        if eid not in sourced
-    }
+def _unsourced(tx: Tx, tid: str, existing: dict[str, imports.SourceEntry]) -> dict[str, imports.Shape]:
+    """The thread's entries without a source id, by the id an exporter gives them."""
+    sourced = {entry.id for entry in existing.values()}
+    return {exported_id(tid, shape.id): shape for shape in imports.shapes(tx, tid) if shape.id not in sourced}
 
 
 def _write_back(
-    conn: apsw.Connection, conv: Conversation, planned: Plan, thread_row: tuple, added: int, leaf: int | None,
-    now: float,
+    tx: Tx, conv: Conversation, planned: Plan, thread_row: imports.ThreadRow, added: int, leaf: int | None, now: float,
 ) -> Outcome:
     """Finish a conversation matched to the thread it was exported from: its own title, metadata
     and source stay; when the file adds entries, the live leaf goes where the file has it."""
-    tid, title, meta_json, _, _, archived_at, old_leaf = thread_row[:7]
+    tid, title = thread_row.id, thread_row.title
     notes = list(planned.notes)
     if not added:
         return Outcome(conv.where, "unchanged", tid, title, 0, 0, None, notes)
-    conn.execute(q("update_imported_thread"), {
-        "thread_id": tid, "title": title, "metadata": meta_json, "leaf_id": leaf, "updated_at": now,
-        "archived_at": archived_at,
-    })
-    if leaf != old_leaf:
-        record_leaf_move(conn, tid, old_leaf, leaf, "import", now)
+    imports.update_thread(
+        tx, tid, title=title, metadata=thread_row.metadata, updated_at=now, archived_at=thread_row.archived_at,
+        old_leaf=thread_row.leaf_id, leaf=leaf, reason="import", now=now,
+    )
     return Outcome(conv.where, "updated", tid, title, added, 0, None, notes)
-
-
-def _insert_thread(conn: apsw.Connection, fields: dict[str, Any], thread_id: str | None = None) -> tuple:
-    """Insert a thread (a random id unless given) and return its row."""
-    bindings = fields | {"metadata": _json.dumps(fields["metadata"], "metadata")[0]}
-    while True:
-        try:
-            return conn.execute(q("insert_imported_thread"), bindings | {"thread_id": thread_id or uuid.uuid4().hex}).get
-        except apsw.ConstraintError as exc:
-            if thread_id is not None or exc.extendedresult != apsw.SQLITE_CONSTRAINT_PRIMARYKEY:
-                raise
-            # A random id collided (about never): draw another one.
 
 
 def _first(*values: float | None) -> float:

@@ -77,12 +77,14 @@ Repairs and skips
     is not valid JSON, not an object, or an object without a ``type`` is yielded as
     :class:`Skipped` with its line (and column), and reading goes on. A file with no message
     line at all yields one :class:`Skipped`.
+
+The rules for one line (role, text, visibility, timestamp, a title from the first prompt) are
+in :mod:`threadtree.formats._claude_code_lines`; finding a session's subagent files, and
+refusing paths outside its folder, in :mod:`threadtree.formats._claude_code_agents`.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -90,8 +92,9 @@ from typing import Any
 import attrs
 import orjson
 
+from ._claude_code_agents import _agent_files_beside, _agent_meta, _main_file_of, _spawns_in, _subagent_files
+from ._claude_code_lines import _SNIFF_LINES, _first_prompt, _is_id, _json_kind, _seconds, render
 from ._model import Conversation, Node, Skipped
-from .chat_api import blocks_text
 
 NAME = "claude-code"
 DESCRIPTION = "Claude Code session transcript (~/.claude/projects/<project>/<session>.jsonl)"
@@ -103,13 +106,6 @@ _STATE_TYPES = frozenset({
 })
 _METADATA_TYPES = _STATE_TYPES | {"summary", "queue-operation", "file-history-snapshot"}
 _HEADER_KEYS = ("sessionId", "cwd", "gitBranch", "version", "entrypoint", "userType", "slug", "agentId")
-# Text the harness writes as a user line: not a prompt the user typed, so not a title.
-_NOT_A_PROMPT = (
-    "<command-name>", "<command-message>", "<local-command-", "<bash-stdout>", "<bash-stderr>",
-    "<system-reminder>", "Caveat:", "[Request interrupted",
-)
-_TITLE_LENGTH = 80
-_SNIFF_LINES = 50
 
 
 # -- sniff ------------------------------------------------------------------------------------
@@ -163,90 +159,8 @@ def read(path: Path) -> Iterator[Conversation | Skipped]:
             yield from collector.feed(sub, prefix=f"{sub.stem}:", name=sub.name)
     else:  # a subagent file read on its own: find the spawning tool_result in the main file
         collector.add_agent_meta(path)
-        collector.find_spawns(_main_file_of(path, collector))
+        collector.find_spawns(_main_file_of(path, [g.session_id for g in collector.groups.values()]))
     yield from collector.finish(path)
-
-
-# Which other files an import reads. Names taken from a file's content (a sessionId) are used
-# only when they are one plain path component, and every file is read only when, symlinks
-# resolved, it lies inside the folder of the session it belongs to: a crafted sessionId ("..")
-# or a planted symlink must not make an import read anything else on the disk.
-
-
-def _plain_name(name: Any) -> bool:
-    """Whether ``name`` can only name an entry of a folder: one path component, not ``.`` or
-    ``..``, without a separator or a NUL."""
-    return (
-        isinstance(name, str) and name not in ("", ".", "..")
-        and not any(c in name for c in "/\\\x00") and Path(name).name == name
-    )
-
-
-def _inside(candidate: Path, folder: Path) -> bool:
-    """Whether ``candidate`` is a file that, symlinks resolved, lies inside ``folder``."""
-    try:
-        return candidate.is_file() and candidate.resolve().is_relative_to(folder.resolve())
-    except (OSError, RuntimeError):  # a symlink loop
-        return False
-
-
-def _subagent_files(path: Path, sessions: list[str | None], notes: list[str]) -> list[Path]:
-    """The 2.1.x subagent files of the sessions, ``<folder>/<sessionId>/subagents/**/agent-*.jsonl``."""
-    found: list[Path] = []
-    for sid in sessions:
-        if not _plain_name(sid):
-            continue
-        folder = path.parent / sid / "subagents"
-        if not folder.is_dir() or not folder.resolve().is_relative_to(path.parent.resolve()):
-            continue
-        for candidate in sorted(folder.rglob("agent-*.jsonl")):
-            if _inside(candidate, path.parent):
-                found.append(candidate)
-            elif candidate.is_symlink():
-                notes.append(f"{candidate.relative_to(path.parent)} points outside the session's folder; not read")
-    return found
-
-
-def _agent_files_beside(path: Path, sessions: list[str | None]) -> list[Path]:
-    """The 1.0.x subagent files of the sessions: ``agent-*.jsonl`` beside the session file whose
-    lines carry one of the sessions' ids (the file names hold only the agent's id)."""
-    wanted = {sid for sid in sessions if sid}
-    return [
-        candidate for candidate in sorted(path.parent.glob("agent-*.jsonl"))
-        if candidate != path and _inside(candidate, path.parent) and _session_of(candidate) in wanted
-    ]
-
-
-def _session_of(path: Path) -> str | None:
-    """The sessionId of the first of a transcript's first lines that has one."""
-    try:
-        with open(path, "rb") as lines:
-            for _, raw in zip(range(_SNIFF_LINES), lines):
-                try:
-                    obj = orjson.loads(raw)
-                except orjson.JSONDecodeError:
-                    continue
-                if isinstance(obj, dict) and _is_id(obj.get("sessionId")):
-                    return obj["sessionId"]
-    except OSError:
-        return None
-    return None
-
-
-def _main_file_of(path: Path, collector: _Collector) -> Path | None:
-    """The main session file of a subagent file read on its own: ``<sessionId>.jsonl`` of the
-    2.1.x layout (``<sessionId>/subagents/.../agent-*.jsonl``) or of the 1.0.x one (beside it)."""
-    sessions = {g.session_id for g in collector.groups.values() if _plain_name(g.session_id)}
-    for ancestor in path.parents:
-        if ancestor.name == "subagents" and ancestor.parent.name in sessions:
-            project = ancestor.parent.parent
-            candidate = project / f"{ancestor.parent.name}.jsonl"
-            return candidate if _inside(candidate, project) else None
-    for sid in sorted(sessions):
-        candidate = path.parent / f"{sid}.jsonl"
-        if candidate != path and _inside(candidate, path.parent):
-            return candidate
-    return None
 
 
 @attrs.define
@@ -408,33 +322,13 @@ class _Collector:
 
     def add_agent_meta(self, path: Path) -> None:
         """Keep ``agent-<id>.meta.json`` (agentType, description) from beside a subagent file."""
-        beside = path.with_name(path.stem + ".meta.json")
-        if not _inside(beside, path.parent):
-            return
-        try:
-            meta = orjson.loads(beside.read_bytes())
-        except (OSError, orjson.JSONDecodeError):
-            return
-        self.agent_meta[path.stem.removeprefix("agent-")] = meta
+        self.agent_meta.update(_agent_meta(path))
 
     def find_spawns(self, main: Path | None) -> None:
         """Scan a main session file for the tool_result lines that spawned our agents."""
         wanted = {g.agent_id for g in self.groups.values() if g.agent_id}
-        if main is None or not wanted:
-            return
-        needles = {agent: agent.encode() for agent in wanted}
-        with open(main, "rb") as lines:
-            for raw in lines:
-                hits = [agent for agent, needle in needles.items() if needle in raw]
-                if not hits:
-                    continue
-                try:
-                    obj = orjson.loads(raw)
-                except orjson.JSONDecodeError:
-                    continue
-                result = obj.get("toolUseResult") if isinstance(obj, dict) else None
-                if isinstance(result, dict) and result.get("agentId") in hits and _is_id(obj.get("uuid")):
-                    self.spawns.setdefault(result["agentId"], obj["uuid"])
+        for agent, uuid in _spawns_in(main, wanted).items():
+            self.spawns.setdefault(agent, uuid)
 
     # -- building conversations --
 
@@ -536,109 +430,3 @@ class _Collector:
         if group.sidechain and isinstance(meta, dict) and isinstance(meta.get("description"), str):
             return meta["description"]
         return _first_prompt(group.nodes)
-
-
-# -- text -------------------------------------------------------------------------------------
-
-def render(obj: dict, kind: str) -> tuple[str, str, bool]:
-    """``(role, text, hidden)`` of one line (docs/formats.md 3.4)."""
-    message = obj.get("message")
-    content = message.get("content") if isinstance(message, dict) else message
-    if kind == "user":
-        blocks = content if isinstance(content, list) else None
-        tool = bool(blocks) and all(isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks)
-        return ("tool" if tool else "user"), blocks_text(content), obj.get("isMeta") is True
-    if kind == "assistant":
-        text = blocks_text(content)
-        if text.strip() or _has_block(content, "tool_use"):
-            return "assistant", text, False
-        return "assistant", _thinking(content) or text, True
-    if kind == "system":
-        text = obj.get("content")
-        return "system", text if isinstance(text, str) else f"[{obj.get('subtype') or 'system'}]", True
-    if kind == "attachment":
-        attachment = obj.get("attachment") if isinstance(obj.get("attachment"), dict) else {}
-        text = attachment.get("content")
-        if isinstance(text, str) and text.strip():
-            return "other", text, True
-        return "other", f"[attachment {attachment.get('type') or ''}]".replace(" ]", "]"), True
-    if kind == "progress":
-        data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
-        return "other", f"[progress {data.get('type') or ''}]".replace(" ]", "]"), True
-    return "other", blocks_text(content) or f"[{kind}]", True
-
-
-def _thinking(content: Any) -> str:
-    if not isinstance(content, list):
-        return ""
-    return "\n\n".join(
-        b["thinking"] for b in content
-        if isinstance(b, dict) and b.get("type") == "thinking" and isinstance(b.get("thinking"), str)
-    )
-
-
-def _has_block(content: Any, kind: str) -> bool:
-    return isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == kind for b in content)
-
-
-def _first_prompt(nodes: list[Node]) -> str | None:
-    """The first line of the first prompt the user typed, else the first slash command."""
-    command = None
-    for node in nodes:
-        if node.role != "user" or node.hidden:
-            continue
-        text = _prompt_text(node.item).strip()
-        if not text:
-            continue
-        if not text.startswith(_NOT_A_PROMPT):
-            line = next(s.strip() for s in text.splitlines() if s.strip())
-            return line if len(line) <= _TITLE_LENGTH else line[: _TITLE_LENGTH - 1].rstrip() + "…"
-        if command is None and (match := _COMMAND.search(text)):
-            command = " ".join(part for part in match.group(1, 2) if part).strip()
-    return command or None
-
-
-_COMMAND = re.compile(r"<command-name>\s*(.*?)\s*</command-name>(?:.*?<command-args>\s*(.*?)\s*</command-args>)?", re.DOTALL)
-
-
-def _prompt_text(item: dict) -> str:
-    """The typed text of a user line: a string content, or its ``text`` blocks (no images)."""
-    message = item.get("message")
-    content = message.get("content") if isinstance(message, dict) else message
-    if isinstance(content, list):
-        return "\n".join(b["text"] for b in content if isinstance(b, dict) and isinstance(b.get("text"), str))
-    return content if isinstance(content, str) else ""
-
-
-# -- small helpers ----------------------------------------------------------------------------
-
-_ISO = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$")
-
-
-def _seconds(value: Any) -> float | None:
-    """Unix seconds of Claude Code's ``2025-06-14T11:00:00.123Z`` (any fraction length)."""
-    if not isinstance(value, str) or not (match := _ISO.match(value.strip())):
-        return None
-    stamp, fraction, zone = match.groups()
-    zone = "+00:00" if zone in (None, "Z") else zone
-    try:
-        moment = _dt.datetime.fromisoformat(stamp + (zone if ":" in zone else zone[:3] + ":" + zone[3:]))
-    except ValueError:
-        return None
-    return moment.timestamp() + (int(fraction) / 10 ** len(fraction) if fraction else 0.0)
-
-
-def _is_id(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    return "null"

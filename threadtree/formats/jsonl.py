@@ -28,18 +28,17 @@ from typing import Any
 import attrs
 import orjson
 
-from .. import _json, _sql, _validate
+from .. import _json, _validate
+from .._db import Tx, imports
 from ..errors import InvalidInput
 from ..records import Entry, Thread
-from .._tx import _Write
-from ..store import Store, record_leaf_move
-from ._engine import Outcome, Skip, _insert_thread, plan
+from ..store import Store, database_of
+from ._engine import plan
 from ._model import Conversation, Node, Skipped
+from ._report import Outcome, Skip
 
 NAME = "jsonl"
 DESCRIPTION = "threadtree's own JSON lines, from `threadtree export --format jsonl`"
-
-q = _sql.query
 
 _THREAD_KEYS = {"type", "id", "title", "metadata", "created_at", "updated_at", "current_leaf_id"}
 _ENTRY_KEYS = {"type", "id", "thread_id", "parent_id", "role", "content", "created_at"}
@@ -142,8 +141,8 @@ def write(store: Store, block: Block) -> Outcome:
     except InvalidInput as exc:
         return Outcome(block.where, "skipped", reason=str(exc))
     try:
-        with _Write(store) as conn:
-            return _restore(conn, block.where, thread, entries, notes)
+        with database_of(store).write() as tx:
+            return _restore(tx, block.where, thread, entries, notes)
     except Skip as exc:
         return Outcome(block.where, "skipped", reason=str(exc), notes=notes)
 
@@ -207,28 +206,25 @@ def _seconds(value: Any, field: str) -> float:
     return float(value)
 
 
-def _restore(conn, where: str, thread: dict[str, Any], entries: list[dict[str, Any]], notes: list[str]) -> Outcome:
+def _restore(tx: Tx, where: str, thread: dict[str, Any], entries: list[dict[str, Any]], notes: list[str]) -> Outcome:
     tid = thread["id"]
-    row = conn.execute(q("get_thread"), {"thread_id": tid}).get
+    row = imports.thread(tx, tid)
     created = row is None
     if thread["source_id"] is not None:
-        owner = conn.execute(q("find_source_thread"), {
-            "source_format": thread["source_format"], "source_id": thread["source_id"],
-        }).get
-        if owner is not None and owner[0] != tid:
+        owner = imports.source_thread(tx, thread["source_format"], thread["source_id"])
+        if owner is not None and owner.id != tid:
             raise Skip(
-                f"thread {owner[0]!r} was already imported from {thread['source_format']} "
+                f"thread {owner.id!r} was already imported from {thread['source_format']} "
                 f"conversation {thread['source_id']!r}"
             )
-    if created:
-        _insert_thread(conn, {k: thread[k] for k in (
-            "title", "metadata", "created_at", "updated_at", "archived_at", "source_format", "source_id",
-        )}, thread_id=tid)
+    if row is None:
+        stored = {k: thread[k] for k in ("title", "created_at", "updated_at", "archived_at", "source_format", "source_id")}
+        imports.insert_thread(tx, stored | {"metadata": _json.dumps(thread["metadata"], "metadata")[0]}, thread_id=tid)
         have: list[Entry] = []
     else:
-        if tuple(row[7:9]) != (thread["source_format"], thread["source_id"]):
+        if (row.source_format, row.source_id) != (thread["source_format"], thread["source_id"]):
             raise Skip(f"thread {tid!r} exists here with another source")
-        have = Entry.from_rows(conn.execute(q("thread_entries"), {"thread_id": tid}))
+        have = imports.entries(tx, tid)
     if len(have) > len(entries):
         raise Skip(f"thread {tid!r} here has {len(have)} entries, more than the {len(entries)} of the dump")
     first = sorted(entries, key=lambda e: e["id"])[: len(have)]
@@ -240,32 +236,30 @@ def _restore(conn, where: str, thread: dict[str, Any], entries: list[dict[str, A
     in_order = all(e["parent_id"] is None or e["parent_id"] < e["id"] for e in rest)
     if in_order:
         rest.sort(key=lambda e: e["id"])
-    keep = in_order and not any(conn.execute(q("entry_place"), {"entry_id": e["id"]}).get for e in rest)
+    keep = in_order and not imports.any_taken(tx, (e["id"] for e in rest))
     if rest and not keep:
         notes = [*notes, f"{len(rest)} entry ids were taken in this file; numbered them anew"]
     depth = {e.id: e.depth for e in have}
+    new = imports.NewEntries(tx, tid)
     for e in rest:
         parent = None if e["parent_id"] is None else mapped[e["parent_id"]]
         d = 0 if parent is None else depth[parent] + 1
-        new_id = conn.execute(q("insert_entry"), {
-            "id": e["id"] if keep else None, "thread_id": tid, "parent_id": parent, "role": e["role"],
-            "content": e["content"], "item": e["item"][0], "now": e["created_at"], "depth": d,
-            "source_id": e["source_id"], "hidden": e["hidden"], "content_path": e["item"][2],
-            "usage": None if e["usage"] is None else e["usage"][0],
-        }).get
+        item_json, _, content_path = e["item"]
+        new_id = new.add(
+            parent, d, e["role"], e["content"], item_json, e["created_at"], e["source_id"], e["hidden"],
+            content_path, None if e["usage"] is None else e["usage"][0], e["id"] if keep else None,
+        )
         mapped[e["id"]] = new_id
         depth[new_id] = d
+    new.insert()
     leaf = None if thread["current_leaf_id"] is None else mapped[thread["current_leaf_id"]]
     fields = (thread["title"], thread["metadata"], leaf, thread["updated_at"], thread["archived_at"])
-    if created or rest or fields != (row[1], _json.loads(row[2]), row[6], row[4], row[5]):
-        conn.execute(q("update_imported_thread"), {
-            "thread_id": tid, "title": thread["title"],
-            "metadata": _json.dumps(thread["metadata"], "metadata")[0], "leaf_id": leaf,
-            "updated_at": thread["updated_at"], "archived_at": thread["archived_at"],
-        })
-        old_leaf = None if created else row[6]
-        if leaf != old_leaf:
-            record_leaf_move(conn, tid, old_leaf, leaf, "restore", time.time())
+    if row is None or rest or fields != (row.title, _json.loads(row.metadata), row.leaf_id, row.updated_at, row.archived_at):
+        imports.update_thread(
+            tx, tid, title=thread["title"], metadata=_json.dumps(thread["metadata"], "metadata")[0],
+            updated_at=thread["updated_at"], archived_at=thread["archived_at"],
+            old_leaf=None if row is None else row.leaf_id, leaf=leaf, reason="restore", now=time.time(),
+        )
         status = "imported" if created else "updated"
     else:
         status = "unchanged"

@@ -24,21 +24,17 @@ tool call
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from . import _json, _sql, _validate
-from ._tx import _Snapshot, _Write
-from .errors import Conflict, InvalidInput, NotFound
-from .records import Checkpoint, Event, ToolCall
-
-q = _sql.query
+from .. import _json, _validate
+from .._db import state as agent_state
+from .._db import tree
+from ..errors import InvalidInput, NotFound
+from ..records import TOOL_CALL_STATUSES, Checkpoint, Event, ToolCall
+from .base import StoreBase
 
 _MIN_SEQ = -(2**63)
 _MAX_SEQ = 2**63 - 1
-
-TOOL_CALL_STATUSES = ("pending", "approved", "denied", "executing", "completed", "failed")
-"""Every status of a tool call, in lifecycle order."""
 
 _NEXT_STATUS: dict[str, tuple[str, ...]] = {
     "pending": ("approved", "denied"),
@@ -88,7 +84,7 @@ def _checked_status(value: Any, field: str = "status") -> str:
     return value
 
 
-class AgentState:
+class AgentState(StoreBase):
     """Checkpoints, events and tool calls (methods of :class:`threadtree.Store`)."""
 
     __slots__ = ()
@@ -127,14 +123,12 @@ class AgentState:
             parent = _checked_name(parent_checkpoint_id, "parent_checkpoint_id", self._max_size)
             if parent == cid:
                 raise InvalidInput(f"parent_checkpoint_id {parent!r} is the checkpoint itself")
-        with _Write(self) as conn:
-            self._leaf(conn, tid)
+        with self._db.write() as tx:
+            tree.leaf(tx, tid)
             if eid is not None:
-                self._entry_in_thread(conn, eid, tid, "entry_id")
+                agent_state.entry_in_thread(tx, eid, tid, "entry_id")
             if parent is not None:
-                lineage = [row[0] for row in conn.execute(
-                    q("checkpoint_lineage"), {"thread_id": tid, "checkpoint_id": parent}
-                )]
+                lineage = agent_state.checkpoint_lineage(tx, tid, parent)
                 if not lineage:
                     raise NotFound(f"checkpoint {parent!r} (parent_checkpoint_id) does not exist in thread {tid!r}")
                 if cid in lineage:
@@ -142,12 +136,7 @@ class AgentState:
                         f"parent_checkpoint_id {parent!r} descends from checkpoint {cid!r}: "
                         "a checkpoint cannot be its own ancestor"
                     )
-            now = time.time()
-            conn.execute(q("checkpoint_save"), {
-                "thread_id": tid, "checkpoint_id": cid, "entry_id": eid,
-                "parent_checkpoint_id": parent, "state": state_json, "now": now,
-            })
-            return Checkpoint(tid, cid, eid, parent, state_copy, now)
+            return agent_state.save_checkpoint(tx, tid, cid, eid, parent, state_json, state_copy)
 
     def load_checkpoint(self, thread_id: str, checkpoint_id: str | None = None) -> Checkpoint:
         """The checkpoint ``checkpoint_id`` of the thread, or (``None``) the one to resume from.
@@ -167,20 +156,19 @@ class AgentState:
         """
         tid = _validate.thread_id(thread_id)
         cid = None if checkpoint_id is None else _validate.name(checkpoint_id, "checkpoint_id")
-        with _Snapshot(self) as conn:
-            leaf, _ = self._leaf(conn, tid)
+        with self._db.snapshot() as tx:
+            current = tree.leaf(tx, tid).id
             if cid is not None:
-                row = conn.execute(q("checkpoint_get"), {"thread_id": tid, "checkpoint_id": cid}).get
-                if row is None:
+                found = agent_state.checkpoint(tx, tid, cid)
+                if found is None:
                     raise NotFound(f"thread {tid!r} has no checkpoint {cid!r}")
-            else:
-                row = conn.execute(q("checkpoint_resume"), {"thread_id": tid, "leaf_id": leaf}).get
-                if row is None:
-                    raise NotFound(
-                        f"thread {tid!r} has no checkpoint to resume from "
-                        "(none on its live path and none unpinned)"
-                    )
-            return Checkpoint.from_row(row)
+                return found
+            found = agent_state.checkpoint_to_resume(tx, tid, current)
+            if found is None:
+                raise NotFound(
+                    f"thread {tid!r} has no checkpoint to resume from (none on its live path and none unpinned)"
+                )
+            return found
 
     def list_checkpoints(self, thread_id: str, *, limit: int | None = 100) -> list[Checkpoint]:
         """The thread's checkpoints, newest (most recently saved) first.
@@ -191,11 +179,8 @@ class AgentState:
         """
         tid = _validate.thread_id(thread_id)
         n = _validate.limit(limit)
-        with _Snapshot(self) as conn:
-            rows = conn.execute(q("checkpoint_list"), {"thread_id": tid, "limit": -1 if n is None else n}).fetchall()
-            if not rows:
-                self._leaf(conn, tid)  # NotFound for an unknown thread; else none saved
-            return [Checkpoint.from_row(row) for row in rows]
+        with self._db.snapshot() as tx:
+            return agent_state.checkpoints(tx, tid, n)
 
     def delete_checkpoint(self, thread_id: str, checkpoint_id: str) -> None:
         """Delete a checkpoint. Checkpoints whose parent it was get its own parent instead.
@@ -204,12 +189,8 @@ class AgentState:
         """
         tid = _validate.thread_id(thread_id)
         cid = _validate.name(checkpoint_id, "checkpoint_id")
-        with _Write(self) as conn:
-            self._leaf(conn, tid)
-            conn.execute(q("checkpoint_delete"), {"thread_id": tid, "checkpoint_id": cid})
-            # changes() counts the deleted row only: trigger and cascade changes are not included.
-            if conn.changes() == 0:
-                raise NotFound(f"thread {tid!r} has no checkpoint {cid!r}")
+        with self._db.write() as tx:
+            agent_state.delete_checkpoint(tx, tid, cid)
 
     # -- events --
 
@@ -232,12 +213,8 @@ class AgentState:
         tid = _validate.thread_id(thread_id)
         kind = _checked_name(type, "type", self._max_size)
         data_json = None if data is None else _checked_json(data, "data", self._max_size)[0]
-        with _Write(self) as conn:
-            seq = self._last_seq(conn, tid) + 1
-            conn.execute(q("event_insert"), {
-                "thread_id": tid, "seq": seq, "type": kind, "data": data_json, "now": time.time(),
-            })
-            return seq
+        with self._db.write() as tx:
+            return agent_state.insert_event(tx, tid, kind, data_json)
 
     def events(self, thread_id: str, *, after: int = -1, limit: int | None = None) -> list[Event]:
         """The thread's events with a seq above ``after``, oldest first.
@@ -251,13 +228,8 @@ class AgentState:
         tid = _validate.thread_id(thread_id)
         since = _checked_seq(after, "after")
         n = _validate.limit(limit)
-        with _Snapshot(self) as conn:
-            rows = conn.execute(
-                q("event_list"), {"thread_id": tid, "after": since, "limit": -1 if n is None else n}
-            ).fetchall()
-            if not rows:
-                self._leaf(conn, tid)  # NotFound for an unknown thread
-            return [Event.from_row(row) for row in rows]
+        with self._db.snapshot() as tx:
+            return agent_state.events(tx, tid, since, n)
 
     def delete_events_before(self, thread_id: str, seq: int) -> int:
         """Compaction: delete the thread's events whose seq is below ``seq``; return how many.
@@ -270,21 +242,8 @@ class AgentState:
         """
         tid = _validate.thread_id(thread_id)
         before = _checked_seq(seq, "seq")
-        with _Write(self) as conn:
-            last = self._last_seq(conn, tid)
-            conn.execute(q("event_delete_before"), {"thread_id": tid, "seq": before})
-            deleted = conn.changes()
-            if deleted:
-                conn.execute(q("event_set_floor"), {"thread_id": tid, "last_seq": last})
-            return deleted
-
-    @staticmethod
-    def _last_seq(conn: Any, tid: str) -> int:
-        """The highest seq the thread has handed out (0: none); NotFound for no thread."""
-        row = conn.execute(q("event_last_seq"), {"thread_id": tid}).get
-        if row is None:
-            raise NotFound(f"thread {tid!r} does not exist")
-        return max(row)
+        with self._db.write() as tx:
+            return agent_state.delete_events_before(tx, tid, before)
 
     # -- tool calls --
 
@@ -312,19 +271,11 @@ class AgentState:
         tool = _checked_name(name, "name", self._max_size)
         params_json, params_copy = _checked_json(parameters, "parameters", self._max_size)
         eid = _validate.optional_entry_id(entry_id, "entry_id")
-        with _Write(self) as conn:
-            self._leaf(conn, tid)
+        with self._db.write() as tx:
+            tree.leaf(tx, tid)
             if eid is not None:
-                self._entry_in_thread(conn, eid, tid, "entry_id")
-            taken = conn.execute(q("tool_call_get"), {"call_id": cid}).get
-            if taken is not None:
-                raise Conflict(f"tool call {cid!r} already exists (in thread {taken[0]!r})")
-            now = time.time()
-            conn.execute(q("tool_call_insert"), {
-                "call_id": cid, "thread_id": tid, "entry_id": eid, "name": tool,
-                "parameters": params_json, "now": now,
-            })
-            return ToolCall(tid, cid, tool, params_copy, "pending", eid, None, None, now, now, None, None)
+                agent_state.entry_in_thread(tx, eid, tid, "entry_id")
+            return agent_state.insert_tool_call(tx, tid, cid, eid, tool, params_json, params_copy)
 
     def update_tool_call(
         self, call_id: str, *, status: str | None = None, result: Any = None, error: str | None = None,
@@ -363,37 +314,20 @@ class AgentState:
             raise InvalidInput("update_tool_call needs a status, a result or an error")
         # What can be told from the arguments alone is told before the transaction.
         if new is not None:
-            self._check_outcome(cid, new, result_json, why)
-        with _Write(self) as conn:
-            row = conn.execute(q("tool_call_get"), {"call_id": cid}).get
-            if row is None:
+            _check_outcome(cid, new, result_json, why)
+        with self._db.write() as tx:
+            call = agent_state.tool_call(tx, cid)
+            if call is None:
                 raise NotFound(f"tool call {cid!r} does not exist")
-            current = row[4]
+            current = call.status
             if new is None:
-                self._check_outcome(cid, current, result_json, why)
+                _check_outcome(cid, current, result_json, why)
             elif new not in _NEXT_STATUS[current]:
                 allowed = _NEXT_STATUS[current]
                 hint = (f"from {current!r} only to {' or '.join(map(repr, allowed))}" if allowed
                         else f"{current!r} is final")
                 raise InvalidInput(f"tool call {cid!r} cannot go from {current!r} to {new!r} ({hint})")
-            row = conn.execute(q("tool_call_update"), {
-                "call_id": cid, "from_status": current, "status": new or current,
-                "result": result_json, "error": why, "now": time.time(),
-            }).get
-            if row is None:  # cannot happen under the write lock; never write on a stale read
-                raise Conflict(f"tool call {cid!r} changed while it was being updated; nothing was written")
-            return ToolCall.from_row(row)
-
-    @staticmethod
-    def _check_outcome(cid: str, status: str, result_json: str | None, error: str | None) -> None:
-        if result_json is not None and status not in _RESULT_STATUSES:
-            raise InvalidInput(
-                f"result is only for a completed tool call; tool call {cid!r} would be {status!r}"
-            )
-        if error is not None and status not in _ERROR_STATUSES:
-            raise InvalidInput(
-                f"error is only for a failed or denied tool call; tool call {cid!r} would be {status!r}"
-            )
+            return agent_state.update_tool_call(tx, cid, current, new or current, result_json, why)
 
     def pending_tool_calls(self, thread_id: str) -> list[ToolCall]:
         """The thread's tool calls waiting for approval (status ``pending``), oldest first.
@@ -411,19 +345,16 @@ class AgentState:
         """
         tid = _validate.thread_id(thread_id)
         wanted = None if status is None else _checked_status(status)
-        with _Snapshot(self) as conn:
-            if wanted is None:
-                rows = conn.execute(q("tool_call_list"), {"thread_id": tid}).fetchall()
-            else:
-                rows = conn.execute(q("tool_call_list_status"), {"thread_id": tid, "status": wanted}).fetchall()
-            if not rows:
-                self._leaf(conn, tid)  # NotFound for an unknown thread
-            return [ToolCall.from_row(row) for row in rows]
+        with self._db.snapshot() as tx:
+            return agent_state.tool_calls(tx, tid, wanted)
 
-    # -- lookups inside a transaction --
 
-    def _entry_in_thread(self, conn: Any, eid: int, tid: str, field: str) -> None:
-        """NotFound if entry ``eid`` does not exist, InvalidInput if it is in another thread."""
-        owner = self._place(conn, eid, field)[0]
-        if owner != tid:
-            raise InvalidInput(f"{field} {eid} belongs to thread {owner!r}, not {tid!r}")
+def _check_outcome(cid: str, status: str, result_json: str | None, error: str | None) -> None:
+    if result_json is not None and status not in _RESULT_STATUSES:
+        raise InvalidInput(
+            f"result is only for a completed tool call; tool call {cid!r} would be {status!r}"
+        )
+    if error is not None and status not in _ERROR_STATUSES:
+        raise InvalidInput(
+            f"error is only for a failed or denied tool call; tool call {cid!r} would be {status!r}"
+        )

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import apsw
 
-from . import _sql
-from .errors import Busy, SchemaError, ThreadTreeError
+from ...errors import Busy, SchemaError, ThreadTreeError
+from .engine import SQL as _sql
+from .engine import end_write
 
-APPLICATION_ID = 0x74687472  # 'thtr', set by sql/migrations/0001_initial.sql
+APPLICATION_ID = 0x74687472  # 'thtr', set by sql/sqlite/migrations/0001_initial.sql
 
 
 def default_path() -> Path:
@@ -225,21 +226,6 @@ def _migrate(conn: apsw.Connection) -> None:
             for _ in conn.execute(script):
                 pass
             conn.pragma("user_version", number)
-
-
-def end_write(conn: apsw.Connection, commit: bool) -> None:
-    """End a write transaction: COMMIT if ``commit``, else ROLLBACK. A COMMIT that fails is
-    rolled back and re-raised, so the connection is never left inside a transaction."""
-    if commit:
-        try:
-            conn.execute("COMMIT")
-            return
-        except BaseException:
-            if not conn.get_autocommit():
-                conn.execute("ROLLBACK")
-            raise
-    if not conn.get_autocommit():
-        conn.execute("ROLLBACK")
 
 
 class WriteTransaction:

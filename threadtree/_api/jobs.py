@@ -1,15 +1,13 @@
-"""Jobs, per-thread tool definitions and finding a thread by title (issue 8).
-
-A mixin of :class:`threadtree.Store`; its methods are the store's.
+"""Jobs and per-thread tool definitions (issue 8).
 
 job
     Background work an agent host tracks beside its threads (an indexing run, a long tool):
     an id, a name, a status out of :data:`JOB_STATUSES`, a progress percentage and a JSON
-    detail. Jobs belong to no thread. :meth:`~JobsAndTools.upsert_job` states the whole job
+    detail. Jobs belong to no thread. :meth:`~Jobs.upsert_job` states the whole job
     each time; there is no lifecycle rule (a failed job may be queued again).
 tools
     The ordered list of tool definitions a thread runs with, replaced whole by
-    :meth:`~JobsAndTools.set_tools` and given back exactly by :meth:`~JobsAndTools.get_tools`.
+    :meth:`~Jobs.set_tools` and given back exactly by :meth:`~Jobs.get_tools`.
     A deleted thread takes its tools with it.
 
 Like every write of the store, each write here checks its input first, then runs in one
@@ -18,28 +16,20 @@ Like every write of the store, each write here checks its input first, then runs
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from . import _json, _sql, _validate
-from ._tx import _Snapshot, _Use, _Write
-from .errors import InvalidInput, NotFound
-from .records import Job, Thread
+from .. import _json, _validate
+from .._db import jobs
+from ..errors import InvalidInput, NotFound
+from ..records import Job
+from .base import StoreBase
 
-__all__ = ["JOB_STATUSES", "JobsAndTools", "THREAD_ORDERS"]
-
-JOB_STATUSES = ("queued", "running", "completed", "failed", "cancelled")
-"""The statuses a job can have (any may follow any)."""
-
-THREAD_ORDERS = ("updated_at", "created_at", "entry_count")
-"""The orders :meth:`Store.list_threads` can sort by."""
+__all__ = ["Jobs"]
 
 # The keys a tool definition may carry its input schema under: Anthropic's and OpenAI's.
 _SCHEMA_KEYS = ("input_schema", "parameters")
-
-q = _sql.query
 
 
 def _short(value: Any) -> str:
@@ -47,8 +37,8 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-class JobsAndTools:
-    """Jobs, per-thread tools and :meth:`find_thread` (methods of :class:`threadtree.Store`)."""
+class Jobs(StoreBase):
+    """Jobs and per-thread tools (methods of :class:`threadtree.Store`)."""
 
     __slots__ = ()
 
@@ -84,7 +74,7 @@ class JobsAndTools:
         _validate.size(jid, "job_id", self._max_size)
         job_name = _validate.name(name, "name")
         _validate.size(job_name, "name", self._max_size)
-        job_status = _job_status(status)
+        job_status = _validate.job_status(status)
         percent = _progress(progress)
         detail_json = None
         if detail is not None:
@@ -94,8 +84,8 @@ class JobsAndTools:
             "job_id": jid, "name": job_name, "status": job_status, "progress": percent,
             "detail": detail_json, "now": time.time(),
         }
-        with _Write(self) as conn:
-            return Job.from_row(conn.execute(q("job_upsert"), bindings).get)
+        with self._db.write() as tx:
+            return jobs.upsert_job(tx, bindings)
 
     def get_job(self, job_id: str) -> Job:
         """The job ``job_id``.
@@ -104,11 +94,11 @@ class JobsAndTools:
         :raises InvalidInput: ``job_id`` is not a non-empty string.
         """
         jid = _validate.name(job_id, "job_id")
-        with _Use(self) as conn:
-            row = conn.execute(q("job_get"), {"job_id": jid}).get
-        if row is None:
+        with self._db.use() as tx:
+            found = jobs.job(tx, jid)
+        if found is None:
             raise NotFound(f"job {jid!r} does not exist")
-        return Job.from_row(row)
+        return found
 
     def list_jobs(self, *, limit: int | None = 100) -> list[Job]:
         """Jobs, most recently updated first (ties: by id, descending).
@@ -117,8 +107,8 @@ class JobsAndTools:
         :raises InvalidInput: ``limit`` below 1.
         """
         n = _validate.limit(limit)
-        with _Use(self) as conn:
-            return [Job.from_row(row) for row in conn.execute(q("job_list"), {"limit": -1 if n is None else n})]
+        with self._db.use() as tx:
+            return jobs.jobs(tx, n)
 
     def delete_job(self, job_id: str) -> None:
         """Delete the job ``job_id``.
@@ -127,10 +117,8 @@ class JobsAndTools:
         :raises InvalidInput: ``job_id`` is not a non-empty string.
         """
         jid = _validate.name(job_id, "job_id")
-        with _Write(self) as conn:
-            conn.execute(q("job_delete"), {"job_id": jid})
-            if conn.changes() == 0:
-                raise NotFound(f"job {jid!r} does not exist")
+        with self._db.write() as tx:
+            jobs.delete_job(tx, jid)
 
     # -- tools --
 
@@ -162,13 +150,9 @@ class JobsAndTools:
         """
         tid = _validate.thread_id(thread_id)
         checked = _tools(tools, self._max_size)
-        with _Write(self) as conn:
-            self._leaf(conn, tid)  # NotFound for an unknown thread
-            conn.execute(q("tools_delete"), {"thread_id": tid})
-            for position, (name, definition, _) in enumerate(checked):
-                bindings = {"thread_id": tid, "position": position, "name": name, "definition": definition}
-                conn.execute(q("tools_insert"), bindings)
-        return [copy for _, _, copy in checked]
+        with self._db.write() as tx:
+            jobs.set_tools(tx, tid, [(tool.name, tool.definition) for tool in checked])
+        return [tool.value for tool in checked]
 
     def get_tools(self, thread_id: str) -> list[dict[str, Any]]:
         """The thread's tool definitions, in the order :meth:`set_tools` was given them
@@ -177,66 +161,9 @@ class JobsAndTools:
         :raises NotFound: there is no such thread.
         """
         tid = _validate.thread_id(thread_id)
-        with _Snapshot(self) as conn:
-            rows = conn.execute(q("tools_list"), {"thread_id": tid}).fetchall()
-            if not rows:
-                self._leaf(conn, tid)  # NotFound for an unknown thread; else none set
-        return [_json.loads(definition) for (definition,) in rows]
-
-    # -- finding threads --
-
-    def find_thread(self, name: str) -> Thread:
-        """The most recently updated thread whose title equals ``name``, ignoring the case of
-        ASCII letters (the folding of :meth:`list_threads`' ``search``: ``"É"`` and ``"é"``
-        differ). Archived threads are left out, as :meth:`list_threads` leaves them out by
-        default. The thread carries ``entry_count`` and ``leaf_count``.
-
-        :raises NotFound: no thread that is not archived has that title.
-        :raises InvalidInput: ``name`` is not a non-empty string.
-
-        >>> _ = store.create_thread("Trip to Lisbon", thread_id="trip")
-        >>> store.find_thread("trip to LISBON").id
-        'trip'
-        """
-        title = _validate.name(name, "name")
-        with _Use(self) as conn:
-            row = conn.execute(q("find_thread"), {"name": title}).get
-        if row is None:
-            raise NotFound(f"no thread is titled {title!r} (ignoring case; archived threads are not searched)")
-        return Thread.from_row(row)
-
-    # -- checks for list_threads (in store.py) --
-
-    @staticmethod
-    def _time_bound(value: Any, field: str) -> float | None:
-        """``None``, or a time bound in Unix seconds as a float: a finite int or float.
-        (SQLite would turn NaN into NULL, which here means "no bound": refused instead.)"""
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InvalidInput(f"{field} must be a number of Unix seconds or None, not {type(value).__name__} {_short(value)}")
-        try:
-            seconds = float(value)
-        except OverflowError:
-            seconds = math.inf
-        if not math.isfinite(seconds):
-            raise InvalidInput(f"{field} must be a finite number of Unix seconds, not {_short(value)}")
-        return seconds
-
-    @staticmethod
-    def _thread_order(value: Any) -> str:
-        if not isinstance(value, str) or value not in THREAD_ORDERS:
-            choices = ", ".join(repr(order) for order in THREAD_ORDERS)
-            raise InvalidInput(f"order_by must be one of {choices}, not {_short(value)}")
-        return value
-
-
-def _job_status(value: Any) -> str:
-    if not isinstance(value, str) or value not in JOB_STATUSES:
-        choices = ", ".join(repr(status) for status in JOB_STATUSES)
-        raise InvalidInput(f"status must be one of {choices}, not {_short(value)}")
-    return value
-
+        with self._db.snapshot() as tx:
+            definitions = jobs.tool_definitions(tx, tid)
+        return [_json.loads(definition) for definition in definitions]
 
 def _progress(value: Any) -> float | None:
     """``None`` or a percentage from 0 to 100 as a float; bools and NaN are refused."""
@@ -249,8 +176,14 @@ def _progress(value: Any) -> float | None:
     return float(value)
 
 
-_Tool = tuple[str, str, dict[str, Any]]
-"""A checked tool definition: (name, JSON text, the dict as it will read back)."""
+class _Tool(NamedTuple):
+    """A checked tool definition."""
+
+    name: str
+    definition: str
+    """The definition as JSON text."""
+    value: dict[str, Any]
+    """The definition as it will read back."""
 
 
 def _tools(value: Any, limit: int) -> list[_Tool]:
@@ -279,5 +212,5 @@ def _tools(value: Any, limit: int) -> list[_Tool]:
                 raise InvalidInput(f"{where}.{key} must be a dict (a JSON object), not {type(tool[key]).__name__}")
         text, copy = _json.dumps(dict(tool), where)
         _validate.size(text, where, limit, "bytes of JSON")
-        checked.append((name, text, copy))
+        checked.append(_Tool(name, text, copy))
     return checked

@@ -1,0 +1,219 @@
+"""The commands that read: threads, show, tree, leaves, diff, check, log, events, checkpoints.
+
+They run on a store opened read-only (``READ_ONLY`` in :mod:`threadtree.cli`) and never
+change the file; each takes ``--json`` for one JSON document on stdout."""
+
+from __future__ import annotations
+
+import argparse
+
+import attrs
+
+import threadtree
+
+from ..errors import InvalidInput
+from ..graph import without_hidden
+from ..records import Thread
+from ..render import tree_lines
+from .output import Output, _compact_json, _entry_json, _table, _tail, _thread_json, _when, _when_seconds
+
+__all__ = [
+    "cmd_check", "cmd_checkpoints", "cmd_diff", "cmd_events", "cmd_leaves", "cmd_log", "cmd_show", "cmd_threads",
+    "cmd_tree",
+]
+
+
+def cmd_threads(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    threads = store.list_threads(limit=args.limit, search=args.search, include_archived=args.archived)
+    # LEAVES counts the branches `leaves` lists: hidden tips (tool plumbing, progress records)
+    # left out. Thread.leaf_count counts every tip (an index count); this is a query a thread.
+    shown = [len(store.leaves(t.id, include_hidden=False)) if t.leaf_count else 0 for t in threads]
+    if args.json:
+        out.json([_thread_json(t) | {"visible_leaf_count": k} for t, k in zip(threads, shown)])
+        return 0
+    if not threads:
+        return 0
+    rows = [("ID", "TITLE", "ENTRIES", "LEAVES", "UPDATED")] + [
+        (t.id, (t.title or "") + (" (archived)" if t.archived else ""), str(t.entry_count), str(k), _when(t.updated_at))
+        for t, k in zip(threads, shown)
+    ]
+    widths = [min(max(len(row[i]) for row in rows), 40) for i in range(5)]
+    for number, row in enumerate(rows):
+        cells = [cell if len(cell) <= w else cell[: w - 1] + "…" for cell, w in zip(row, widths)]
+        text = "  ".join(cell.rjust(w) if i in (2, 3) else cell.ljust(w) for i, (cell, w) in enumerate(zip(cells, widths)))
+        out.line(out.style(text.rstrip(), "bold") if number == 0 else text.rstrip())
+    return 0
+
+
+def cmd_show(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    if args.entry is None:
+        path = store.path(args.thread)
+    else:  # any branch, read-only: the path from its root down to ENTRY
+        path = store.path_to(args.entry)
+        if args.thread is not None and path[-1].thread_id != args.thread:
+            raise InvalidInput(f"entry {args.entry} belongs to thread {path[-1].thread_id!r}, not {args.thread!r}")
+    if not args.all:
+        path = [entry for entry in path if not entry.hidden]
+    if args.limit is not None:
+        path = path[-args.limit:]
+    if args.json:
+        out.json([_entry_json(e) for e in path])
+        return 0
+    for number, entry in enumerate(path):
+        if number:
+            out.line()
+        hidden = " (hidden)" if entry.hidden else ""
+        out.line(f"{out.style(f'[{entry.id}]', 'dim')} {out.style(entry.role, 'role')}{out.style(hidden, 'dim')}")
+        out.line(out.style(entry.content, "dim") if entry.hidden else entry.content)
+    return 0
+
+
+def cmd_tree(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    graph = store.graph(args.thread)
+    if not args.all:
+        graph = without_hidden(graph)
+    if args.json:
+        out.json(
+            {
+                "thread_id": graph.graph["thread_id"],
+                "title": graph.graph["title"],
+                "current_leaf_id": graph.graph["current_leaf_id"],  # without --all: the last shown of the live path
+                "entries": [
+                    {
+                        "id": node,
+                        "parent_id": next(iter(graph.pred[node]), None),  # without --all: the nearest shown
+                        "role": data["role"],
+                        "preview": data["preview"],
+                        "depth": data["depth"],
+                        "leaf": data["leaf"],
+                        "current": data["current"],
+                        "hidden": data["hidden"],
+                    }
+                    for node, data in graph.nodes(data=True)
+                ],
+            }
+        )
+        return 0
+    lines = tree_lines(
+        graph, max_depth=args.max_depth, ascii_only=args.ascii, collapse=args.collapse, width=out.width, spacers=False,
+    )
+    marker = "* " if args.ascii else "● "
+    for text, data in lines:
+        if out.color and data is not None:
+            if data.get("hidden"):
+                text = out.style(text, "dim")
+            elif data.get("current"):
+                text = text.replace(marker, out.style(marker, "live"), 1)
+        out.line(text)
+    return 0
+
+
+def _shown_leaf(store: threadtree.Store, thread: Thread) -> int | None:
+    """The live path's last entry that is not hidden: where the live branch ends as shown."""
+    leaf = thread.current_leaf_id
+    if leaf is None or not store.get_entry(leaf).hidden:
+        return leaf
+    return next((e.id for e in reversed(store.path_to(leaf)) if not e.hidden), None)
+
+
+def cmd_leaves(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    thread = store.get_thread(args.thread)
+    live = thread.current_leaf_id if args.all else _shown_leaf(store, thread)
+    leaves = store.leaves(args.thread, include_hidden=args.all)
+    if args.json:
+        out.json([_entry_json(e) | {"live": e.id == live} for e in leaves])
+        return 0
+    for entry in leaves:
+        mark, role = "*" if entry.id == live else " ", entry.role + (" (hidden)" if entry.hidden else "")
+        tail = _tail(f"{mark} {entry.id}  depth {entry.depth}  {role}", entry.content, out.width)
+        if entry.hidden:
+            role, tail = out.style(role, "dim"), out.style(tail, "dim") if tail else tail
+        else:
+            role = out.style(role, "role")
+        mark = out.style(mark, "live") if mark == "*" else mark
+        out.line(f"{mark} {entry.id}  {out.style(f'depth {entry.depth}', 'dim')}  {role}{tail}")
+    return 0
+
+
+def cmd_diff(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    ancestor = store.common_ancestor(args.entry_a, args.entry_b)
+    cut = 0 if ancestor is None else ancestor.depth + 1
+    a_tail = store.path_to(args.entry_a)[cut:]
+    b_tail = store.path_to(args.entry_b)[cut:]
+    if args.json:
+        out.json(
+            {
+                "ancestor": None if ancestor is None else _entry_json(ancestor),
+                "a": [_entry_json(e) for e in a_tail],
+                "b": [_entry_json(e) for e in b_tail],
+            }
+        )
+        return 0
+    if ancestor is None:
+        out.line("no common ancestor")
+    else:
+        start = f"common ancestor: {ancestor.id} {ancestor.role}"
+        out.line(start + _tail(start, ancestor.content, out.width))
+    for sign, entry_id, tail, style in (("-", args.entry_a, a_tail, "warn"), ("+", args.entry_b, b_tail, "role")):
+        out.line()
+        out.line(out.style(f"{sign * 3} {entry_id} ({len(tail)} {'entry' if len(tail) == 1 else 'entries'} after it)", "bold"))
+        for entry in tail:
+            start = f"{sign} {entry.id} {entry.role}"
+            out.line(out.style(start + _tail(start, entry.content, out.width), style))
+    return 0
+
+
+def cmd_check(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    problems = store.check(args.thread)
+    if args.json:
+        out.json([attrs.asdict(p) for p in problems])
+    elif problems:
+        for problem in problems:
+            out.line(str(problem))
+    else:
+        out.line("ok")
+    return 1 if problems else 0
+
+def cmd_log(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    history = store.leaf_history(args.thread, limit=args.limit)
+    if args.json:
+        out.json([attrs.asdict(move) for move in history])
+        return 0
+    for move in history:
+        before = "(empty)" if move.from_entry_id is None else str(move.from_entry_id)
+        after = "(empty)" if move.to_entry_id is None else str(move.to_entry_id)
+        out.line(f"{out.style(f'#{move.seq}', 'dim')} {_when(move.created_at)}  {move.reason:<13} {before} -> {after}")
+    return 0
+
+def cmd_events(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    events = store.events(args.thread, after=args.after, limit=args.limit)
+    if args.json:
+        out.json([attrs.asdict(event) for event in events])
+        return 0
+    if events:
+        _table(out, [("SEQ", "TIME", "TYPE", "DATA")] + [
+            (str(e.seq), _when_seconds(e.created_at), e.type, "" if e.data is None else _compact_json(e.data))
+            for e in events
+        ], right=(0,))
+    return 0
+
+
+def cmd_checkpoints(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    checkpoints = store.list_checkpoints(args.thread, limit=args.limit)
+    try:
+        resume = store.load_checkpoint(args.thread).checkpoint_id if checkpoints else None
+    except threadtree.NotFound:  # none on the live path and none unpinned
+        resume = None
+    if args.json:
+        out.json([attrs.asdict(c) | {"resume": c.checkpoint_id == resume} for c in checkpoints])
+        return 0
+    if checkpoints:
+        _table(out, [(" ", "CHECKPOINT", "ENTRY", "PARENT", "SAVED", "STATE")] + [
+            (
+                "*" if c.checkpoint_id == resume else " ", c.checkpoint_id,
+                "" if c.entry_id is None else str(c.entry_id), c.parent_checkpoint_id or "",
+                _when_seconds(c.created_at), _compact_json(c.state),
+            )
+            for c in checkpoints
+        ], right=(2,))
+    return 0
