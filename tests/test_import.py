@@ -320,6 +320,21 @@ def test_a_damaged_dump_line_skips_its_thread_with_line_and_column(store, tmp_pa
     assert report.outcomes[0].reason.startswith("line 2, column 26: malformed JSON")
 
 
+def test_a_dump_with_a_source_id_twice_skips_its_thread_and_imports_the_rest(store, tmp_path):
+    """Two entries of one thread with one source_id cannot both be stored: the thread is
+    skipped, naming both, instead of the whole import failing at the insert."""
+    thread = '{"type":"thread","id":"%s","title":null,"metadata":{},"created_at":1,"updated_at":1,"current_leaf_id":null}'
+    entry = ('{"type":"entry","id":%d,"thread_id":"%s","parent_id":null,"role":"user","content":"x",'
+             '"created_at":1,"source_id":"k"}')
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join([thread % "twice", entry % (1, "twice"), entry % (2, "twice"), thread % "ok"]) + "\n")
+    before = logical_dump(store.filename)
+    report = import_file(store, path)
+    assert [(o.where, o.status) for o in report.outcomes] == [("thread 'twice' (line 1)", "skipped"), ("thread 'ok' (line 4)", "imported")]
+    assert report.outcomes[0].reason == "entry 2: source_id 'k' is also the source_id of entry 1"
+    assert [t.id for t in store.list_threads()] == ["ok"] and logical_dump(store.filename) != before
+
+
 def test_an_entry_line_of_another_thread_or_before_any_thread_is_refused(store, tmp_path):
     path = tmp_path / "d.jsonl"
     entry = '{"type":"entry","id":1,"thread_id":"zz","parent_id":null,"role":"user","content":"x","created_at":1}'

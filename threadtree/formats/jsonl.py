@@ -164,6 +164,7 @@ def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str
     if (thread["source_format"] is None) != (thread["source_id"] is None):
         raise InvalidInput("source_format and source_id must both be set or both be null")
     by_id: dict[int, dict[str, Any]] = {}
+    by_source: dict[str, int] = {}  # a source_id is unique in a thread: two would fail at insert
     nodes = []
     for e in block.entries:
         eid = _validate.entry_id(e["id"], "entry id")
@@ -181,6 +182,9 @@ def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str
         source_id = e.get("source_id")
         if source_id is not None:
             _validate.name(source_id, f"entry {eid}: source_id")
+            if source_id in by_source:
+                raise InvalidInput(f"entry {eid}: source_id {source_id!r} is also the source_id of entry {by_source[source_id]}")
+            by_source[source_id] = eid
         if e.get("usage") is not None:
             e["usage"] = _validate.usage_value(e["usage"], f"entry {eid}: usage")
     leaf = thread["current_leaf_id"]
