@@ -17,13 +17,22 @@ from ._db.sqlite import default_path
 from .drawing import draw
 from .errors import Ambiguous, Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
 from .records import (
-    JOB_STATUSES, THREAD_ORDERS, TOOL_CALL_STATUSES, Checkpoint, Entry, Event, Job, LeafMove, Problem, Thread,
+    JOB_STATUSES,
+    THREAD_ORDERS,
+    TOOL_CALL_STATUSES,
+    Checkpoint,
+    Entry,
+    Event,
+    Job,
+    LeafMove,
+    Problem,
+    Thread,
     ToolCall,
 )
 from .store import Store, open
 
 if TYPE_CHECKING:
-    from . import formats
+    from . import formats as formats  # a typed name for the lazy attribute below
 
 __version__ = "0.1.0"
 

@@ -40,8 +40,7 @@ def text(value: Any, field: str) -> str:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise InvalidInput(
-                f"{field} is not valid Unicode: lone surrogate {value[exc.start]!r} "
-                f"at position {exc.start}"
+                f"{field} is not valid Unicode: lone surrogate {value[exc.start]!r} at position {exc.start}"
             ) from None
     return value
 
@@ -113,8 +112,6 @@ def metadata(value: Any, field: str = "metadata", limit: int = DEFAULT_MAX_SIZE)
     return encoded
 
 
-
-
 def size(value: str | None, field: str, max_size: int, unit: str = "characters") -> None:
     """InvalidInput when ``value`` is longer than the store's ``max_size``."""
     if value is not None and len(value) > max_size:
@@ -147,8 +144,13 @@ class Message(NamedTuple):
 
 
 def message(
-    role: Any, content: Any, item: Any, source_id: Any = None, hidden: Any = False,
-    limit: int = DEFAULT_MAX_SIZE, usage: Any = None,
+    role: Any,
+    content: Any,
+    item: Any,
+    source_id: Any = None,
+    hidden: Any = False,
+    limit: int = DEFAULT_MAX_SIZE,
+    usage: Any = None,
 ) -> Message:
     """One message, checked, ready to store; content and item at most ``limit`` long."""
     role = name(role, "role")
@@ -211,10 +213,17 @@ def messages(value: Any, limit: int = DEFAULT_MAX_SIZE) -> list[Message]:
                 "a message has role, content and optionally item, source_id, hidden and usage"
             )
         try:
-            checked.append(message(
-                msg["role"], msg["content"], msg.get("item"), msg.get("source_id"), msg.get("hidden", False), limit,
-                msg.get("usage"),
-            ))
+            checked.append(
+                message(
+                    msg["role"],
+                    msg["content"],
+                    msg.get("item"),
+                    msg.get("source_id"),
+                    msg.get("hidden", False),
+                    limit,
+                    msg.get("usage"),
+                )
+            )
         except KeyError as exc:
             raise InvalidInput(f"messages[{index}] has no {exc.args[0]!r}") from None
         except InvalidInput as exc:  # "role must be ..." becomes "messages[3].role must be ..."

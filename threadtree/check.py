@@ -55,13 +55,26 @@ else:
 __all__ = ["KINDS", "check"]
 
 KINDS = (
-    "integrity", "foreign-key", "orphan-entry", "missing-parent", "cross-thread-parent",
-    "parent-not-older", "cycle", "wrong-depth", "missing-leaf", "cross-thread-leaf",
-    "leaves-table", "bad-value",
+    "integrity",
+    "foreign-key",
+    "orphan-entry",
+    "missing-parent",
+    "cross-thread-parent",
+    "parent-not-older",
+    "cycle",
+    "wrong-depth",
+    "missing-leaf",
+    "cross-thread-leaf",
+    "leaves-table",
+    "bad-value",
 )
 
+
 def check(
-    tx: Tx, damage: tuple[type[BaseException], ...], thread_id: str | None, current_leaf_id: int | None = None,
+    tx: Tx,
+    damage: tuple[type[BaseException], ...],
+    thread_id: str | None,
+    current_leaf_id: int | None = None,
 ) -> list[Problem]:
     """Every problem found, in a stable order; ``[]`` for a healthy file (or thread).
 
@@ -139,7 +152,22 @@ def _values(tx: Tx, thread_ids: list[str] | None, all_ids: list[str] | None = No
     problems = []
     wanted = None if thread_ids is None else set(thread_ids)
     for row in checks.thread_values(tx):
-        raw_id, id_kind, title_kind, title, meta_kind, meta, created, updated, archived, leaf, fmt_kind, fmt, sid_kind, sid = row
+        (
+            raw_id,
+            id_kind,
+            title_kind,
+            title,
+            meta_kind,
+            meta,
+            created,
+            updated,
+            archived,
+            leaf,
+            fmt_kind,
+            fmt,
+            sid_kind,
+            sid,
+        ) = row
         tid = raw_id.decode("utf-8", "replace")
         if wanted is not None and tid not in wanted:
             continue
@@ -157,10 +185,28 @@ def _values(tx: Tx, thread_ids: list[str] | None, all_ids: list[str] | None = No
         problems.extend(
             Problem(tid, None, "bad-value", f"thread {tid!r}: {field} {why}") for field, why in reasons.items() if why
         )
-    for tid in (thread_ids if thread_ids is not None else all_ids or []):
+    for tid in thread_ids if thread_ids is not None else all_ids or []:
         for row in checks.entry_values(tx, tid):
-            (eid, parent, role_kind, role, content_kind, content, item_kind, item, sid_kind, sid, created, depth,
-             hidden_kind, hidden, path_kind, path, usage_kind, usage) = row
+            (
+                eid,
+                parent,
+                role_kind,
+                role,
+                content_kind,
+                content,
+                item_kind,
+                item,
+                sid_kind,
+                sid,
+                created,
+                depth,
+                hidden_kind,
+                hidden,
+                path_kind,
+                path,
+                usage_kind,
+                usage,
+            ) = row
             reasons = {
                 "parent_entry_id": None if parent in ("integer", "null") else f"is a {parent}, not an entry id",
                 "role": _text(role_kind, role, empty=False),
@@ -187,7 +233,8 @@ def _engine_checks(tx: Tx) -> list[Problem]:
     problems = [
         Problem(None, None, "integrity", line)
         for line in checks.integrity_lines(tx)
-        if line != "ok" and not line.startswith(("CHECK constraint failed in entries", "CHECK constraint failed in threads"))
+        if line != "ok"
+        and not line.startswith(("CHECK constraint failed in entries", "CHECK constraint failed in threads"))
     ]
     for table, rowid, parent, _ in checks.foreign_key_rows(tx):
         tid, eid = None, None
@@ -241,7 +288,8 @@ def _thread(tx: Tx, tid: str, leaf: int | None) -> list[Problem]:
     on_cycle: set[int] = set()
     if graph and not nx.is_branching(graph):  # one parent each, so only a cycle can do this
         cycles = [
-            sorted(c) for c in nx.strongly_connected_components(graph)
+            sorted(c)
+            for c in nx.strongly_connected_components(graph)
             if len(c) > 1 or graph.has_edge(next(iter(c)), next(iter(c)))
         ]
         for cycle in sorted(cycles):

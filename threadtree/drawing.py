@@ -94,8 +94,14 @@ def _fold_label(data: dict) -> str:
 
 
 def draw(
-    store: Store, thread_id: str, *, ax: Axes | None = None, collapse: int | None = 3,
-    fold: int | None = 3, focus: Any = None, max_label: int = 40,
+    store: Store,
+    thread_id: str,
+    *,
+    ax: Axes | None = None,
+    collapse: int | None = 3,
+    fold: int | None = 3,
+    focus: Any = None,
+    max_label: int = 40,
 ) -> Axes:
     """Draw the thread's tree with matplotlib and return the axes.
 
@@ -199,22 +205,40 @@ def _annotate(ax: Axes, picture: Plan, thread: dict, focus: Any, outline: bool) 
         summary += "; drawn: the live path" if focus == "live" else f"; drawn: entry {focus} and below"
     ax.set_title(summary, loc="right", fontsize=_FONT_SIZE, color="#666666")
     if outline:
-        key = ["red: live path", f"{len(picture.boxes):,} boxes, too many to label: focus='live' or "
-               "focus=<entry id> draws a part you can read"]
+        key = [
+            "red: live path",
+            f"{len(picture.boxes):,} boxes, too many to label: focus='live' or "
+            "focus=<entry id> draws a part you can read",
+        ]
     else:
         key = ["red: live path", "double border: branch tip"]
         if any(box.kind != "entry" for box in picture.boxes):
             key.append("dashed: folded entries")
-    ax.text(0, 0, "   ".join(key), transform=ax.transAxes, ha="left", va="top", fontsize=_FONT_SIZE - 1,
-            color="#666666", parse_math=False)
+    ax.text(
+        0,
+        0,
+        "   ".join(key),
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=_FONT_SIZE - 1,
+        color="#666666",
+        parse_math=False,
+    )
 
 
 def _draw_node(ax: Axes, box: Box, label: str) -> tuple:
     """The box of one node, unstyled in size: (text, live, leaf)."""
     folded = box.kind != "entry"
     text = ax.text(
-        box.x, box.y, label, ha="center", va="center",
-        color="#5c5c5c" if folded else "#1a1a1a", linespacing=1.1, zorder=3,
+        box.x,
+        box.y,
+        label,
+        ha="center",
+        va="center",
+        color="#5c5c5c" if folded else "#1a1a1a",
+        linespacing=1.1,
+        zorder=3,
         parse_math=False,  # a message's "$" signs are text, never mathtext
         gid=_gid(box.node) if folded else f"entry-{box.node}",
         bbox={
@@ -231,8 +255,12 @@ def _draw_edge(ax: Axes, mpl: Any, edge: Edge, at: dict) -> tuple:
     """The line from parent to child, under the boxes: (line, live)."""
     top, bottom = at[edge.parent], at[edge.child]
     line = mpl.lines.Line2D(
-        [top.x, bottom.x], [top.y, bottom.y], color=_LIVE if edge.live else _EDGE, zorder=2 if edge.live else 1,
-        solid_capstyle="round", gid=f"edge-{_gid(edge.parent)}->{_gid(edge.child)}",
+        [top.x, bottom.x],
+        [top.y, bottom.y],
+        color=_LIVE if edge.live else _EDGE,
+        zorder=2 if edge.live else 1,
+        solid_capstyle="round",
+        gid=f"edge-{_gid(edge.parent)}->{_gid(edge.child)}",
     )
     ax.add_line(line)
     return line, edge.live
@@ -252,11 +280,13 @@ def _style(mpl: Any, boxes: list, edges: list, size: float) -> None:
         if leaf:
             # A double border, as DOT's peripheries=2: a wide stroke in the border colour,
             # a narrower white one on it, then the box itself (which covers their inner half).
-            patch.set_path_effects([
-                mpl.patheffects.Stroke(linewidth=_DOUBLE_OUTER * size, foreground=patch.get_edgecolor()),
-                mpl.patheffects.Stroke(linewidth=_DOUBLE_INNER * size, foreground="white"),
-                mpl.patheffects.Normal(),
-            ])
+            patch.set_path_effects(
+                [
+                    mpl.patheffects.Stroke(linewidth=_DOUBLE_OUTER * size, foreground=patch.get_edgecolor()),
+                    mpl.patheffects.Stroke(linewidth=_DOUBLE_INNER * size, foreground="white"),
+                    mpl.patheffects.Normal(),
+                ]
+            )
     for line, live in edges:
         line.set_linewidth((_LIVE_EDGE_WIDTH if live else _EDGE_WIDTH) * size)
 
@@ -314,16 +344,24 @@ def _draw_outline(ax: Axes, mpl: Any, picture: Plan) -> None:
     one collection (thousands of boxes render in a fraction of a second)."""
     side = 0.6 * min(_cell(ax)) * 72 / ax.figure.dpi  # points
     at = {box.node: (box.x, box.y) for box in picture.boxes}
-    ax.add_collection(mpl.collections.LineCollection(
-        [(at[edge.parent], at[edge.child]) for edge in picture.edges],
-        colors=[_LIVE if edge.live else _EDGE for edge in picture.edges],
-        linewidths=[max(side * (0.15 if edge.live else 0.06), 0.3) for edge in picture.edges],
-        zorder=1, gid="edges",
-    ))
+    ax.add_collection(
+        mpl.collections.LineCollection(
+            [(at[edge.parent], at[edge.child]) for edge in picture.edges],
+            colors=[_LIVE if edge.live else _EDGE for edge in picture.edges],
+            linewidths=[max(side * (0.15 if edge.live else 0.06), 0.3) for edge in picture.edges],
+            zorder=1,
+            gid="edges",
+        )
+    )
     ax.scatter(
-        [box.x for box in picture.boxes], [box.y for box in picture.boxes], s=side**2, marker="s", zorder=3,
+        [box.x for box in picture.boxes],
+        [box.y for box in picture.boxes],
+        s=side**2,
+        marker="s",
+        zorder=3,
         c=[_LIVE_FILL if box.live else ("#f4f4f4" if box.kind != "entry" else "white") for box in picture.boxes],
-        edgecolors=[_LIVE if box.live else _BORDER for box in picture.boxes], linewidths=max(side * 0.06, 0.2),
+        edgecolors=[_LIVE if box.live else _BORDER for box in picture.boxes],
+        linewidths=max(side * 0.06, 0.2),
         gid="boxes",
     )
 
@@ -350,5 +388,3 @@ def _fit(mpl: Any, ax: Axes, boxes: list, edges: list, sizes: list[tuple[float, 
         _style(mpl, boxes, edges, size)
         widths, heights = zip(*(_box_size(text) for text in biggest))
         need = (max(widths), max(heights))
-
-

@@ -30,8 +30,19 @@ else:
     nx = _lazy.module("networkx")  # imported at first use: `import threadtree` stays fast
 
 __all__ = [
-    "build_graph", "collapse_chains", "columns", "fit", "fitted_preview", "node_order", "preview", "render_tree",
-    "roots", "to_dot", "to_mermaid", "tree_lines", "without_hidden",
+    "build_graph",
+    "collapse_chains",
+    "columns",
+    "fit",
+    "fitted_preview",
+    "node_order",
+    "preview",
+    "render_tree",
+    "roots",
+    "to_dot",
+    "to_mermaid",
+    "tree_lines",
+    "without_hidden",
 ]
 
 # Names that moved to threadtree.render, served from here for the code that imports them from
@@ -228,9 +239,7 @@ def without_hidden(graph: nx.DiGraph) -> nx.DiGraph:
     result = nx.DiGraph(**graph.graph)
     shown = [node for node in sorted(graph, key=node_order) if not nodes[node].get("hidden")]
     result.add_nodes_from((node, dict(nodes[node])) for node in shown)
-    result.add_edges_from(
-        (parent, node) for node in shown if (parent := shown_above(node)) is not None
-    )
+    result.add_edges_from((parent, node) for node in shown if (parent := shown_above(node)) is not None)
     for node in shown:
         result.nodes[node]["leaf"] = not result.succ[node]
     current = graph.graph.get("current_leaf_id")

@@ -151,13 +151,19 @@ def plan(graph: nx.DiGraph, *, collapse: int | None = 3, fold: int | None = 3, f
     pos = layout(shown, trunk=trunk)
     order = sorted(shown, key=node_order)
     boxes = tuple(
-        Box(node, *pos[node], bool(nodes[node].get("current")), not isinstance(node, tuple) and not graph.succ[node],
-            nodes[node])
+        Box(
+            node,
+            *pos[node],
+            bool(nodes[node].get("current")),
+            not isinstance(node, tuple) and not graph.succ[node],
+            nodes[node],
+        )
         for node in order
     )
     edges = tuple(
         Edge(parent, child, bool(nodes[parent].get("current") and nodes[child].get("current")))
-        for parent in order for child in sorted(shown.succ[parent], key=node_order)
+        for parent in order
+        for child in sorted(shown.succ[parent], key=node_order)
     )
     return Plan(
         boxes=boxes,
@@ -203,10 +209,23 @@ def _cut(graph: nx.DiGraph, fold: int | None, focus: Any) -> nx.DiGraph:
             keep, runs = [], [children] if children else []
         for run in runs:
             key = ("more", run[0])
-            kept.append((key, {
-                "role": "…", "preview": "", "leaf": False, "current": False, "depth": nodes[run[0]].get("depth"),
-                "more": len(run), "first": run[0], "last": run[-1], "below": not keep, **_hide(graph, run, seen),
-            }))
+            kept.append(
+                (
+                    key,
+                    {
+                        "role": "…",
+                        "preview": "",
+                        "leaf": False,
+                        "current": False,
+                        "depth": nodes[run[0]].get("depth"),
+                        "more": len(run),
+                        "first": run[0],
+                        "last": run[-1],
+                        "below": not keep,
+                        **_hide(graph, run, seen),
+                    },
+                )
+            )
             if parent is not None:
                 edges.append((parent, key))
         kept.extend((child, nodes[child]) for child in keep)

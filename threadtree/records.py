@@ -20,8 +20,18 @@ import orjson
 from . import _json
 
 __all__ = [
-    "JOB_STATUSES", "THREAD_ORDERS", "TOOL_CALL_STATUSES", "Checkpoint", "Entry", "Event", "GcPaused", "Job",
-    "LeafMove", "Problem", "Thread", "ToolCall",
+    "JOB_STATUSES",
+    "THREAD_ORDERS",
+    "TOOL_CALL_STATUSES",
+    "Checkpoint",
+    "Entry",
+    "Event",
+    "GcPaused",
+    "Job",
+    "LeafMove",
+    "Problem",
+    "Thread",
+    "ToolCall",
 ]
 
 THREAD_ORDERS = ("updated_at", "created_at", "entry_count")
@@ -33,7 +43,6 @@ JOB_STATUSES = ("queued", "running", "completed", "failed", "cancelled")
 TOOL_CALL_STATUSES = ("pending", "approved", "denied", "executing", "completed", "failed")
 """Every status of a :class:`ToolCall`, in lifecycle order: ``pending -> approved | denied;
 approved -> executing -> completed | failed``."""
-
 
 
 # slots=False: attrs' cheaper frozen variant. A slotted frozen class sets each field through
@@ -89,12 +98,32 @@ class Entry:
         with GcPaused():
             return [
                 cls(
-                    id, thread_id, parent_id, role, content,
+                    id,
+                    thread_id,
+                    parent_id,
+                    role,
+                    content,
                     (None if item is None else loads(item)) if path is None else load_item(item, path, content),
-                    created_at, depth, source_id, hidden == 1, None if usage is None else loads(usage),
+                    created_at,
+                    depth,
+                    source_id,
+                    hidden == 1,
+                    None if usage is None else loads(usage),
                 )
-                for id, thread_id, parent_id, role, content, item, created_at, depth, source_id, hidden, path, usage
-                in rows
+                for (
+                    id,
+                    thread_id,
+                    parent_id,
+                    role,
+                    content,
+                    item,
+                    created_at,
+                    depth,
+                    source_id,
+                    hidden,
+                    path,
+                    usage,
+                ) in rows
             ]
 
 
@@ -157,7 +186,9 @@ class Thread:
         """A record for a row of (id, title, metadata JSON, created_at, updated_at, archived_at,
         current_leaf_id, source_format, source_id), optionally followed by (entry_count,
         leaf_count) as listings select them."""
-        id, title, metadata, created_at, updated_at, archived_at, current_leaf_id, source_format, source_id, *counts = row
+        id, title, metadata, created_at, updated_at, archived_at, current_leaf_id, source_format, source_id, *counts = (
+            row
+        )
         entry_count, leaf_count = counts or (None, None)
         return cls(
             id,

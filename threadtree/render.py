@@ -60,7 +60,7 @@ def fit(text: str, width: int, *, ellipsis: str = "…") -> str:
         over = columns(kept) - budget
     if over < 0 and len(kept) < len(text):  # zero-width characters: fill up one at a time
         used = budget + over
-        for char in text[len(kept):]:
+        for char in text[len(kept) :]:
             used += _char_columns(char)
             if used > budget:
                 break
@@ -91,8 +91,13 @@ def _check_depth(max_depth: Any) -> None:
 
 
 def tree_lines(
-    graph: nx.DiGraph, *, max_depth: int | None = None, ascii_only: bool = False, collapse: int | None = None,
-    width: int | None = None, spacers: bool = True,
+    graph: nx.DiGraph,
+    *,
+    max_depth: int | None = None,
+    ascii_only: bool = False,
+    collapse: int | None = None,
+    width: int | None = None,
+    spacers: bool = True,
 ) -> list[tuple[str, dict | None]]:
     """The lines of :func:`render_tree`, each with the attributes of the node it shows
     (``None`` for a line of drawing only, or the ``...`` of ``max_depth``): what a caller
@@ -113,7 +118,11 @@ def tree_lines(
     convert = _ascii if ascii_only else str
     lines: list[tuple[str, dict | None]] = []
     for line in nx.generate_network_text(
-        labelled, sources=roots(graph), max_depth=max_depth, ascii_only=ascii_only, vertical_chains=True,
+        labelled,
+        sources=roots(graph),
+        max_depth=max_depth,
+        ascii_only=ascii_only,
+        vertical_chains=True,
     ):
         start, token, rest = line.partition(_TOKEN)
         if not token:
@@ -135,8 +144,15 @@ def tree_lines(
     return lines
 
 
-def render_tree(graph: nx.DiGraph, *, max_depth: int | None = None, ascii_only: bool = False,
-                collapse: int | None = None, width: int | None = None, spacers: bool = True) -> str:
+def render_tree(
+    graph: nx.DiGraph,
+    *,
+    max_depth: int | None = None,
+    ascii_only: bool = False,
+    collapse: int | None = None,
+    width: int | None = None,
+    spacers: bool = True,
+) -> str:
     """The tree as text, one line per entry (id, role, preview), the live path marked with
     ``●`` (``*`` with ``ascii_only``), via :func:`networkx.write_network_text`.
 
@@ -152,9 +168,17 @@ def render_tree(graph: nx.DiGraph, *, max_depth: int | None = None, ascii_only: 
         entries of a chain): a chain's next entry sits right under the previous one anyway.
     """
     if width is not None or not spacers:
-        return "".join(text + "\n" for text, _ in tree_lines(
-            graph, max_depth=max_depth, ascii_only=ascii_only, collapse=collapse, width=width, spacers=spacers,
-        ))
+        return "".join(
+            text + "\n"
+            for text, _ in tree_lines(
+                graph,
+                max_depth=max_depth,
+                ascii_only=ascii_only,
+                collapse=collapse,
+                width=width,
+                spacers=spacers,
+            )
+        )
     _check_depth(max_depth)
     if collapse is not None:
         graph = collapse_chains(graph, collapse)
@@ -167,7 +191,12 @@ def render_tree(graph: nx.DiGraph, *, max_depth: int | None = None, ascii_only: 
     labelled.add_edges_from(graph.edges)
     lines: list[str] = []
     nx.write_network_text(
-        labelled, path=lines.append, sources=roots(graph), max_depth=max_depth,
-        ascii_only=ascii_only, end="", vertical_chains=True,
+        labelled,
+        path=lines.append,
+        sources=roots(graph),
+        max_depth=max_depth,
+        ascii_only=ascii_only,
+        end="",
+        vertical_chains=True,
     )
     return "\n".join(lines) + "\n"

@@ -102,8 +102,12 @@ def database_of(store: Store) -> Database:
 
 
 def open(
-    path: str | bytes | os.PathLike[str] | None = None, *, synchronous: str = "FULL", timeout: float = 5.0,
-    readonly: bool = False, max_size: int = _validate.DEFAULT_MAX_SIZE,
+    path: str | bytes | os.PathLike[str] | None = None,
+    *,
+    synchronous: str = "FULL",
+    timeout: float = 5.0,
+    readonly: bool = False,
+    max_size: int = _validate.DEFAULT_MAX_SIZE,
 ) -> Store:
     """Open (creating and migrating as needed) a threadtree database and return its Store.
 
@@ -147,4 +151,3 @@ def open(
         raise InvalidInput(f"path must be a str, bytes, a path or None, not {type(path).__name__}")
     db = open_database(filename, synchronous=mode, timeout=wait, readonly=readonly)
     return Store(db, max_size=cap)
-

@@ -45,7 +45,13 @@ class Jobs(StoreBase):
     # -- jobs --
 
     def upsert_job(
-        self, job_id: str, name: str, status: str, *, progress: float | None = None, detail: Any = None,
+        self,
+        job_id: str,
+        name: str,
+        status: str,
+        *,
+        progress: float | None = None,
+        detail: Any = None,
     ) -> Job:
         """Create the job ``job_id``, or replace its name, status, progress and detail; return it.
 
@@ -81,8 +87,12 @@ class Jobs(StoreBase):
             detail_json = _json.dumps(detail, "detail")[0]
             _validate.size(detail_json, "detail", self._max_size, "bytes of JSON")
         bindings = {
-            "job_id": jid, "name": job_name, "status": job_status, "progress": percent,
-            "detail": detail_json, "now": time.time(),
+            "job_id": jid,
+            "name": job_name,
+            "status": job_status,
+            "progress": percent,
+            "detail": detail_json,
+            "now": time.time(),
         }
         with self._db.write() as tx:
             return jobs.upsert_job(tx, bindings)
@@ -165,12 +175,15 @@ class Jobs(StoreBase):
             definitions = jobs.tool_definitions(tx, tid)
         return [_json.loads(definition) for definition in definitions]
 
+
 def _progress(value: Any) -> float | None:
     """``None`` or a percentage from 0 to 100 as a float; bools and NaN are refused."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInput(f"progress must be a number from 0 to 100 or None, not {type(value).__name__} {_short(value)}")
+        raise InvalidInput(
+            f"progress must be a number from 0 to 100 or None, not {type(value).__name__} {_short(value)}"
+        )
     if not 0 <= value <= 100:  # False for NaN too
         raise InvalidInput(f"progress must be a number from 0 to 100, not {_short(value)}")
     return float(value)

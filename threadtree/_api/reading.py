@@ -133,8 +133,10 @@ class Reading(StoreBase):
         >>> thread = store.create_thread()
         >>> _ = store.append(thread.id, "assistant", "Hi")
         >>> _ = store.append(thread.id, "other", "[progress]", hidden=True)
-        >>> [e.content for e in store.leaves(thread.id)], [e.content for e in store.leaves(thread.id, include_hidden=False)]
-        (['[progress]'], ['Hi'])
+        >>> [e.content for e in store.leaves(thread.id)]
+        ['[progress]']
+        >>> [e.content for e in store.leaves(thread.id, include_hidden=False)]
+        ['Hi']
         """
         query = "leaves" if _validate.flag(include_hidden, "include_hidden") else "visible_leaves"
         return self._entries_in(query, thread_id)
@@ -190,7 +192,6 @@ class Reading(StoreBase):
             for (text,) in tree.usage_rows(tx, tid, only_live):
                 _add_usage(total, _json.loads(text))
         return total
-
 
 
 def _add_usage(total: dict[str, Any], usage: Any) -> None:

@@ -92,7 +92,12 @@ class AgentState(StoreBase):
     # -- checkpoints --
 
     def save_checkpoint(
-        self, thread_id: str, checkpoint_id: str, state: Any, *, entry_id: int | None = None,
+        self,
+        thread_id: str,
+        checkpoint_id: str,
+        state: Any,
+        *,
+        entry_id: int | None = None,
         parent_checkpoint_id: str | None = None,
     ) -> Checkpoint:
         """Save agent state under ``checkpoint_id`` in the thread; return the checkpoint.
@@ -248,7 +253,13 @@ class AgentState(StoreBase):
     # -- tool calls --
 
     def create_tool_call(
-        self, thread_id: str, call_id: str, name: str, parameters: Any, *, entry_id: int | None = None,
+        self,
+        thread_id: str,
+        call_id: str,
+        name: str,
+        parameters: Any,
+        *,
+        entry_id: int | None = None,
     ) -> ToolCall:
         """Record a tool call the agent wants to make, in status ``pending``; return it.
 
@@ -278,7 +289,12 @@ class AgentState(StoreBase):
             return agent_state.insert_tool_call(tx, tid, cid, eid, tool, params_json, params_copy)
 
     def update_tool_call(
-        self, call_id: str, *, status: str | None = None, result: Any = None, error: str | None = None,
+        self,
+        call_id: str,
+        *,
+        status: str | None = None,
+        result: Any = None,
+        error: str | None = None,
     ) -> ToolCall:
         """Move a tool call along its lifecycle and/or record its outcome; return it.
 
@@ -300,10 +316,10 @@ class AgentState(StoreBase):
         >>> _ = store.create_tool_call(thread.id, "call-2", "search", {"q": "kyoto"})
         >>> store.update_tool_call("call-2", status="approved").status
         'approved'
-        >>> store.update_tool_call("call-2", status="completed")
+        >>> store.update_tool_call("call-2", status="completed")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        threadtree.errors.InvalidInput: tool call 'call-2' cannot go from 'approved' to 'completed' (from 'approved' only to 'executing')
+        threadtree.errors.InvalidInput: tool call 'call-2' cannot go from 'approved' to 'completed' (from ...
         """
         cid = _validate.name(call_id, "call_id")
         new = None if status is None else _checked_status(status)
@@ -324,8 +340,11 @@ class AgentState(StoreBase):
                 _check_outcome(cid, current, result_json, why)
             elif new not in _NEXT_STATUS[current]:
                 allowed = _NEXT_STATUS[current]
-                hint = (f"from {current!r} only to {' or '.join(map(repr, allowed))}" if allowed
-                        else f"{current!r} is final")
+                hint = (
+                    f"from {current!r} only to {' or '.join(map(repr, allowed))}"
+                    if allowed
+                    else f"{current!r} is final"
+                )
                 raise InvalidInput(f"tool call {cid!r} cannot go from {current!r} to {new!r} ({hint})")
             return agent_state.update_tool_call(tx, cid, current, new or current, result_json, why)
 
@@ -351,10 +370,6 @@ class AgentState(StoreBase):
 
 def _check_outcome(cid: str, status: str, result_json: str | None, error: str | None) -> None:
     if result_json is not None and status not in _RESULT_STATUSES:
-        raise InvalidInput(
-            f"result is only for a completed tool call; tool call {cid!r} would be {status!r}"
-        )
+        raise InvalidInput(f"result is only for a completed tool call; tool call {cid!r} would be {status!r}")
     if error is not None and status not in _ERROR_STATUSES:
-        raise InvalidInput(
-            f"error is only for a failed or denied tool call; tool call {cid!r} would be {status!r}"
-        )
+        raise InvalidInput(f"error is only for a failed or denied tool call; tool call {cid!r} would be {status!r}")

@@ -42,7 +42,10 @@ class Threads(StoreBase):
     __slots__ = ()
 
     def create_thread(
-        self, title: str | None = None, *, metadata: Mapping[str, Any] | None = None,
+        self,
+        title: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
         thread_id: str | None = None,
     ) -> Thread:
         """Create an empty thread and return it.
@@ -76,10 +79,18 @@ class Threads(StoreBase):
             return threads.get(tx, tid)
 
     def list_threads(
-        self, *, limit: int | None = 50, offset: int = 0, search: str | None = None,
-        include_archived: bool = False, created_after: float | None = None,
-        created_before: float | None = None, updated_after: float | None = None,
-        updated_before: float | None = None, order_by: str = "updated_at", descending: bool = True,
+        self,
+        *,
+        limit: int | None = 50,
+        offset: int = 0,
+        search: str | None = None,
+        include_archived: bool = False,
+        created_after: float | None = None,
+        created_before: float | None = None,
+        updated_after: float | None = None,
+        updated_before: float | None = None,
+        order_by: str = "updated_at",
+        descending: bool = True,
     ) -> list[Thread]:
         """Threads, most recently updated first (or as ``order_by`` and ``descending`` say),
         each with its ``entry_count`` and ``leaf_count`` filled in.
@@ -301,4 +312,3 @@ def _one(given: str, text: str, by_id: list[Thread], by_title: list[Thread], kin
         f"{given!r} fits {len(candidates)}{' or more' if more else ''} threads: {listed}. To choose, {how}",
         tuple(candidates[:_SHOWN]),
     )
-

@@ -53,8 +53,14 @@ class Views(StoreBase):
         return _graph.build_graph(thread, rows)
 
     def render_tree(
-        self, thread_id: str, *, max_depth: int | None = None, ascii_only: bool = False,
-        collapse: int | None = None, include_hidden: bool = True, width: int | None = None,
+        self,
+        thread_id: str,
+        *,
+        max_depth: int | None = None,
+        ascii_only: bool = False,
+        collapse: int | None = None,
+        include_hidden: bool = True,
+        width: int | None = None,
         spacers: bool = True,
     ) -> str:
         """The whole tree as text: one line per entry (id, role, preview), roots in id order,
@@ -78,8 +84,12 @@ class Views(StoreBase):
         if not _validate.flag(include_hidden, "include_hidden"):
             graph = _graph.without_hidden(graph)
         return _render.render_tree(
-            graph, max_depth=max_depth, ascii_only=_validate.flag(ascii_only, "ascii_only"),
-            collapse=collapse, width=width, spacers=_validate.flag(spacers, "spacers"),
+            graph,
+            max_depth=max_depth,
+            ascii_only=_validate.flag(ascii_only, "ascii_only"),
+            collapse=collapse,
+            width=width,
+            spacers=_validate.flag(spacers, "spacers"),
         )
 
     def to_dot(self, thread_id: str, *, collapse: int | None = None) -> str:
@@ -120,4 +130,3 @@ class Views(StoreBase):
             if tid is None:
                 return _check.check(tx, damage, None)
             return _check.check(tx, damage, tid, tree.leaf(tx, tid).id)
-

@@ -26,9 +26,17 @@ class Writing(StoreBase):
     __slots__ = ()
 
     def append(
-        self, thread_id: str, role: str, content: str, *, item: Any = None,
-        parent_id: int | None = LEAF, expected_leaf_id: int | None = UNCHECKED,
-        source_id: str | None = None, hidden: bool = False, usage: Mapping[str, Any] | None = None,
+        self,
+        thread_id: str,
+        role: str,
+        content: str,
+        *,
+        item: Any = None,
+        parent_id: int | None = LEAF,
+        expected_leaf_id: int | None = UNCHECKED,
+        source_id: str | None = None,
+        hidden: bool = False,
+        usage: Mapping[str, Any] | None = None,
     ) -> Entry:
         """Add an entry under the current leaf (or ``parent_id``); the leaf moves to it.
 
@@ -66,8 +74,12 @@ class Writing(StoreBase):
             return tree.add(tx, tid, parent, expected, [message], "append")[0]
 
     def extend(
-        self, thread_id: str, messages: Iterable[Mapping[str, Any]], *,
-        parent_id: int | None = LEAF, expected_leaf_id: int | None = UNCHECKED,
+        self,
+        thread_id: str,
+        messages: Iterable[Mapping[str, Any]],
+        *,
+        parent_id: int | None = LEAF,
+        expected_leaf_id: int | None = UNCHECKED,
     ) -> list[Entry]:
         """Append several messages as one chain in one transaction; the leaf moves to the last.
 
@@ -91,8 +103,15 @@ class Writing(StoreBase):
             return tree.add(tx, tid, parent, expected, checked, "extend")
 
     def fork(
-        self, entry_id: int, role: str, content: str, *, item: Any = None,
-        expected_leaf_id: int | None = UNCHECKED, source_id: str | None = None, hidden: bool = False,
+        self,
+        entry_id: int,
+        role: str,
+        content: str,
+        *,
+        item: Any = None,
+        expected_leaf_id: int | None = UNCHECKED,
+        source_id: str | None = None,
+        hidden: bool = False,
         usage: Mapping[str, Any] | None = None,
     ) -> Entry:
         """Add a new child of ``entry_id`` (any entry) in its thread; the leaf moves to it.
@@ -114,9 +133,7 @@ class Writing(StoreBase):
             tid = tree.place(tx, eid).thread_id
             return tree.add(tx, tid, eid, expected, [message], "fork")[0]
 
-    def rewind(
-        self, thread_id: str, entry_id: int | None, *, expected_leaf_id: int | None = UNCHECKED
-    ) -> Entry | None:
+    def rewind(self, thread_id: str, entry_id: int | None, *, expected_leaf_id: int | None = UNCHECKED) -> Entry | None:
         """Move the current leaf to ``entry_id``, any entry of the thread; return that entry.
 
         Nothing is deleted: the entries below stay as a branch. ``entry_id=None`` empties the
@@ -187,4 +204,3 @@ class Writing(StoreBase):
         eid = _validate.entry_id(entry_id)
         with self._db.write() as tx:
             return tree.delete_branch(tx, eid)
-

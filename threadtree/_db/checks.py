@@ -10,8 +10,17 @@ from typing import Any
 from .engine import Tx
 
 __all__ = [
-    "all_threads", "entry_thread", "entry_values", "foreign_key_rows", "integrity_lines", "kept_leaves",
-    "orphan_entries", "orphan_leaves", "structure", "thread_of_rowid", "thread_values",
+    "all_threads",
+    "entry_thread",
+    "entry_values",
+    "foreign_key_rows",
+    "integrity_lines",
+    "kept_leaves",
+    "orphan_entries",
+    "orphan_leaves",
+    "structure",
+    "thread_of_rowid",
+    "thread_values",
 ]
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
 
 import orjson
 

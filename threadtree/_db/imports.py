@@ -20,8 +20,19 @@ from . import tree
 from .engine import Tx, UniqueViolation
 
 __all__ = [
-    "NewEntries", "Shape", "SourceEntry", "ThreadRow", "any_taken", "entries", "insert_thread",
-    "shapes", "source_entries", "source_thread", "thread", "update_entry", "update_thread",
+    "NewEntries",
+    "Shape",
+    "SourceEntry",
+    "ThreadRow",
+    "any_taken",
+    "entries",
+    "insert_thread",
+    "shapes",
+    "source_entries",
+    "source_thread",
+    "thread",
+    "update_entry",
+    "update_thread",
 ]
 
 
@@ -95,15 +106,31 @@ def insert_thread(tx: Tx, fields: dict[str, Any], thread_id: str | None = None) 
 
 
 def update_thread(
-    tx: Tx, tid: str, *, title: str | None, metadata: str, updated_at: float, archived_at: float | None,
-    old_leaf: int | None, leaf: int | None, reason: str, now: float,
+    tx: Tx,
+    tid: str,
+    *,
+    title: str | None,
+    metadata: str,
+    updated_at: float,
+    archived_at: float | None,
+    old_leaf: int | None,
+    leaf: int | None,
+    reason: str,
+    now: float,
 ) -> None:
     """Set what the source says of a thread (``metadata`` as JSON text), its live leaf among
     them; a leaf that moved is recorded in its history as ``reason``, at ``now``."""
-    tx.run("update_imported_thread", {
-        "thread_id": tid, "title": title, "metadata": metadata, "leaf_id": leaf, "updated_at": updated_at,
-        "archived_at": archived_at,
-    })
+    tx.run(
+        "update_imported_thread",
+        {
+            "thread_id": tid,
+            "title": title,
+            "metadata": metadata,
+            "leaf_id": leaf,
+            "updated_at": updated_at,
+            "archived_at": archived_at,
+        },
+    )
     if leaf != old_leaf:
         tree.record_leaf_move(tx, tid, old_leaf, leaf, reason, now)
 
@@ -133,14 +160,27 @@ def any_taken(tx: Tx, ids: Iterable[int]) -> bool:
 
 
 def update_entry(
-    tx: Tx, eid: int, role: str, content: str, item: str | None, hidden: bool, content_path: str | None,
+    tx: Tx,
+    eid: int,
+    role: str,
+    content: str,
+    item: str | None,
+    hidden: bool,
+    content_path: str | None,
 ) -> None:
     """Take the source's newer role, text, item (JSON text) and hidden flag for an imported
     entry. It stays where it is: entries never move."""
-    tx.run("update_imported_entry", {
-        "entry_id": eid, "role": role, "content": content, "item": item, "hidden": hidden,
-        "content_path": content_path,
-    })
+    tx.run(
+        "update_imported_entry",
+        {
+            "entry_id": eid,
+            "role": role,
+            "content": content,
+            "item": item,
+            "hidden": hidden,
+            "content_path": content_path,
+        },
+    )
 
 
 class NewEntries:
@@ -164,9 +204,18 @@ class NewEntries:
         return len(self.rows)
 
     def add(
-        self, parent_id: int | None, depth: int, role: str, content: str, item: str | None,
-        created_at: float, source_id: str | None, hidden: bool, content_path: str | None,
-        usage: str | None = None, eid: int | None = None,
+        self,
+        parent_id: int | None,
+        depth: int,
+        role: str,
+        content: str,
+        item: str | None,
+        created_at: float,
+        source_id: str | None,
+        hidden: bool,
+        content_path: str | None,
+        usage: str | None = None,
+        eid: int | None = None,
     ) -> int:
         """Add an entry (``item`` and ``usage`` as JSON text) and return its id: ``eid`` if given."""
         if eid is None:
@@ -174,11 +223,22 @@ class NewEntries:
             if eid is None:
                 eid = self._tx.value("next_entry_id")
             self._next = eid + 1
-        self.rows.append({
-            "id": eid, "thread_id": self._tid, "parent_id": parent_id, "role": role, "content": content,
-            "item": item, "now": created_at, "depth": depth, "source_id": source_id, "hidden": hidden,
-            "content_path": content_path, "usage": usage,
-        })
+        self.rows.append(
+            {
+                "id": eid,
+                "thread_id": self._tid,
+                "parent_id": parent_id,
+                "role": role,
+                "content": content,
+                "item": item,
+                "now": created_at,
+                "depth": depth,
+                "source_id": source_id,
+                "hidden": hidden,
+                "content_path": content_path,
+                "usage": usage,
+            }
+        )
         return eid
 
     def insert(self) -> None:

@@ -21,7 +21,7 @@ __all__ = ["SqlFolder"]
 _MIGRATION = re.compile(r"^(\d{4})_\w+\.sql$")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _root() -> Any:
     package = Path(__file__).resolve().parent.parent
     for folder in (package / "sql", package.parent / "sql"):  # installed; in a checkout

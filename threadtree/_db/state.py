@@ -17,9 +17,21 @@ from .engine import Tx
 from .tree import leaf, place
 
 __all__ = [
-    "checkpoint", "checkpoint_lineage", "checkpoint_to_resume", "checkpoints", "delete_checkpoint",
-    "delete_events_before", "entry_in_thread", "events", "insert_event", "insert_tool_call", "last_seq",
-    "save_checkpoint", "tool_call", "tool_calls", "update_tool_call",
+    "checkpoint",
+    "checkpoint_lineage",
+    "checkpoint_to_resume",
+    "checkpoints",
+    "delete_checkpoint",
+    "delete_events_before",
+    "entry_in_thread",
+    "events",
+    "insert_event",
+    "insert_tool_call",
+    "last_seq",
+    "save_checkpoint",
+    "tool_call",
+    "tool_calls",
+    "update_tool_call",
 ]
 
 
@@ -39,13 +51,26 @@ def checkpoint_lineage(tx: Tx, tid: str, cid: str) -> list[str]:
 
 
 def save_checkpoint(
-    tx: Tx, tid: str, cid: str, eid: int | None, parent: str | None, state_json: str, state: Any,
+    tx: Tx,
+    tid: str,
+    cid: str,
+    eid: int | None,
+    parent: str | None,
+    state_json: str,
+    state: Any,
 ) -> Checkpoint:
     now = time.time()
-    tx.run("checkpoint_save", {
-        "thread_id": tid, "checkpoint_id": cid, "entry_id": eid,
-        "parent_checkpoint_id": parent, "state": state_json, "now": now,
-    })
+    tx.run(
+        "checkpoint_save",
+        {
+            "thread_id": tid,
+            "checkpoint_id": cid,
+            "entry_id": eid,
+            "parent_checkpoint_id": parent,
+            "state": state_json,
+            "now": now,
+        },
+    )
     return Checkpoint(tid, cid, eid, parent, state, now)
 
 
@@ -124,20 +149,40 @@ def insert_tool_call(tx: Tx, tid: str, cid: str, eid: int | None, name: str, par
     if taken is not None:
         raise Conflict(f"tool call {cid!r} already exists (in thread {taken.thread_id!r})")
     now = time.time()
-    tx.run("tool_call_insert", {
-        "call_id": cid, "thread_id": tid, "entry_id": eid, "name": name, "parameters": params_json, "now": now,
-    })
+    tx.run(
+        "tool_call_insert",
+        {
+            "call_id": cid,
+            "thread_id": tid,
+            "entry_id": eid,
+            "name": name,
+            "parameters": params_json,
+            "now": now,
+        },
+    )
     return ToolCall(tid, cid, name, params, "pending", eid, None, None, now, now, None, None)
 
 
 def update_tool_call(
-    tx: Tx, cid: str, from_status: str, status: str, result_json: str | None, error: str | None,
+    tx: Tx,
+    cid: str,
+    from_status: str,
+    status: str,
+    result_json: str | None,
+    error: str | None,
 ) -> ToolCall:
     """Move the call from ``from_status`` (compare-and-set) and record its outcome."""
-    row = tx.one("tool_call_update", {
-        "call_id": cid, "from_status": from_status, "status": status,
-        "result": result_json, "error": error, "now": time.time(),
-    })
+    row = tx.one(
+        "tool_call_update",
+        {
+            "call_id": cid,
+            "from_status": from_status,
+            "status": status,
+            "result": result_json,
+            "error": error,
+            "now": time.time(),
+        },
+    )
     if row is None:  # cannot happen under the write lock; never write on a stale read
         raise Conflict(f"tool call {cid!r} changed while it was being updated; nothing was written")
     return ToolCall.from_row(row)

@@ -12,7 +12,14 @@ from ..records import Entry, Thread
 from .engine import Tx, UniqueViolation
 
 __all__ = [
-    "by_id_range", "by_title", "create", "delete", "find_by_title", "get", "list_page", "update",
+    "by_id_range",
+    "by_title",
+    "create",
+    "delete",
+    "find_by_title",
+    "get",
+    "list_page",
+    "update",
     "with_entries",
 ]
 
@@ -31,7 +38,10 @@ def create(tx: Tx, given: str | None, title: str | None, metadata_json: str) -> 
     """
     while True:
         bindings = {
-            "thread_id": given or uuid.uuid4().hex, "title": title, "metadata": metadata_json, "now": time.time(),
+            "thread_id": given or uuid.uuid4().hex,
+            "title": title,
+            "metadata": metadata_json,
+            "now": time.time(),
         }
         try:
             row = tx.one("insert_thread", bindings)

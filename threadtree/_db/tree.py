@@ -25,9 +25,24 @@ from ..records import Entry, GcPaused, LeafMove
 from .engine import Tx, UniqueViolation
 
 __all__ = [
-    "LiveItems", "add", "check_expected", "common_ancestor", "delete_branch", "entries_in",
-    "entries_of", "entry", "find_entry", "leaf", "leaf_history", "live_items", "move_leaf",
-    "move_leaf_checked", "path_to", "place", "redo", "usage_rows",
+    "LiveItems",
+    "add",
+    "check_expected",
+    "common_ancestor",
+    "delete_branch",
+    "entries_in",
+    "entries_of",
+    "entry",
+    "find_entry",
+    "leaf",
+    "leaf_history",
+    "live_items",
+    "move_leaf",
+    "move_leaf_checked",
+    "path_to",
+    "place",
+    "redo",
+    "usage_rows",
 ]
 
 NO_LIMIT = 2**63 - 1
@@ -129,9 +144,17 @@ def add(tx: Tx, tid: str, parent: Any, expected: Any, messages: list[Message], r
     added = []
     for message in messages:
         bindings = {
-            "id": None, "thread_id": tid, "parent_id": parent, "role": message.role,
-            "content": message.content, "item": message.item_json, "now": now, "depth": depth,
-            "source_id": message.source_id, "hidden": message.hidden, "content_path": message.content_path,
+            "id": None,
+            "thread_id": tid,
+            "parent_id": parent,
+            "role": message.role,
+            "content": message.content,
+            "item": message.item_json,
+            "now": now,
+            "depth": depth,
+            "source_id": message.source_id,
+            "hidden": message.hidden,
+            "content_path": message.content_path,
             "usage": message.usage_json,
         }
         try:
@@ -140,13 +163,22 @@ def add(tx: Tx, tid: str, parent: Any, expected: Any, messages: list[Message], r
             if message.source_id is None or "source_id" not in exc.detail:
                 raise
             # An earlier message without a source_id came first, so _existing did not look.
-            raise Conflict(
-                f"thread {tid!r} already has an entry with source_id {message.source_id!r}"
-            ) from None
-        added.append(Entry(
-            new_id, tid, parent, message.role, message.content, message.item, now, depth,
-            message.source_id, message.hidden, message.usage,
-        ))
+            raise Conflict(f"thread {tid!r} already has an entry with source_id {message.source_id!r}") from None
+        added.append(
+            Entry(
+                new_id,
+                tid,
+                parent,
+                message.role,
+                message.content,
+                message.item,
+                now,
+                depth,
+                message.source_id,
+                message.hidden,
+                message.usage,
+            )
+        )
         parent, depth = new_id, depth + 1
     move_leaf(tx, tid, current, parent, reason, now)
     return added
@@ -158,8 +190,10 @@ def _existing(tx: Tx, tid: str, messages: list[Message]) -> list[Entry] | None:
     of the messages exist."""
     found: list[Entry] = []
     for index, message in enumerate(messages):
-        row = None if message.source_id is None else tx.one(
-            "find_entry", {"thread_id": tid, "source_id": message.source_id}
+        row = (
+            None
+            if message.source_id is None
+            else tx.one("find_entry", {"thread_id": tid, "source_id": message.source_id})
         )
         if row is None:
             if found:
@@ -173,10 +207,14 @@ def _existing(tx: Tx, tid: str, messages: list[Message]) -> list[Entry] | None:
             continue
         have = Entry.from_row(row)
         differs = [
-            field for field, a, b in (
-                ("role", have.role, message.role), ("content", have.content, message.content),
-                ("item", have.item, message.item), ("usage", have.usage, message.usage),
-            ) if a != b
+            field
+            for field, a, b in (
+                ("role", have.role, message.role),
+                ("content", have.content, message.content),
+                ("item", have.item, message.item),
+                ("usage", have.usage, message.usage),
+            )
+            if a != b
         ]
         if differs:
             raise Conflict(

@@ -43,9 +43,7 @@ from __future__ import annotations
 try:
     from agents.memory.session_settings import SessionSettings  # noqa: F401  (fail here, saying how to fix it)
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError(
-        "threadtree.agents needs the OpenAI Agents SDK: pip install 'threadtree[agents]'"
-    ) from exc
+    raise ImportError("threadtree.agents needs the OpenAI Agents SDK: pip install 'threadtree[agents]'") from exc
 
 from .items import Branch, item_role, item_text
 from .session import ThreadTreeSession

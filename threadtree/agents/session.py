@@ -66,8 +66,12 @@ class ThreadTreeSession(SessionWork):
     """
 
     def __init__(
-        self, thread_id: str, store: Store | str | os.PathLike[str] | None = None, *,
-        session_settings: SessionSettings | Mapping[str, Any] | None = None, strict: bool = False,
+        self,
+        thread_id: str,
+        store: Store | str | os.PathLike[str] | None = None,
+        *,
+        session_settings: SessionSettings | Mapping[str, Any] | None = None,
+        strict: bool = False,
         title: str | None = None,
     ) -> None:
         self.session_id: str = _validate.thread_id(thread_id)

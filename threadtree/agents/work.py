@@ -73,8 +73,7 @@ class SessionWork:
     def _check_strict(self, leaf: int | None) -> None:
         if self.strict and self._leaf is not UNKNOWN and leaf != self._leaf:
             raise Conflict(
-                f"thread {self.session_id!r} moved to {_where(leaf)} since this session saw it at "
-                f"{_where(self._leaf)}"
+                f"thread {self.session_id!r} moved to {_where(leaf)} since this session saw it at {_where(self._leaf)}"
             )
 
     def _live_items(self, limit: int | None = None) -> tuple[int | None, Steps, list[Any]]:
@@ -264,9 +263,7 @@ class SessionWork:
             current = self._store.get_thread(self.session_id).current_leaf_id
         except NotFound:
             return []
-        return [
-            Branch(e.id, e.depth + 1, e.role, preview(e.content), e.id == current, e.created_at) for e in leaves
-        ]
+        return [Branch(e.id, e.depth + 1, e.role, preview(e.content), e.id == current, e.created_at) for e in leaves]
 
 
 class Steps:

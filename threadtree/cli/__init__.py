@@ -35,11 +35,28 @@ from .._db import driver_errors
 from ..errors import ThreadTreeError
 from .output import Output
 from .reading import (
-    cmd_check, cmd_checkpoints, cmd_diff, cmd_events, cmd_leaves, cmd_log, cmd_show, cmd_threads, cmd_tree,
+    cmd_check,
+    cmd_checkpoints,
+    cmd_diff,
+    cmd_events,
+    cmd_leaves,
+    cmd_log,
+    cmd_show,
+    cmd_threads,
+    cmd_tree,
 )
 from .transfer import _export_choices, _FormatsEpilog, _import_choices, cmd_export, cmd_import
 from .writing import (
-    cmd_append, cmd_archive, cmd_checkout, cmd_demo, cmd_fork, cmd_new, cmd_redo, cmd_rewind, cmd_rm, cmd_unarchive,
+    cmd_append,
+    cmd_archive,
+    cmd_checkout,
+    cmd_demo,
+    cmd_fork,
+    cmd_new,
+    cmd_redo,
+    cmd_rewind,
+    cmd_rm,
+    cmd_unarchive,
 )
 
 __all__ = ["main"]
@@ -47,7 +64,18 @@ __all__ = ["main"]
 
 # -- the parser --
 
-READ_ONLY = {"threads", "show", "tree", "leaves", "diff", "check", "export", "log", "events", "checkpoints"}  # import writes
+READ_ONLY = {
+    "threads",
+    "show",
+    "tree",
+    "leaves",
+    "diff",
+    "check",
+    "export",
+    "log",
+    "events",
+    "checkpoints",
+}  # import writes
 
 
 def _positive(value: str) -> int:
@@ -90,7 +118,9 @@ def parser() -> argparse.ArgumentParser:
     """The argument parser (every command and option carries help text: a test checks it)."""
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument(
-        "--db", metavar="PATH", default=argparse.SUPPRESS,
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
         help="the database file (default: $THREADTREE_DB, else threadtree.db in the user data directory)",
     )
     top = argparse.ArgumentParser(
@@ -98,8 +128,9 @@ def parser() -> argparse.ArgumentParser:
         description="Inspect and steer branching conversations stored by threadtree.",
         parents=[db],
     )
-    top.add_argument("--version", action="version", version=f"threadtree {threadtree.__version__}",
-                     help="print the version and exit")
+    top.add_argument(
+        "--version", action="version", version=f"threadtree {threadtree.__version__}", help="print the version and exit"
+    )
     commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, run: Callable[..., int], help: str, *, json: bool = False) -> argparse.ArgumentParser:
@@ -118,28 +149,38 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--title", metavar="T", help="the thread's title")
     sub.add_argument("--id", metavar="ID", help="the thread id to use (default: a generated one)")
 
-    sub = command("show", cmd_show, "print the live path of a thread (or the path to any entry), one block per entry",
-                  json=True)
+    sub = command(
+        "show", cmd_show, "print the live path of a thread (or the path to any entry), one block per entry", json=True
+    )
     sub.add_argument("thread", nargs="?", metavar="THREAD", help=THREAD + " (may be left out with --entry)")
-    sub.add_argument("-e", "--entry", type=_entry_id, metavar="ENTRY",
-                     help="the path from the root down to ENTRY instead, on any branch; the live leaf stays")
+    sub.add_argument(
+        "-e",
+        "--entry",
+        type=_entry_id,
+        metavar="ENTRY",
+        help="the path from the root down to ENTRY instead, on any branch; the live leaf stays",
+    )
     sub.add_argument("--limit", type=_positive, metavar="N", help="only the last N entries")
-    sub.add_argument("--all", action="store_true",
-                     help="also show hidden entries (system prompts, tool plumbing), dimmed")
+    sub.add_argument(
+        "--all", action="store_true", help="also show hidden entries (system prompts, tool plumbing), dimmed"
+    )
 
     sub = command("tree", cmd_tree, "draw the whole tree of a thread, the live path marked", json=True)
     sub.add_argument("thread", metavar="THREAD", help=THREAD)
-    sub.add_argument("--all", action="store_true",
-                     help="also draw hidden entries (system prompts, tool plumbing), marked (hidden)")
+    sub.add_argument(
+        "--all", action="store_true", help="also draw hidden entries (system prompts, tool plumbing), marked (hidden)"
+    )
     sub.add_argument("--max-depth", type=_positive, metavar="N", help="stop N levels below the roots")
-    sub.add_argument("--collapse", type=_positive, metavar="N",
-                     help="fold linear stretches of more than N entries into one line")
+    sub.add_argument(
+        "--collapse", type=_positive, metavar="N", help="fold linear stretches of more than N entries into one line"
+    )
     sub.add_argument("--ascii", action="store_true", help="ASCII only (for terminals without Unicode)")
 
     sub = command("leaves", cmd_leaves, "list every branch tip (its entry id first), the live one marked *", json=True)
     sub.add_argument("thread", metavar="THREAD", help=THREAD)
-    sub.add_argument("--all", action="store_true",
-                     help="also list hidden tips (tool plumbing, progress records), marked (hidden)")
+    sub.add_argument(
+        "--all", action="store_true", help="also list hidden tips (tool plumbing, progress records), marked (hidden)"
+    )
 
     for name, run, help in (
         ("append", cmd_append, "add an entry under the current leaf (or --parent) and print its id"),
@@ -151,14 +192,23 @@ def parser() -> argparse.ArgumentParser:
         else:
             sub.add_argument("entry", type=_entry_id, metavar="ENTRY", help="the entry to fork from")
         sub.add_argument("role", metavar="ROLE", help="who speaks: user, assistant, system, tool, ...")
-        sub.add_argument("text", nargs="?", metavar="TEXT",
-                         help="the message text; '-' or none: read it from stdin (empty stdin is refused: "
-                              "pass '' for an empty message)")
-        sub.add_argument("--item", metavar="JSON", type=_json_text,
-                         help="a JSON value to keep with the entry (e.g. the full message)")
+        sub.add_argument(
+            "text",
+            nargs="?",
+            metavar="TEXT",
+            help="the message text; '-' or none: read it from stdin (empty stdin is refused: "
+            "pass '' for an empty message)",
+        )
+        sub.add_argument(
+            "--item",
+            metavar="JSON",
+            type=_json_text,
+            help="a JSON value to keep with the entry (e.g. the full message)",
+        )
         if name == "append":
-            sub.add_argument("--parent", type=_entry_id, metavar="ENTRY",
-                             help="append under this entry instead of the current leaf")
+            sub.add_argument(
+                "--parent", type=_entry_id, metavar="ENTRY", help="append under this entry instead of the current leaf"
+            )
 
     sub = command("checkout", cmd_checkout, "make an entry the current leaf of its thread (logged as checkout)")
     sub.add_argument("entry", type=_entry_id, metavar="ENTRY", help="the entry to move to")
@@ -167,8 +217,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("thread", metavar="THREAD", help=THREAD)
     sub.add_argument("--steps", type=_positive, default=1, metavar="N", help="how many entries up (default 1)")
 
-    sub = command("redo", cmd_redo, "move the leaf one entry back down toward where the last rewind left; "
-                  "print its id (exit 1: nothing to redo)")
+    sub = command(
+        "redo",
+        cmd_redo,
+        "move the leaf one entry back down toward where the last rewind left; print its id (exit 1: nothing to redo)",
+    )
     sub.add_argument("thread", metavar="THREAD", help=THREAD)
 
     sub = command("log", cmd_log, "the moves of a thread's current leaf, newest first", json=True)
@@ -177,12 +230,17 @@ def parser() -> argparse.ArgumentParser:
 
     sub = command("events", cmd_events, "a thread's event log, oldest first", json=True)
     sub.add_argument("thread", metavar="THREAD", help=THREAD)
-    sub.add_argument("--after", type=_seq, default=-1, metavar="SEQ",
-                     help="only events numbered above SEQ (default: all)")
+    sub.add_argument(
+        "--after", type=_seq, default=-1, metavar="SEQ", help="only events numbered above SEQ (default: all)"
+    )
     sub.add_argument("--limit", type=_positive, metavar="N", help="at most N events (default: all)")
 
-    sub = command("checkpoints", cmd_checkpoints,
-                  "a thread's checkpoints, newest first; * marks the one load_checkpoint resumes from", json=True)
+    sub = command(
+        "checkpoints",
+        cmd_checkpoints,
+        "a thread's checkpoints, newest first; * marks the one load_checkpoint resumes from",
+        json=True,
+    )
     sub.add_argument("thread", metavar="THREAD", help=THREAD)
     sub.add_argument("--limit", type=_positive, default=100, metavar="N", help="at most N checkpoints (default 100)")
 
@@ -191,24 +249,38 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("entry_b", type=_entry_id, metavar="ENTRY_B", help="the other entry")
 
     sub = command("check", cmd_check, "check the file (or one thread) for damage; exit 1 if any", json=True)
-    sub.add_argument("thread", nargs="?", metavar="THREAD", help="only this thread (default: the whole file); " + THREAD)
+    sub.add_argument(
+        "thread", nargs="?", metavar="THREAD", help="only this thread (default: the whole file); " + THREAD
+    )
 
     sub = command("export", cmd_export, "write a thread (or every thread) out in another format")
-    sub.add_argument("thread", nargs="?", metavar="THREAD",
-                     help="the thread id; jsonl, chatgpt and openwebui export every thread when it is left out")
-    sub.add_argument("--format", required=True, metavar="FORMAT",
-                     choices=_lazy.sequence(_export_choices),
-                     help="openai / anthropic: the live path as model API input; jsonl: a lossless dump, "
-                          "one JSON object a line (restore it with 'import'); chatgpt: conversations.json; "
-                          "openwebui: an Open WebUI chat export; dot: Graphviz; mermaid: a Mermaid flowchart")
+    sub.add_argument(
+        "thread",
+        nargs="?",
+        metavar="THREAD",
+        help="the thread id; jsonl, chatgpt and openwebui export every thread when it is left out",
+    )
+    sub.add_argument(
+        "--format",
+        required=True,
+        metavar="FORMAT",
+        choices=_lazy.sequence(_export_choices),
+        help="openai / anthropic: the live path as model API input; jsonl: a lossless dump, "
+        "one JSON object a line (restore it with 'import'); chatgpt: conversations.json; "
+        "openwebui: an Open WebUI chat export; dot: Graphviz; mermaid: a Mermaid flowchart",
+    )
 
-    sub = command("import", cmd_import, "import conversations from a file (ChatGPT, Claude Code, Open WebUI, ...)",
-                  json=True)
+    sub = command(
+        "import", cmd_import, "import conversations from a file (ChatGPT, Claude Code, Open WebUI, ...)", json=True
+    )
     sub.add_argument("file", metavar="FILE", help="the export file")
-    sub.add_argument("--format", metavar="FORMAT",
-                     choices=_lazy.sequence(_import_choices),
-                     help="the file's format, one of those below (default: detected from its content; "
-                          "a file that is not of the format named is refused)")
+    sub.add_argument(
+        "--format",
+        metavar="FORMAT",
+        choices=_lazy.sequence(_import_choices),
+        help="the file's format, one of those below (default: detected from its content; "
+        "a file that is not of the format named is refused)",
+    )
     sub.formatter_class = _FormatsEpilog
 
     for name, run, help in (
@@ -219,8 +291,9 @@ def parser() -> argparse.ArgumentParser:
         sub = command(name, run, help)
         sub.add_argument("thread", metavar="THREAD", help=THREAD)
         if name == "rm":
-            sub.add_argument("-y", "--yes", action="store_true",
-                             help="do not ask (only a terminal is asked: scripts never are)")
+            sub.add_argument(
+                "-y", "--yes", action="store_true", help="do not ask (only a terminal is asked: scripts never are)"
+            )
 
     command("demo", cmd_demo, "build a sample branching conversation and show it")
     return top
@@ -231,8 +304,10 @@ def _no_database_yet(args: argparse.Namespace) -> bool:
     ``--db``, no ``$THREADTREE_DB``, and no file at the default path. A path someone named is
     different: if nothing is there, it is likely a typo, and that is an error."""
     return (
-        args.command == "threads" and getattr(args, "db", None) is None
-        and not os.environ.get("THREADTREE_DB") and not threadtree.default_path().exists()
+        args.command == "threads"
+        and getattr(args, "db", None) is None
+        and not os.environ.get("THREADTREE_DB")
+        and not threadtree.default_path().exists()
     )
 
 
@@ -267,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - a value another tool wrote, or a bug: one line, no traceback
+    except Exception as exc:
         if os.environ.get("THREADTREE_DEBUG"):
             raise
         print(

@@ -18,7 +18,14 @@ from ..render import tree_lines
 from .output import Output, _compact_json, _entry_json, _table, _tail, _thread_json, _when, _when_seconds
 
 __all__ = [
-    "cmd_check", "cmd_checkpoints", "cmd_diff", "cmd_events", "cmd_leaves", "cmd_log", "cmd_show", "cmd_threads",
+    "cmd_check",
+    "cmd_checkpoints",
+    "cmd_diff",
+    "cmd_events",
+    "cmd_leaves",
+    "cmd_log",
+    "cmd_show",
+    "cmd_threads",
     "cmd_tree",
 ]
 
@@ -40,7 +47,9 @@ def cmd_threads(store: threadtree.Store, args: argparse.Namespace, out: Output) 
     widths = [min(max(len(row[i]) for row in rows), 40) for i in range(5)]
     for number, row in enumerate(rows):
         cells = [cell if len(cell) <= w else cell[: w - 1] + "…" for cell, w in zip(row, widths)]
-        text = "  ".join(cell.rjust(w) if i in (2, 3) else cell.ljust(w) for i, (cell, w) in enumerate(zip(cells, widths)))
+        text = "  ".join(
+            cell.rjust(w) if i in (2, 3) else cell.ljust(w) for i, (cell, w) in enumerate(zip(cells, widths))
+        )
         out.line(out.style(text.rstrip(), "bold") if number == 0 else text.rstrip())
     return 0
 
@@ -55,7 +64,7 @@ def cmd_show(store: threadtree.Store, args: argparse.Namespace, out: Output) -> 
     if not args.all:
         path = [entry for entry in path if not entry.hidden]
     if args.limit is not None:
-        path = path[-args.limit:]
+        path = path[-args.limit :]
     if args.json:
         out.json([_entry_json(e) for e in path])
         return 0
@@ -95,7 +104,12 @@ def cmd_tree(store: threadtree.Store, args: argparse.Namespace, out: Output) -> 
         )
         return 0
     lines = tree_lines(
-        graph, max_depth=args.max_depth, ascii_only=args.ascii, collapse=args.collapse, width=out.width, spacers=False,
+        graph,
+        max_depth=args.max_depth,
+        ascii_only=args.ascii,
+        collapse=args.collapse,
+        width=out.width,
+        spacers=False,
     )
     marker = "* " if args.ascii else "● "
     for text, data in lines:
@@ -156,7 +170,11 @@ def cmd_diff(store: threadtree.Store, args: argparse.Namespace, out: Output) -> 
         out.line(start + _tail(start, ancestor.content, out.width))
     for sign, entry_id, tail, style in (("-", args.entry_a, a_tail, "warn"), ("+", args.entry_b, b_tail, "role")):
         out.line()
-        out.line(out.style(f"{sign * 3} {entry_id} ({len(tail)} {'entry' if len(tail) == 1 else 'entries'} after it)", "bold"))
+        out.line(
+            out.style(
+                f"{sign * 3} {entry_id} ({len(tail)} {'entry' if len(tail) == 1 else 'entries'} after it)", "bold"
+            )
+        )
         for entry in tail:
             start = f"{sign} {entry.id} {entry.role}"
             out.line(out.style(start + _tail(start, entry.content, out.width), style))
@@ -174,6 +192,7 @@ def cmd_check(store: threadtree.Store, args: argparse.Namespace, out: Output) ->
         out.line("ok")
     return 1 if problems else 0
 
+
 def cmd_log(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
     history = store.leaf_history(args.thread, limit=args.limit)
     if args.json:
@@ -185,16 +204,22 @@ def cmd_log(store: threadtree.Store, args: argparse.Namespace, out: Output) -> i
         out.line(f"{out.style(f'#{move.seq}', 'dim')} {_when(move.created_at)}  {move.reason:<13} {before} -> {after}")
     return 0
 
+
 def cmd_events(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
     events = store.events(args.thread, after=args.after, limit=args.limit)
     if args.json:
         out.json([attrs.asdict(event) for event in events])
         return 0
     if events:
-        _table(out, [("SEQ", "TIME", "TYPE", "DATA")] + [
-            (str(e.seq), _when_seconds(e.created_at), e.type, "" if e.data is None else _compact_json(e.data))
-            for e in events
-        ], right=(0,))
+        _table(
+            out,
+            [("SEQ", "TIME", "TYPE", "DATA")]
+            + [
+                (str(e.seq), _when_seconds(e.created_at), e.type, "" if e.data is None else _compact_json(e.data))
+                for e in events
+            ],
+            right=(0,),
+        )
     return 0
 
 
@@ -208,12 +233,20 @@ def cmd_checkpoints(store: threadtree.Store, args: argparse.Namespace, out: Outp
         out.json([attrs.asdict(c) | {"resume": c.checkpoint_id == resume} for c in checkpoints])
         return 0
     if checkpoints:
-        _table(out, [(" ", "CHECKPOINT", "ENTRY", "PARENT", "SAVED", "STATE")] + [
-            (
-                "*" if c.checkpoint_id == resume else " ", c.checkpoint_id,
-                "" if c.entry_id is None else str(c.entry_id), c.parent_checkpoint_id or "",
-                _when_seconds(c.created_at), _compact_json(c.state),
-            )
-            for c in checkpoints
-        ], right=(2,))
+        _table(
+            out,
+            [(" ", "CHECKPOINT", "ENTRY", "PARENT", "SAVED", "STATE")]
+            + [
+                (
+                    "*" if c.checkpoint_id == resume else " ",
+                    c.checkpoint_id,
+                    "" if c.entry_id is None else str(c.entry_id),
+                    c.parent_checkpoint_id or "",
+                    _when_seconds(c.created_at),
+                    _compact_json(c.state),
+                )
+                for c in checkpoints
+            ],
+            right=(2,),
+        )
     return 0

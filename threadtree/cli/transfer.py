@@ -44,7 +44,9 @@ def cmd_export(store: threadtree.Store, args: argparse.Namespace, out: Output) -
                 for line in formats.export_thread(store, tid, "jsonl"):
                     out.line(orjson.dumps(line).decode("utf-8"))
         else:
-            out.json([doc for tid in ids for doc in _AS_ARRAY[args.format](formats.export_thread(store, tid, args.format))])
+            out.json(
+                [doc for tid in ids for doc in _AS_ARRAY[args.format](formats.export_thread(store, tid, args.format))]
+            )
     else:
         out.json(formats.export_thread(store, args.thread, args.format))
     return 0

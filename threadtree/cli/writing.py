@@ -17,7 +17,15 @@ from .output import Output
 from .reading import cmd_tree
 
 __all__ = [
-    "cmd_append", "cmd_archive", "cmd_checkout", "cmd_demo", "cmd_fork", "cmd_new", "cmd_redo", "cmd_rewind", "cmd_rm",
+    "cmd_append",
+    "cmd_archive",
+    "cmd_checkout",
+    "cmd_demo",
+    "cmd_fork",
+    "cmd_new",
+    "cmd_redo",
+    "cmd_rewind",
+    "cmd_rm",
     "cmd_unarchive",
 ]
 
@@ -97,8 +105,12 @@ def cmd_rm(store: threadtree.Store, args: argparse.Namespace, out: Output) -> in
         # Only a person at a terminal is asked; a script's rm goes ahead as it always has.
         title = "" if thread.title is None else f" {thread.title!r}"
         count = thread.entry_count
-        print(f"delete thread {thread.id}{title} and its {count} {'entry' if count == 1 else 'entries'}? [y/N] ",
-              end="", file=sys.stderr, flush=True)
+        print(
+            f"delete thread {thread.id}{title} and its {count} {'entry' if count == 1 else 'entries'}? [y/N] ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             print("threadtree: nothing deleted", file=sys.stderr)
             return 1
@@ -135,7 +147,9 @@ def cmd_demo(store: threadtree.Store, args: argparse.Namespace, out: Output) -> 
     store.append(tid, "user", "Book me something quiet for mid-May.")
     out.line(f"thread {tid} in {store.filename}")
     out.line()
-    cmd_tree(store, argparse.Namespace(thread=tid, json=False, max_depth=None, ascii=False, collapse=None, all=False), out)
+    cmd_tree(
+        store, argparse.Namespace(thread=tid, json=False, max_depth=None, ascii=False, collapse=None, all=False), out
+    )
     out.line()
     out.line(out.style("live path:", "bold"))
     for entry in store.path(tid):

@@ -28,14 +28,33 @@ from ._model import Conversation, Node, Skipped
 from ._report import ImportReport, Outcome
 
 __all__ = [
-    "Conversation", "ImportReport", "Node", "Outcome", "Skipped", "detect", "export_formats",
-    "export_thread", "import_file", "readers",
+    "Conversation",
+    "ImportReport",
+    "Node",
+    "Outcome",
+    "Skipped",
+    "detect",
+    "export_formats",
+    "export_thread",
+    "import_file",
+    "readers",
 ]
 
 # Detection asks each reader in this order; the first that recognises the file reads it.
 _READERS = (
-    "jsonl", "chatgpt", "claude_code", "openwebui", "librechat", "claude_ai", "pi", "grok",
-    "sillytavern", "aistudio", "chatbotui", "openai_messages", "anthropic_messages",
+    "jsonl",
+    "chatgpt",
+    "claude_code",
+    "openwebui",
+    "librechat",
+    "claude_ai",
+    "pi",
+    "grok",
+    "sillytavern",
+    "aistudio",
+    "chatbotui",
+    "openai_messages",
+    "anthropic_messages",
 )
 _HEAD = 1 << 20
 
@@ -102,7 +121,10 @@ def _check_forced(module: ModuleType, target: Path) -> None:
 
 
 def import_file(
-    store: Store, path: str | os.PathLike[str], *, format: str | None = None,
+    store: Store,
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
     progress: Callable[[Outcome, int], None] | None = None,
 ) -> ImportReport:
     """Import every conversation of the file at ``path`` into ``store``.

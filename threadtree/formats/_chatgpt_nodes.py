@@ -216,4 +216,3 @@ def _is_mapping_node(item: Any) -> bool:
     if "message" in item:
         return item["message"] is None or isinstance(item["message"], dict)
     return item.keys() <= _NODE_KEYS
-

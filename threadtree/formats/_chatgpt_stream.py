@@ -27,7 +27,12 @@ class _Malformed:
     ``truncated`` when the file ends inside it."""
 
     def __init__(
-        self, offset: int, message: str, resumed_at: int | None = None, at_end: bool = False, truncated: bool = False,
+        self,
+        offset: int,
+        message: str,
+        resumed_at: int | None = None,
+        at_end: bool = False,
+        truncated: bool = False,
     ) -> None:
         self.offset, self.message, self.resumed_at, self.at_end = offset, message, resumed_at, at_end
         self.truncated = truncated
@@ -108,8 +113,12 @@ class _ArrayElements:
         while True:
             byte = self._next_byte()
             if byte is None:
-                yield _Malformed(self._offset(), "the file is truncated: it ends before the array is closed with ']'",
-                                 at_end=True, truncated=True)
+                yield _Malformed(
+                    self._offset(),
+                    "the file is truncated: it ends before the array is closed with ']'",
+                    at_end=True,
+                    truncated=True,
+                )
                 return
             if expect_value and not (first and byte == ord("]")):
                 try:
@@ -327,4 +336,3 @@ def _where_in_file(path: Path, offset: int) -> str:
                 column = 0
             column += len(block.translate(None, _CONTINUATION))
     return f"line {line}, column {column + 1}"
-

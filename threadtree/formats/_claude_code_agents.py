@@ -23,8 +23,10 @@ def _plain_name(name: Any) -> bool:
     """Whether ``name`` can only name an entry of a folder: one path component, not ``.`` or
     ``..``, without a separator or a NUL."""
     return (
-        isinstance(name, str) and name not in ("", ".", "..")
-        and not any(c in name for c in "/\\\x00") and Path(name).name == name
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and not any(c in name for c in "/\\\x00")
+        and Path(name).name == name
     )
 
 
@@ -58,7 +60,8 @@ def _agent_files_beside(path: Path, sessions: list[str | None]) -> list[Path]:
     lines carry one of the sessions' ids (the file names hold only the agent's id)."""
     wanted = {sid for sid in sessions if sid}
     return [
-        candidate for candidate in sorted(path.parent.glob("agent-*.jsonl"))
+        candidate
+        for candidate in sorted(path.parent.glob("agent-*.jsonl"))
         if candidate != path and _inside(candidate, path.parent) and _session_of(candidate) in wanted
     ]
 

@@ -14,8 +14,14 @@ from .chat_api import blocks_text
 
 # Text the harness writes as a user line: not a prompt the user typed, so not a title.
 _NOT_A_PROMPT = (
-    "<command-name>", "<command-message>", "<local-command-", "<bash-stdout>", "<bash-stderr>",
-    "<system-reminder>", "Caveat:", "[Request interrupted",
+    "<command-name>",
+    "<command-message>",
+    "<local-command-",
+    "<bash-stdout>",
+    "<bash-stderr>",
+    "<system-reminder>",
+    "Caveat:",
+    "[Request interrupted",
 )
 _TITLE_LENGTH = 80
 _SNIFF_LINES = 50  # the first lines sniff() and the search for a file's session look at
@@ -53,7 +59,8 @@ def _thinking(content: Any) -> str:
     if not isinstance(content, list):
         return ""
     return "\n\n".join(
-        b["thinking"] for b in content
+        b["thinking"]
+        for b in content
         if isinstance(b, dict) and b.get("type") == "thinking" and isinstance(b.get("thinking"), str)
     )
 
@@ -79,7 +86,9 @@ def _first_prompt(nodes: list[Node]) -> str | None:
     return command or None
 
 
-_COMMAND = re.compile(r"<command-name>\s*(.*?)\s*</command-name>(?:.*?<command-args>\s*(.*?)\s*</command-args>)?", re.DOTALL)
+_COMMAND = re.compile(
+    r"<command-name>\s*(.*?)\s*</command-name>(?:.*?<command-args>\s*(.*?)\s*</command-args>)?", re.DOTALL
+)
 
 
 def _prompt_text(item: dict) -> str:

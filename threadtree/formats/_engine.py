@@ -51,9 +51,9 @@ _dumps = orjson.dumps
 class Plan:
     """A conversation ready to write: nodes in an order where every parent comes first."""
 
-    order: list[Node]              # parents before children, siblings in source order
+    order: list[Node]  # parents before children, siblings in source order
     parents: dict[str, str | None]  # source_id -> parent source_id, after repairs
-    current: str | None             # source_id of the live leaf, None for an empty thread
+    current: str | None  # source_id of the live leaf, None for an empty thread
     items: dict[str, tuple[str | None, Any, str | None]]  # source_id -> (item JSON to store, item, content_path)
     notes: list[str]
 
@@ -71,9 +71,7 @@ def plan(conv: Conversation, max_size: int = _validate.DEFAULT_MAX_SIZE) -> Plan
             _validate.size(_validate.text(node.content, "content"), "content", max_size)
             _validate.flag(node.hidden, "hidden")
             created = node.created_at
-            if created is not None and (
-                type(created) not in (int, float) or not math.isfinite(created)
-            ):
+            if created is not None and (type(created) not in (int, float) or not math.isfinite(created)):
                 raise InvalidInput(f"created_at must be Unix seconds or None, not {created!r}")
             if node.parent is not None and type(node.parent) is not str:
                 raise InvalidInput(f"parent must be a str or None, not {node.parent!r}")
@@ -112,7 +110,8 @@ def plan(conv: Conversation, max_size: int = _validate.DEFAULT_MAX_SIZE) -> Plan
     if current is None or current not in nodes:
         leaves = [sid for sid in nodes if sid not in children]
         newest = max(
-            leaves, default=None,
+            leaves,
+            default=None,
             key=lambda s: (-math.inf if nodes[s].created_at is None else nodes[s].created_at, position[s]),
         )
         if current is not None:
@@ -146,7 +145,7 @@ def _break_cycles(parents: dict[str, str | None], position: dict[str, int], note
             walk.append(sid)
             sid = parents[sid]
         if sid is not None and state[sid] == 1:
-            cycle = walk[walk.index(sid):]
+            cycle = walk[walk.index(sid) :]
             breaker = min(cycle, key=position.__getitem__)
             parents[breaker] = None
             notes.append(f"nodes {' -> '.join(cycle)} form a cycle; made {breaker} a root")
@@ -179,7 +178,7 @@ def write_conversation(store: Store, conv: Conversation) -> Outcome:
 
 
 def _unchanged_since_last_import(store: Store, conv: Conversation) -> Outcome | None:
-    """"unchanged" when the thread imported from this conversation keeps its digest, else None.
+    """ "unchanged" when the thread imported from this conversation keeps its digest, else None.
     One read, outside any write transaction: an unchanged file takes no lock."""
     if conv.digest is None or type(conv.format) is not str or type(conv.source_id) is not str:
         return None
@@ -194,8 +193,13 @@ def _unchanged_since_last_import(store: Store, conv: Conversation) -> Outcome | 
 
 
 def _write(
-    tx: Tx, conv: Conversation, planned: Plan, source_format: str, source_id: str,
-    title: str | None, source_meta: dict[str, Any],
+    tx: Tx,
+    conv: Conversation,
+    planned: Plan,
+    source_format: str,
+    source_id: str,
+    title: str | None,
+    source_meta: dict[str, Any],
 ) -> Outcome:
     now = time.time()
     found = imports.source_thread(tx, source_format, source_id)
@@ -208,15 +212,18 @@ def _write(
     created = found is None
     if found is None:
         times = [n.created_at for n in planned.order if n.created_at is not None]
-        thread_row = imports.insert_thread(tx, {
-            "title": title,
-            "metadata": _json.dumps({"source": source_meta | {"leaf": planned.current}}, "metadata")[0],
-            "created_at": _first(conv.created_at, min(times, default=None), now),
-            "updated_at": _first(conv.updated_at, max(times, default=None), now),
-            "archived_at": None,
-            "source_format": source_format,
-            "source_id": source_id,
-        })
+        thread_row = imports.insert_thread(
+            tx,
+            {
+                "title": title,
+                "metadata": _json.dumps({"source": source_meta | {"leaf": planned.current}}, "metadata")[0],
+                "created_at": _first(conv.created_at, min(times, default=None), now),
+                "updated_at": _first(conv.updated_at, max(times, default=None), now),
+                "archived_at": None,
+                "source_format": source_format,
+                "source_id": source_id,
+            },
+        )
     else:
         thread_row = found
     tid = thread_row.id
@@ -256,8 +263,15 @@ def _write(
                 continue
         # New entries are numbered here, parents first, and inserted together.
         eid = new.add(
-            parent_id, parent_depth + 1, node.role, node.content, item_json,
-            now if node.created_at is None else node.created_at, sid, node.hidden, path,
+            parent_id,
+            parent_depth + 1,
+            node.role,
+            node.content,
+            item_json,
+            now if node.created_at is None else node.created_at,
+            sid,
+            node.hidden,
+            path,
         )
         placed[sid] = (eid, parent_depth + 1)
     try:
@@ -277,9 +291,16 @@ def _write(
         old_updated = thread_row.updated_at
         updated_at = conv.updated_at if conv.updated_at is not None and conv.updated_at > old_updated else now
         imports.update_thread(
-            tx, tid, title=new_title, metadata=_json.dumps(old_meta | {"source": new_source}, "metadata")[0],
-            updated_at=old_updated if created else updated_at, archived_at=thread_row.archived_at,
-            old_leaf=thread_row.leaf_id, leaf=leaf, reason="import", now=now,
+            tx,
+            tid,
+            title=new_title,
+            metadata=_json.dumps(old_meta | {"source": new_source}, "metadata")[0],
+            updated_at=old_updated if created else updated_at,
+            archived_at=thread_row.archived_at,
+            old_leaf=thread_row.leaf_id,
+            leaf=leaf,
+            reason="import",
+            now=now,
         )
         status = "imported" if created else "updated"
     else:
@@ -335,7 +356,9 @@ def _origin_thread(tx: Tx, conv: Conversation, planned: Plan) -> imports.ThreadR
     return found
 
 
-def _same_parent(tid: str, sid: str, parent_sid: str | None, eid: int, e_parent: int | None, parent_id: int | None) -> None:
+def _same_parent(
+    tid: str, sid: str, parent_sid: str | None, eid: int, e_parent: int | None, parent_id: int | None
+) -> None:
     if e_parent != parent_id:
         raise Skip(
             f"node {sid} has parent {parent_sid} in the file, but its entry {eid} in thread "
@@ -350,7 +373,13 @@ def _unsourced(tx: Tx, tid: str, existing: dict[str, imports.SourceEntry]) -> di
 
 
 def _write_back(
-    tx: Tx, conv: Conversation, planned: Plan, thread_row: imports.ThreadRow, added: int, leaf: int | None, now: float,
+    tx: Tx,
+    conv: Conversation,
+    planned: Plan,
+    thread_row: imports.ThreadRow,
+    added: int,
+    leaf: int | None,
+    now: float,
 ) -> Outcome:
     """Finish a conversation matched to the thread it was exported from: its own title, metadata
     and source stay; when the file adds entries, the live leaf goes where the file has it."""
@@ -359,8 +388,16 @@ def _write_back(
     if not added:
         return Outcome(conv.where, "unchanged", tid, title, 0, 0, None, notes)
     imports.update_thread(
-        tx, tid, title=title, metadata=thread_row.metadata, updated_at=now, archived_at=thread_row.archived_at,
-        old_leaf=thread_row.leaf_id, leaf=leaf, reason="import", now=now,
+        tx,
+        tid,
+        title=title,
+        metadata=thread_row.metadata,
+        updated_at=now,
+        archived_at=thread_row.archived_at,
+        old_leaf=thread_row.leaf_id,
+        leaf=leaf,
+        reason="import",
+        now=now,
     )
     return Outcome(conv.where, "updated", tid, title, added, 0, None, notes)
 
@@ -370,7 +407,10 @@ def _first(*values: float | None) -> float:
 
 
 def outcomes_of(
-    store: Store, read: Iterable[Any], writer: Any, progress: Callable[[Outcome, int], None] | None = None,
+    store: Store,
+    read: Iterable[Any],
+    writer: Any,
+    progress: Callable[[Outcome, int], None] | None = None,
 ) -> list[Outcome]:
     """Write what a reader gives, one conversation at a time. A file that stops being
     readable half-way (an I/O error) keeps what was imported before and reports the rest.

@@ -25,7 +25,12 @@ class ImportProgress:
     """
 
     def __init__(
-        self, stream: TextIO, label: str, *, interval: float = 0.2, clock: Callable[[], float] = time.monotonic,
+        self,
+        stream: TextIO,
+        label: str,
+        *,
+        interval: float = 0.2,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.stream, self.label, self.interval, self.clock = stream, label, interval, clock
         self.on = _is_terminal(stream)

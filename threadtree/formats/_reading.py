@@ -41,7 +41,12 @@ def iso_seconds(value: Any) -> float | None:
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
         moment = _dt.datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
             tzinfo=_dt.timezone.utc,
         )
     except ValueError:
@@ -236,9 +241,7 @@ def jsonl_lines(path: pathlib.Path) -> Iterable[tuple[int, bytes]]:
                 yield number, line
 
 
-def newest_leaf(
-    nodes: list[Node], when: Callable[[Node], float | None] = lambda node: node.created_at
-) -> str | None:
+def newest_leaf(nodes: list[Node], when: Callable[[Node], float | None] = lambda node: node.created_at) -> str | None:
     """The ``source_id`` of the newest leaf (by ``when``, default ``created_at``).
 
     A later node in the list wins ties; leaves without a time count as older than any timed
@@ -255,4 +258,3 @@ def newest_leaf(
         if best is None or key >= best:
             best, chosen = key, node.source_id
     return chosen
-

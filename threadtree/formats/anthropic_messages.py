@@ -33,10 +33,24 @@ NAME = "anthropic"
 DESCRIPTION = "Anthropic Messages API input ({system, messages: [{role, content}]}), as exported"
 
 # The fields of a Messages API request; another app's object with "messages" has others.
-_FIELDS = frozenset({
-    "system", "messages", "model", "max_tokens", "metadata", "stop_sequences", "stream", "temperature",
-    "top_k", "top_p", "tools", "tool_choice", "thinking", "service_tier",
-})
+_FIELDS = frozenset(
+    {
+        "system",
+        "messages",
+        "model",
+        "max_tokens",
+        "metadata",
+        "stop_sequences",
+        "stream",
+        "temperature",
+        "top_k",
+        "top_p",
+        "tools",
+        "tool_choice",
+        "thinking",
+        "service_tier",
+    }
+)
 # For a file larger than the head: how threadtree's export (and a request body) begins.
 _START = re.compile(rb'^\s*\{\s*"(?:system|messages|model)"\s*:')
 _FIRST_MESSAGE = re.compile(rb'"messages"\s*:\s*\[\s*\{\s*"role"\s*:\s*"(?:user|assistant)"\s*,\s*"content"\s*:')
@@ -44,8 +58,10 @@ _FIRST_MESSAGE = re.compile(rb'"messages"\s*:\s*\[\s*\{\s*"role"\s*:\s*"(?:user|
 
 def _is_message(value: Any) -> bool:
     return (
-        isinstance(value, dict) and value.get("role") in ("user", "assistant")
-        and isinstance(value.get("content"), (str, list)) and value.keys() <= {"role", "content"}
+        isinstance(value, dict)
+        and value.get("role") in ("user", "assistant")
+        and isinstance(value.get("content"), (str, list))
+        and value.keys() <= {"role", "content"}
     )
 
 
@@ -81,8 +97,10 @@ def read(path: Path) -> Iterator[Conversation | Skipped]:
             yield Skipped(f"message {number}", "not a message: an object with role user or assistant is expected")
             return
         content = message.get("content")
-        results = isinstance(content, list) and bool(content) and all(
-            isinstance(b, dict) and b.get("type") == "tool_result" for b in content
+        results = (
+            isinstance(content, list)
+            and bool(content)
+            and all(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
         )
         role = "tool" if message["role"] == "user" and results else message["role"]
         nodes.append(Node(f"message-{number}", None, role, chat_api.blocks_text(content), message))

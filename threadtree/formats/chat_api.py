@@ -52,7 +52,9 @@ def _live_path(thread: Thread, entries: list[Entry]) -> list[Entry]:
 
 def _is_chat_message(item: Any) -> bool:
     return (
-        isinstance(item, dict) and item.get("role") in _OPENAI_ROLES and item.keys() <= _OPENAI_KEYS
+        isinstance(item, dict)
+        and item.get("role") in _OPENAI_ROLES
+        and item.keys() <= _OPENAI_KEYS
         and (item["role"] != "tool" or "tool_call_id" in item)
     )
 
@@ -102,8 +104,10 @@ def _claude_code_blocks(entry: Entry) -> list[dict[str, Any]] | None:
     if not isinstance(content, list):
         return None
     return [
-        block for block in content
-        if isinstance(block, dict) and block.get("type") in _ANTHROPIC_BLOCKS
+        block
+        for block in content
+        if isinstance(block, dict)
+        and block.get("type") in _ANTHROPIC_BLOCKS
         and not (block.get("type") == "text" and not block.get("text"))
     ]
 
@@ -116,7 +120,11 @@ EXPORTS = {"openai": to_openai, "anthropic": to_anthropic}
 
 
 def conversation(
-    name: str, path: Any, nodes: list[Node], notes: list[str], header: dict[str, Any] | None = None,
+    name: str,
+    path: Any,
+    nodes: list[Node],
+    notes: list[str],
+    header: dict[str, Any] | None = None,
 ) -> Conversation:
     """The messages of an ``openai`` or ``anthropic`` file as one linear thread.
 

@@ -55,9 +55,16 @@ from typing import Any
 import attrs
 import orjson
 
-from ._chatgpt_nodes import _in_sibling_order, _json_type, _live_leaf, _node, _seconds, _written_node
-from ._chatgpt_nodes import _text  # noqa: F401  (the tests reach the text rules as chatgpt._text)
-from ._chatgpt_stream import _WS, _ArrayElements, _Malformed, _error_byte, _plain_message, _truncated, _where_in_file
+from ._chatgpt_nodes import (
+    _in_sibling_order,
+    _json_type,
+    _live_leaf,
+    _node,
+    _seconds,
+    _text,  # noqa: F401  (the tests reach the text rules as chatgpt._text)
+    _written_node,
+)
+from ._chatgpt_stream import _WS, _ArrayElements, _error_byte, _Malformed, _plain_message, _truncated, _where_in_file
 from ._model import EXPORTED_FROM, Conversation, Skipped, exported_id
 
 __all__ = ["DESCRIPTION", "NAME", "export", "read", "sniff"]
@@ -240,8 +247,13 @@ def export(thread: Any, entries: list[Any]) -> dict[str, Any]:
         fields = dict(header)
         fields["title"] = thread.title
     else:
-        fields = {"title": thread.title, "create_time": thread.created_at, "update_time": thread.updated_at,
-                  "id": thread.id, "conversation_id": thread.id}
+        fields = {
+            "title": thread.title,
+            "create_time": thread.created_at,
+            "update_time": thread.updated_at,
+            "id": thread.id,
+            "conversation_id": thread.id,
+        }
     # The thread this conversation was first exported from, kept through further round trips.
     # A conversation read from ChatGPT is found again by its own id and goes out as it came in,
     # unless it needs the synthetic root below.

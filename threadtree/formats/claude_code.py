@@ -100,15 +100,28 @@ NAME = "claude-code"
 DESCRIPTION = "Claude Code session transcript (~/.claude/projects/<project>/<session>.jsonl)"
 
 _NODE_TYPES = frozenset({"user", "assistant", "system", "attachment", "progress"})
-_STATE_TYPES = frozenset({
-    "custom-title", "ai-title", "last-prompt", "permission-mode", "mode", "agent-name",
-    "agent-color", "agent-setting", "pr-link", "bridge-session", "atis-latch", "cost-state",
-})
+_STATE_TYPES = frozenset(
+    {
+        "custom-title",
+        "ai-title",
+        "last-prompt",
+        "permission-mode",
+        "mode",
+        "agent-name",
+        "agent-color",
+        "agent-setting",
+        "pr-link",
+        "bridge-session",
+        "atis-latch",
+        "cost-state",
+    }
+)
 _METADATA_TYPES = _STATE_TYPES | {"summary", "queue-operation", "file-history-snapshot"}
 _HEADER_KEYS = ("sessionId", "cwd", "gitBranch", "version", "entrypoint", "userType", "slug", "agentId")
 
 
 # -- sniff ------------------------------------------------------------------------------------
+
 
 def sniff(head: bytes, path: Path) -> bool:
     """Whether the head looks like a Claude Code transcript.
@@ -145,6 +158,7 @@ def sniff(head: bytes, path: Path) -> bool:
 
 
 # -- read -------------------------------------------------------------------------------------
+
 
 def read(path: Path) -> Iterator[Conversation | Skipped]:
     """The sessions of ``path`` (and of its subagent files), read line by line."""
@@ -298,15 +312,17 @@ class _Collector:
         self.owner[source_id] = (key, where)
         parent = obj.get("parentUuid")
         role, content, hidden = render(obj, kind)
-        group.nodes.append(Node(
-            source_id=source_id,
-            parent=parent if _is_id(parent) else None,
-            role=role,
-            content=content,
-            item=obj,
-            hidden=hidden,
-            created_at=_seconds(obj.get("timestamp")),
-        ))
+        group.nodes.append(
+            Node(
+                source_id=source_id,
+                parent=parent if _is_id(parent) else None,
+                role=role,
+                content=content,
+                item=obj,
+                hidden=hidden,
+                created_at=_seconds(obj.get("timestamp")),
+            )
+        )
         group.kinds[source_id] = kind
         if kind in ("user", "assistant") and source_id == uuid:
             group.current = source_id
@@ -341,9 +357,7 @@ class _Collector:
         primary.absorb(self.loose)
         for group in self.groups.values():
             if not group.nodes:
-                primary.notes.append(
-                    f"session {group.key} has no message line in the file; its metadata is kept here"
-                )
+                primary.notes.append(f"session {group.key} has no message line in the file; its metadata is kept here")
                 primary.absorb(group)
         for group in with_nodes:
             yield self._conversation(group)
@@ -355,9 +369,12 @@ class _Collector:
             header["versions"] = group.versions
         metadata: dict[str, Any] = {"header": header}
         for key, value in (
-            ("summaries", group.summaries), ("queue_operations", group.queue),
-            ("state", group.state), ("state_counts", group.state_counts),
-            ("file_history_snapshots", group.snapshots), ("other_lines", group.other_lines),
+            ("summaries", group.summaries),
+            ("queue_operations", group.queue),
+            ("state", group.state),
+            ("state_counts", group.state_counts),
+            ("file_history_snapshots", group.snapshots),
+            ("other_lines", group.other_lines),
             ("continues", continues),
         ):
             if value:

@@ -55,11 +55,7 @@ def sniff(head: bytes, path: pathlib.Path) -> bool:
             for item in items
         )
     text = "".join(head_text(head).split())
-    return (
-        text.startswith('{"conversations":[{')
-        and '"responses":[' in text
-        and '"response_id":' in text
-    )
+    return text.startswith('{"conversations":[{') and '"responses":[' in text and '"response_id":' in text
 
 
 def read(path: pathlib.Path) -> Iterator[Conversation | Skipped]:

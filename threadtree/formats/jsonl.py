@@ -71,7 +71,9 @@ _ACCEPT_LINES = 50
 
 def export(thread: Thread, entries: list[Entry]) -> list[dict[str, Any]]:
     """The lines of the thread's block (JSON objects)."""
-    return [{"type": "thread"} | attrs.asdict(thread, filter=_stored)] + [{"type": "entry"} | attrs.asdict(e) for e in entries]
+    return [{"type": "thread"} | attrs.asdict(thread, filter=_stored)] + [
+        {"type": "entry"} | attrs.asdict(e) for e in entries
+    ]
 
 
 def _stored(field: attrs.Attribute, value: Any) -> bool:
@@ -175,15 +177,24 @@ def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str
             _validate.entry_id(parent, f"entry {eid}: parent_id")
         by_id[eid] = e
         item = e.get("item")
-        nodes.append(Node(
-            str(eid), None if parent is None else str(parent), e["role"], e["content"], item,
-            e.get("hidden", False), _seconds(e["created_at"], f"entry {eid}: created_at"),
-        ))
+        nodes.append(
+            Node(
+                str(eid),
+                None if parent is None else str(parent),
+                e["role"],
+                e["content"],
+                item,
+                e.get("hidden", False),
+                _seconds(e["created_at"], f"entry {eid}: created_at"),
+            )
+        )
         source_id = e.get("source_id")
         if source_id is not None:
             _validate.name(source_id, f"entry {eid}: source_id")
             if source_id in by_source:
-                raise InvalidInput(f"entry {eid}: source_id {source_id!r} is also the source_id of entry {by_source[source_id]}")
+                raise InvalidInput(
+                    f"entry {eid}: source_id {source_id!r} is also the source_id of entry {by_source[source_id]}"
+                )
             by_source[source_id] = eid
         if e.get("usage") is not None:
             e["usage"] = _validate.usage_value(e["usage"], f"entry {eid}: usage")
@@ -195,12 +206,19 @@ def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str
     for node in planned.order:
         e = by_id[int(node.source_id)]
         parent = planned.parents[node.source_id]
-        entries.append({
-            "id": int(node.source_id), "parent_id": None if parent is None else int(parent),
-            "role": node.role, "content": node.content, "item": planned.items[node.source_id],
-            "created_at": node.created_at, "source_id": e.get("source_id"), "hidden": node.hidden,
-            "usage": e.get("usage"),
-        })
+        entries.append(
+            {
+                "id": int(node.source_id),
+                "parent_id": None if parent is None else int(parent),
+                "role": node.role,
+                "content": node.content,
+                "item": planned.items[node.source_id],
+                "created_at": node.created_at,
+                "source_id": e.get("source_id"),
+                "hidden": node.hidden,
+                "usage": e.get("usage"),
+            }
+        )
     return thread, entries, planned.notes
 
 
@@ -222,7 +240,9 @@ def _restore(tx: Tx, where: str, thread: dict[str, Any], entries: list[dict[str,
                 f"conversation {thread['source_id']!r}"
             )
     if row is None:
-        stored = {k: thread[k] for k in ("title", "created_at", "updated_at", "archived_at", "source_format", "source_id")}
+        stored = {
+            k: thread[k] for k in ("title", "created_at", "updated_at", "archived_at", "source_format", "source_id")
+        }
         imports.insert_thread(tx, stored | {"metadata": _json.dumps(thread["metadata"], "metadata")[0]}, thread_id=tid)
         have: list[Entry] = []
     else:
@@ -250,19 +270,39 @@ def _restore(tx: Tx, where: str, thread: dict[str, Any], entries: list[dict[str,
         d = 0 if parent is None else depth[parent] + 1
         item_json, _, content_path = e["item"]
         new_id = new.add(
-            parent, d, e["role"], e["content"], item_json, e["created_at"], e["source_id"], e["hidden"],
-            content_path, None if e["usage"] is None else e["usage"][0], e["id"] if keep else None,
+            parent,
+            d,
+            e["role"],
+            e["content"],
+            item_json,
+            e["created_at"],
+            e["source_id"],
+            e["hidden"],
+            content_path,
+            None if e["usage"] is None else e["usage"][0],
+            e["id"] if keep else None,
         )
         mapped[e["id"]] = new_id
         depth[new_id] = d
     new.insert()
     leaf = None if thread["current_leaf_id"] is None else mapped[thread["current_leaf_id"]]
     fields = (thread["title"], thread["metadata"], leaf, thread["updated_at"], thread["archived_at"])
-    if row is None or rest or fields != (row.title, _json.loads(row.metadata), row.leaf_id, row.updated_at, row.archived_at):
+    if (
+        row is None
+        or rest
+        or fields != (row.title, _json.loads(row.metadata), row.leaf_id, row.updated_at, row.archived_at)
+    ):
         imports.update_thread(
-            tx, tid, title=thread["title"], metadata=_json.dumps(thread["metadata"], "metadata")[0],
-            updated_at=thread["updated_at"], archived_at=thread["archived_at"],
-            old_leaf=None if row is None else row.leaf_id, leaf=leaf, reason="restore", now=time.time(),
+            tx,
+            tid,
+            title=thread["title"],
+            metadata=_json.dumps(thread["metadata"], "metadata")[0],
+            updated_at=thread["updated_at"],
+            archived_at=thread["archived_at"],
+            old_leaf=None if row is None else row.leaf_id,
+            leaf=leaf,
+            reason="restore",
+            now=time.time(),
         )
         status = "imported" if created else "updated"
     else:
@@ -276,9 +316,13 @@ def _align(tid: str, have: list[Entry], first: list[dict[str, Any]]) -> dict[int
     for entry, e in zip(have, first):
         parent = None if e["parent_id"] is None else mapped.get(e["parent_id"], -1)
         same = (
-            entry.parent_id == parent and entry.role == e["role"] and entry.content == e["content"]
-            and entry.item == e["item"][1] and entry.hidden == e["hidden"]
-            and entry.source_id == e["source_id"] and entry.created_at == e["created_at"]
+            entry.parent_id == parent
+            and entry.role == e["role"]
+            and entry.content == e["content"]
+            and entry.item == e["item"][1]
+            and entry.hidden == e["hidden"]
+            and entry.source_id == e["source_id"]
+            and entry.created_at == e["created_at"]
             and entry.usage == (None if e["usage"] is None else e["usage"][1])
         )
         if not same:

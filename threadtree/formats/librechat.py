@@ -20,9 +20,9 @@ Mapping (docs/formats.md section 5):
   when ``sender`` is "System" or "Tool" (threadtree's export writes those), else
   ``assistant``, content =
   ``text``, or the text parts of ``content`` joined by newlines, ``created_at`` from
-  ``createdAt``, ``item`` = the message without ``children``. Nothing is hidden. LibreChat's importer drops a message that has
-  neither ``text`` nor ``content`` together with its replies; here it is kept with empty
-  text, and a note says so.
+  ``createdAt``, ``item`` = the message without ``children``. Nothing is hidden. LibreChat's
+  importer drops a message that has neither ``text`` nor ``content`` together with its
+  replies; here it is kept with empty text, and a note says so.
 * Siblings are ordered by ``createdAt`` then file order (file order alone when some sibling
   has no ``createdAt``). The format has no live-leaf pointer: the live leaf is the most
   recently created leaf, ties (and leaves without ``createdAt``) to the later one in file
@@ -176,7 +176,9 @@ def _parent(key: str, message: dict, nested: Any, ids: set[str], notes: list[str
         pointer = None
     if nested is not _FLAT and nested is not None:
         if pointer is not None and pointer != nested:
-            notes.append(f"message {key}: parentMessageId {pointer} differs from its nesting under {nested}; used the nesting")
+            notes.append(
+                f"message {key}: parentMessageId {pointer} differs from its nesting under {nested}; used the nesting"
+            )
         return nested
     if pointer is None:
         return None
@@ -312,7 +314,8 @@ def export(thread: Any, entries: list[Any]) -> dict[str, Any]:
                 "sender": "User" if entry.role == "user" else _SENDER_ROLES.get(entry.role, "Assistant"),
                 "isCreatedByUser": entry.role == "user",
                 "text": entry.content,
-                "createdAt": datetime.fromtimestamp(entry.created_at, timezone.utc).isoformat(timespec="milliseconds")
+                "createdAt": datetime.fromtimestamp(entry.created_at, timezone.utc)
+                .isoformat(timespec="milliseconds")
                 .replace("+00:00", "Z"),
             }
         message["children"] = []

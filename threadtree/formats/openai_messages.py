@@ -31,9 +31,19 @@ NAME = "openai"
 DESCRIPTION = "OpenAI Chat Completions messages (a JSON array of {role, content}), as exported"
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
-_KEYS = frozenset({
-    "role", "content", "name", "tool_calls", "tool_call_id", "refusal", "function_call", "audio", "annotations",
-})
+_KEYS = frozenset(
+    {
+        "role",
+        "content",
+        "name",
+        "tool_calls",
+        "tool_call_id",
+        "refusal",
+        "function_call",
+        "audio",
+        "annotations",
+    }
+)
 _HIDDEN = frozenset({"system", "developer"})
 
 
@@ -67,7 +77,14 @@ def read(path: Path) -> Iterator[Conversation | Skipped]:
         text = chat_api.parts_text(message.get("content"))
         calls = chat_api.calls_text(message.get("tool_calls"))
         role = message["role"]
-        nodes.append(Node(
-            f"message-{number}", None, role, "\n".join(p for p in (text, calls) if p), message, role in _HIDDEN,
-        ))
+        nodes.append(
+            Node(
+                f"message-{number}",
+                None,
+                role,
+                "\n".join(p for p in (text, calls) if p),
+                message,
+                role in _HIDDEN,
+            )
+        )
     yield chat_api.conversation(NAME, path, nodes, [])

@@ -173,9 +173,7 @@ def _parents(items: dict[str, dict], notes: list[str]) -> dict[str, str | None]:
     return parents
 
 
-def _children(
-    items: dict[str, dict], parents: dict[str, str | None], notes: list[str]
-) -> dict[str | None, list[str]]:
+def _children(items: dict[str, dict], parents: dict[str, str | None], notes: list[str]) -> dict[str | None, list[str]]:
     """Children of each message (``None``: the roots) in the source's sibling order."""
     by_parent: dict[str | None, list[str]] = {}
     for key, parent in parents.items():
@@ -196,7 +194,8 @@ def _children(
         missing = [child for child in actual if child not in kids]
         if missing:
             notes.append(
-                f"message {key}: childrenIds lacks {', '.join(missing)} (children by parentId); placed after the listed ones"
+                f"message {key}: childrenIds lacks {', '.join(missing)} (children by parentId); "
+                "placed after the listed ones"
             )
         if actual:
             ordered[key] = kids + missing

@@ -78,8 +78,9 @@ def send_date_seconds(value: Any) -> float | None:
         if match:
             year, month, day, hour, minute, second, millis = match.groups()
             try:
-                stamp = _dt.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
-                                     tzinfo=_dt.timezone.utc)
+                stamp = _dt.datetime(
+                    int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=_dt.timezone.utc
+                )
             except ValueError:
                 return None
             return stamp.timestamp() + int(millis or 0) / 1000
@@ -142,8 +143,7 @@ def read(path: pathlib.Path) -> Iterator[Conversation | Skipped]:
     )
 
 
-def _add_message(number: int, message: dict[str, Any], parent: str | None,
-                 nodes: list[Node], notes: list[str]) -> str:
+def _add_message(number: int, message: dict[str, Any], parent: str | None, nodes: list[Node], notes: list[str]) -> str:
     """Append the node(s) of one message; return the id the next message hangs under."""
     role = "user" if message.get("is_user") is True else "assistant"
     hidden = message.get("is_system") is True
@@ -158,8 +158,10 @@ def _add_message(number: int, message: dict[str, Any], parent: str | None,
     shown = message.get("swipe_id")
     if isinstance(shown, bool) or not isinstance(shown, int) or not 0 <= shown < len(swipes):
         fallback = next((i for i, text in enumerate(swipes) if text == mes), 0)
-        notes.append(f"node {base}: swipe_id {shown!r} is not one of its {len(swipes)} swipes; "
-                     f"swipe {fallback} taken as displayed")
+        notes.append(
+            f"node {base}: swipe_id {shown!r} is not one of its {len(swipes)} swipes; "
+            f"swipe {fallback} taken as displayed"
+        )
         shown = fallback
     infos = message.get("swipe_info")
     infos = infos if isinstance(infos, list) else []

@@ -188,8 +188,7 @@ def _refuse_foreign_files(conn: apsw.Connection, filename: str) -> None:
         raise SchemaError(f"{filename!r} is damaged: {exc}") from exc
     if application_id not in (0, APPLICATION_ID):
         raise SchemaError(
-            f"{filename!r} is not a threadtree database "
-            f"(it belongs to application id {application_id:#010x})"
+            f"{filename!r} is not a threadtree database (it belongs to application id {application_id:#010x})"
         )
     if application_id == 0 and tables:
         raise SchemaError(f"{filename!r} is not a threadtree database: it holds other tables")
