@@ -117,13 +117,13 @@ _PLAIN: dict[str, bool] = {}
 def _plain(key: str | int) -> bool:
     """Whether a path can name ``key`` as it is: a list index, or a key of letters, digits
     and ``_`` not starting with a digit. Cached: items repeat their keys."""
-    if type(key) is int:
+    if isinstance(key, int):
         return True
-    plain = _PLAIN.get(key)  # type: ignore[arg-type]
+    plain = _PLAIN.get(key)
     if plain is None:
-        plain = bool(key) and _NAME_CHARS.issuperset(key) and not key[0].isdigit()  # type: ignore[union-attr]
+        plain = bool(key) and _NAME_CHARS.issuperset(key) and not key[0].isdigit()
         if len(_PLAIN) < 4096:
-            _PLAIN[key] = plain  # type: ignore[index]
+            _PLAIN[key] = plain
     return plain
 
 
@@ -157,7 +157,7 @@ def with_text(value: Any, place: tuple[str | int, ...], text: str) -> Any:
     """A copy of ``value`` with ``text`` at ``place`` (the containers on the way copied, the
     rest shared): what is stored is this with ``""`` as ``text``."""
     key = place[0]
-    copy = dict(value) if type(value) is dict else list(value)
+    copy: Any = dict(value) if type(value) is dict else list(value)
     copy[key] = text if len(place) == 1 else with_text(value[key], place[1:], text)
     return copy
 

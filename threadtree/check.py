@@ -89,13 +89,14 @@ def check(
         problems.extend(_engine_checks(tx))
     except damage as exc:  # damage bad enough that the check itself cannot finish
         problems.append(Problem(None, None, "integrity", f"PRAGMA integrity_check could not finish: {exc}"))
+    stopped: tuple[type[BaseException], ...] = (*damage, UnicodeDecodeError)
     try:
         ids = [raw.decode("utf-8", "replace") for raw, *_ in checks.thread_values(tx)]
         problems.extend(_values(tx, None, ids))
         for tid, leaf in checks.all_threads(tx):
             problems.extend(_thread(tx, tid, leaf))
         problems.extend(_orphans(tx))
-    except (*damage, UnicodeDecodeError) as exc:
+    except stopped as exc:
         problems.append(Problem(None, None, "integrity", f"reading the trees stopped at damaged data: {exc}"))
     return problems
 
@@ -114,7 +115,7 @@ def _text(kind: str, raw: bytes | None, *, empty: bool = True, null: bool = Fals
         return None if null else "is NULL"
     if kind != "text":
         return f"is {'an' if kind == 'integer' else 'a'} {kind}, not text"
-    if not _utf8(raw):
+    if raw is None or not _utf8(raw):  # typeof() said text, so raw is bytes
         return "is not UTF-8 text"
     if not empty and not raw:
         return "is empty"
@@ -125,6 +126,7 @@ def _json(kind: str, raw: bytes | None, *, null: bool, object_only: bool = False
     why = _text(kind, raw, null=null)
     if why is not None or kind == "null":
         return why
+    assert raw is not None  # _text found text there
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -149,7 +151,7 @@ _NUMBER = ("integer", "real")
 def _values(tx: Tx, thread_ids: list[str] | None, all_ids: list[str] | None = None) -> list[Problem]:
     """Values of the wrong type or encoding (kind ``bad-value``), for the given threads (None:
     every thread, whose ids ``all_ids`` lists). Reads raw bytes: nothing here can fail to decode."""
-    problems = []
+    problems: list[Problem] = []
     wanted = None if thread_ids is None else set(thread_ids)
     for row in checks.thread_values(tx):
         (

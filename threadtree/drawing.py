@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidInput, ThreadTreeError
@@ -81,7 +82,7 @@ def _label(box: Box, max_label: int) -> str:
     return "\n".join([head, *lines])
 
 
-def _fold_label(data: dict) -> str:
+def _fold_label(data: Mapping[str, Any]) -> str:
     """``… 99,994 more`` with the first and last id for folded siblings; ``… 41 below``
     with the branch tips among them when all the children of an entry are folded."""
     entries, tips = data["entries"], data["tips"]
@@ -155,6 +156,7 @@ def draw(
         import matplotlib.pyplot as plt  # pyplot, so that a notebook shows the figure
 
         _, ax = plt.subplots(figsize=_MIN_SIZE)
+    assert ax is not None  # given, or made just above
     ax.set_axis_off()
     ax.set_xlim(-0.5, max(picture.lanes, 1) - 0.5)
     ax.set_ylim(max(picture.levels, 1) - 0.5, -0.5)  # inverted: the roots on top
@@ -301,14 +303,14 @@ def _box_size(text: Any) -> tuple[float, float]:
 
 def _size_figure(ax: Axes, sizes: list[tuple[float, float]], columns: float, levels: float) -> None:
     """Give the figure the size the boxes need at the normal font size, within bounds."""
-    fig = ax.figure
+    fig: Any = ax.figure  # a Figure: only the figure draw() made itself is sized
     slot = max(width for width, _ in sizes) / fig.dpi / _FILL_X
     level = max(height for _, height in sizes) / fig.dpi / _FILL_Y
     width = min(max(columns * slot, _MIN_SIZE[0]), _MAX_SIZE[0] - 2 * _SIDE_IN)
     height = min(max(levels * level, _MIN_SIZE[1]), _MAX_SIZE[1] - _TOP_IN - _BOTTOM_IN)
     total_w, total_h = width + 2 * _SIDE_IN, height + _TOP_IN + _BOTTOM_IN
     fig.set_size_inches(total_w, total_h)
-    ax.set_position([_SIDE_IN / total_w, _BOTTOM_IN / total_h, width / total_w, height / total_h])
+    ax.set_position((_SIDE_IN / total_w, _BOTTOM_IN / total_h, width / total_w, height / total_h))
 
 
 def _biggest_label(ax: Axes, labels: list[str]) -> tuple[float, float]:

@@ -252,7 +252,9 @@ def _split(children: list, fold: int | None, live: set) -> tuple[list, list[list
     if fold is None or len(children) <= 2 * fold + 1:
         return children, []
     last = len(children) - fold
-    keep, runs, run = [], [], []
+    keep: list = []
+    runs: list[list] = []
+    run: list = []
     for index, child in enumerate(children + [None]):  # None: the end, which closes the last run
         if index < fold or index >= last or child in live:
             if len(run) == 1:  # a box for one child would save nothing: draw the child

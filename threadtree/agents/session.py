@@ -236,7 +236,9 @@ class ThreadTreeSession(SessionWork):
         """
         if isinstance(item_index, bool) or not isinstance(item_index, int):
             raise InvalidInput(f"item_index must be an int, not {type(item_index).__name__}")
-        return await self._run(self._move_on_path, "item_index", item_index)
+        entry = await self._run(self._move_on_path, "item_index", item_index)
+        assert entry is not None  # an item's entry: the path cannot have emptied
+        return entry
 
     async def fork(self, entry_id: int) -> Entry:
         """Make the live path end at ``entry_id``, any entry of the thread (from

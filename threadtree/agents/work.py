@@ -200,6 +200,7 @@ class SessionWork:
                 self._check_strict(leaf)
                 self._leaf, self._path = leaf, steps
             steps = self._path if self._path is not None else Steps()
+            target: int | None  # None: the path empties (rewinding past its first item)
             if field == "item_index":
                 if not -len(steps) <= value < len(steps):
                     raise InvalidInput(f"item_index {value} is out of range: the session has {len(steps)} items")
@@ -227,7 +228,7 @@ class SessionWork:
         assert entry is not None
         path = self._path
         index = None if path is None else path.find(eid)
-        if index is not None:
+        if path is not None and index is not None:
             path.cut(index + 1)
         else:
             self._path = None

@@ -47,6 +47,7 @@ class Worker:
             if job is self._STOP:
                 return
             fn, args, loop, future = job
+            outcome: tuple[Any, BaseException | None]
             try:
                 outcome = (fn(*args), None)
             except BaseException as exc:  # handed to the caller, whatever it is

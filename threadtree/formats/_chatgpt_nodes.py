@@ -9,7 +9,7 @@ of a conversation it has seen and would not read the node again.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from ._model import Node
 
@@ -73,7 +73,7 @@ def _node(key: str, raw: Any, notes: list[str]) -> Node:
 def _text(content: dict) -> str:
     """The readable text of a message's ``content`` (docs/formats.md 2.5)."""
     kind = content.get("content_type")
-    pieces: list[str] = []
+    pieces: list[object] = []  # what is not a non-empty string is left out at the end
     parts = content.get("parts")
     if isinstance(parts, list):
         pieces.extend(_part_text(part) for part in parts)
@@ -154,7 +154,8 @@ def _live_leaf(current: Any, mapping: dict, nodes: dict[str, Node], notes: list[
     if isinstance(current, str) and current in nodes:
         return current
     parents = {node.parent for node in nodes.values()}
-    best, best_time = None, None
+    best: str | None = None
+    best_time = float("-inf")  # compared only once best is set
     for key, node in nodes.items():
         if key in parents:
             continue
@@ -176,7 +177,7 @@ def _seconds(value: Any) -> float | None:
     return None
 
 
-def _filled(value: Any) -> bool:
+def _filled(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and value != ""
 
 

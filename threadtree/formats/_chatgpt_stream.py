@@ -22,6 +22,13 @@ _CONTINUATION = bytes(range(0x80, 0xC0))  # UTF-8 continuation bytes
 _AFTER_DOCUMENT = ("unexpected content after document", "trailing characters")
 
 
+def _skip_ws(data: bytes | bytearray, position: int = 0) -> int:
+    """The index of the first byte at or after ``position`` that is not JSON whitespace."""
+    match = _WS.match(data, position)
+    assert match is not None  # the pattern matches the empty string, so it always matches
+    return match.end()
+
+
 class _Malformed:
     """An element that is not valid JSON: where (a byte offset in the file) and why;
     ``truncated`` when the file ends inside it."""
@@ -93,7 +100,7 @@ class _ArrayElements:
     def _next_byte(self) -> int | None:
         """Skip whitespace; the next byte, or None at the end of the file."""
         while True:
-            self._pos = _WS.match(self._buf, self._pos).end()
+            self._pos = _skip_ws(self._buf, self._pos)
             if self._pos < len(self._buf):
                 return self._buf[self._pos]
             if not self._fill():
@@ -149,7 +156,7 @@ class _ArrayElements:
                 expect_value = True
 
     def _element(self) -> Any:
-        value = self._by_separator() if self._separator is not None else _NOT_FOUND
+        value = self._by_separator(self._separator) if self._separator is not None else _NOT_FOUND
         if value is _NOT_FOUND:
             value = self._by_window()
         if self._separator is None and isinstance(value, dict) and value:
@@ -157,11 +164,11 @@ class _ArrayElements:
             self._separator = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*(\{)[ \t\r\n]*" + key + rb"[ \t\r\n]*:")
         return value
 
-    def _by_separator(self) -> Any:
+    def _by_separator(self, separator: re.Pattern[bytes]) -> Any:
         searched, failed = 1, 0  # relative to _pos
         limit = max(1 << 26, 4 * self._largest)
         while True:
-            found = self._separator.search(self._buf, self._pos + searched)
+            found = separator.search(self._buf, self._pos + searched)
             if found is None:
                 if self._eof:
                     return self._last_element()

@@ -110,6 +110,13 @@ def json_objects(path: pathlib.Path, what: str) -> Iterator[tuple[int, Any] | Sk
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
+def _skip_space(text: str, position: int = 0) -> int:
+    """The index of the first character at or after ``position`` that is not JSON whitespace."""
+    match = _SPACE.match(text, position)
+    assert match is not None  # the pattern matches the empty string, so it always matches
+    return match.end()
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -130,7 +137,7 @@ def iter_json_array(path: pathlib.Path, what: str) -> Iterator[tuple[int, Any] |
     except UnicodeDecodeError as exc:
         yield Skipped(f"byte {exc.start}", f"the file is not UTF-8 text: {exc.reason}")
         return
-    position = _SPACE.match(text).end()
+    position = _skip_space(text)
     if not text.startswith("[", position):
         try:
             orjson.loads(text)
@@ -140,7 +147,7 @@ def iter_json_array(path: pathlib.Path, what: str) -> Iterator[tuple[int, Any] |
         yield Skipped("file", f"the file is not {what}")
         return
     decoder = json.JSONDecoder(parse_constant=_no_constant)
-    position = _SPACE.match(text, position + 1).end()
+    position = _skip_space(text, position + 1)
     index = 0
     if text.startswith("]", position):
         position += 1
@@ -156,16 +163,16 @@ def iter_json_array(path: pathlib.Path, what: str) -> Iterator[tuple[int, Any] |
                 return
             yield index, element
             index += 1
-            position = _SPACE.match(text, position).end()
+            position = _skip_space(text, position)
             if text.startswith(",", position):
-                position = _SPACE.match(text, position + 1).end()
+                position = _skip_space(text, position + 1)
             elif text.startswith("]", position):
                 position += 1
                 break
             else:
                 yield json_error(json.JSONDecodeError("expected ',' or ']' after an element", text, position))
                 return
-    position = _SPACE.match(text, position).end()
+    position = _skip_space(text, position)
     if position != len(text):
         yield json_error(json.JSONDecodeError("extra data after the array", text, position))
 

@@ -64,7 +64,15 @@ from ._chatgpt_nodes import (
     _text,  # noqa: F401  (the tests reach the text rules as chatgpt._text)
     _written_node,
 )
-from ._chatgpt_stream import _WS, _ArrayElements, _error_byte, _Malformed, _plain_message, _truncated, _where_in_file
+from ._chatgpt_stream import (
+    _ArrayElements,
+    _error_byte,
+    _Malformed,
+    _plain_message,
+    _skip_ws,
+    _truncated,
+    _where_in_file,
+)
 from ._model import EXPORTED_FROM, Conversation, Skipped, exported_id
 
 __all__ = ["DESCRIPTION", "NAME", "export", "read", "sniff"]
@@ -88,10 +96,10 @@ def sniff(head: bytes, path: Path) -> bool:
     an object: the file's one JSON object, or an element of its top-level JSON array (the
     first that has one; every element before it must be an object too). Keys are found at
     the right depth by a tokenizer that skips strings, not by a text search."""
-    start = _WS.match(head).end()
+    start = _skip_ws(head)
     in_array = head[start : start + 1] == b"["
     if in_array:
-        start = _WS.match(head, start + 1).end()
+        start = _skip_ws(head, start + 1)
     if head[start : start + 1] != b"{":
         return False
     depth = 0
@@ -125,7 +133,7 @@ def read(path: Path) -> Iterator[Conversation | Skipped]:
     path = Path(path)
     with open(path, "rb") as file:
         head = file.read(1 << 16)
-        first = head[_WS.match(head).end() :][:1]
+        first = head[_skip_ws(head) :][:1]
         file.seek(0)
         if first == b"{":
             data = file.read()
@@ -240,7 +248,7 @@ def export(thread: Any, entries: list[Any]) -> dict[str, Any]:
         header = None  # another format's header has none of ChatGPT's fields
     ids = {e.id: e.source_id if getattr(e, "source_id", None) else _made_up_id(thread.id, e.id) for e in entries}
     children: dict[int, list[int]] = {e.id: [] for e in entries}
-    roots = []
+    roots: list[int] = []
     for e in entries:
         (children[e.parent_id] if e.parent_id in children else roots).append(e.id)
     if isinstance(header, dict):
@@ -257,9 +265,10 @@ def export(thread: Any, entries: list[Any]) -> dict[str, Any]:
     # The thread this conversation was first exported from, kept through further round trips.
     # A conversation read from ChatGPT is found again by its own id and goes out as it came in,
     # unless it needs the synthetic root below.
-    origin = fields.get(EXPORTED_FROM)
-    if not isinstance(origin, str) and (header is None or len(roots) > 1):
-        fields[EXPORTED_FROM] = origin = thread.id
+    kept = fields.get(EXPORTED_FROM)
+    origin: str = kept if isinstance(kept, str) else thread.id
+    if not isinstance(kept, str) and (header is None or len(roots) > 1):
+        fields[EXPORTED_FROM] = origin
     root_id = None
     mapping: dict[str, Any] = {}
     if len(roots) > 1:
