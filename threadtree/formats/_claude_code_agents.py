@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
 from ._claude_code_lines import _SNIFF_LINES, _is_id
 
 
-def _plain_name(name: Any) -> bool:
+def _plain_name(name: object) -> TypeGuard[str]:
     """Whether ``name`` can only name an entry of a folder: one path component, not ``.`` or
     ``..``, without a separator or a NUL."""
     return (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from ._model import Node
 from .chat_api import blocks_text
@@ -32,7 +32,7 @@ def render(obj: dict, kind: str) -> tuple[str, str, bool]:
     message = obj.get("message")
     content = message.get("content") if isinstance(message, dict) else message
     if kind == "user":
-        blocks = content if isinstance(content, list) else None
+        blocks = content if isinstance(content, list) else []
         tool = bool(blocks) and all(isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks)
         return ("tool" if tool else "user"), blocks_text(content), obj.get("isMeta") is True
     if kind == "assistant":
@@ -41,16 +41,18 @@ def render(obj: dict, kind: str) -> tuple[str, str, bool]:
             return "assistant", text, False
         return "assistant", _thinking(content) or text, True
     if kind == "system":
-        text = obj.get("content")
-        return "system", text if isinstance(text, str) else f"[{obj.get('subtype') or 'system'}]", True
+        body = obj.get("content")
+        return "system", body if isinstance(body, str) else f"[{obj.get('subtype') or 'system'}]", True
     if kind == "attachment":
-        attachment = obj.get("attachment") if isinstance(obj.get("attachment"), dict) else {}
-        text = attachment.get("content")
-        if isinstance(text, str) and text.strip():
-            return "other", text, True
+        given = obj.get("attachment")
+        attachment = given if isinstance(given, dict) else {}
+        body = attachment.get("content")
+        if isinstance(body, str) and body.strip():
+            return "other", body, True
         return "other", f"[attachment {attachment.get('type') or ''}]".replace(" ]", "]"), True
     if kind == "progress":
-        data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+        given = obj.get("data")
+        data = given if isinstance(given, dict) else {}
         return "other", f"[progress {data.get('type') or ''}]".replace(" ]", "]"), True
     return "other", blocks_text(content) or f"[{kind}]", True
 
@@ -118,7 +120,7 @@ def _seconds(value: Any) -> float | None:
     return moment.timestamp() + (int(fraction) / 10 ** len(fraction) if fraction else 0.0)
 
 
-def _is_id(value: Any) -> bool:
+def _is_id(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(value.strip())
 
 

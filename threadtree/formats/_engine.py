@@ -417,7 +417,7 @@ def outcomes_of(
     ``progress`` is told of each outcome and the number of messages read for it."""
     from ._model import Skipped
 
-    results = []
+    results: list[Outcome] = []
     conversations = iter(read)
     while True:
         try:

@@ -67,7 +67,7 @@ def read(path: pathlib.Path) -> Iterator[Conversation | Skipped]:
         return
     prompt = data.get("chunkedPrompt") if isinstance(data, dict) else None
     chunks = prompt.get("chunks") if isinstance(prompt, dict) else None
-    if not isinstance(chunks, list):
+    if not isinstance(prompt, dict) or not isinstance(chunks, list):
         yield Skipped("file", "an AI Studio file is an object with chunkedPrompt.chunks")
         return
     notes: list[str] = []
@@ -81,15 +81,18 @@ def read(path: pathlib.Path) -> Iterator[Conversation | Skipped]:
         if not isinstance(chunk, dict):
             notes.append(f"chunk {position}: not a JSON object; skipped")
             continue
-        source_id = chunk.get("id") if isinstance(chunk.get("id"), str) and chunk.get("id") else f"chunk-{position}"
+        chunk_id = chunk.get("id")
+        source_id = chunk_id if isinstance(chunk_id, str) and chunk_id else f"chunk-{position}"
         branch = chunk.get("branchParent")
         if isinstance(branch, dict) and isinstance(branch.get("id"), str) and branch["id"]:
             parent = branch["id"]
         else:
             parent = previous
-        role = _ROLES.get(chunk.get("role"), "other")
+        given = chunk.get("role")
+        # a role that is not a string (a list from a hostile file) is not hashable: no lookup
+        role = _ROLES.get(given, "other") if isinstance(given, str) else "other"
         if role == "other":
-            notes.append(f"node {source_id}: unknown role {chunk.get('role')!r}; role other")
+            notes.append(f"node {source_id}: unknown role {given!r}; role other")
         nodes.append(
             Node(
                 source_id=source_id,

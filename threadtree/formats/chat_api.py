@@ -182,7 +182,8 @@ def blocks_text(content: Any) -> str:
             inner = block.get("content")
             parts.append(blocks_text(inner) if not isinstance(inner, str) else inner)
         elif kind == "image":
-            source = block.get("source") if isinstance(block.get("source"), dict) else {}
+            given = block.get("source")
+            source = given if isinstance(given, dict) else {}
             parts.append(f"[image {source.get('media_type') or ''}]".replace(" ]", "]"))
         elif kind in ("thinking", "redacted_thinking"):
             continue

@@ -93,6 +93,7 @@ class Block:
 def read(path: Path) -> Iterator[Block | Skipped]:
     block: Block | None = None
     broken: str | None = None
+    why: str | None  # why a line is not read, None for a good one
     with path.open("rb") as f:
         for number, raw in enumerate(f, 1):
             if not raw.strip():

@@ -125,8 +125,8 @@ def _conversation(conv: Any, number: int) -> Conversation | Skipped:
     leaves = [key for key in position if key not in children]
     current = max(leaves, key=lambda k: (_or_minus_inf(times[k]), position[k])) if leaves else None
     stamps = [t for t in times.values() if t is not None]
-    updates = [_seconds(m.get("updatedAt")) for m in items.values()]
-    updates = [t for t in updates if t is not None] + stamps
+    edits = [_seconds(m.get("updatedAt")) for m in items.values()]
+    updates = [t for t in edits if t is not None] + stamps
     return Conversation(
         format=NAME,
         source_id=source_id,
@@ -292,9 +292,12 @@ def export(thread: Any, entries: list[Any]) -> dict[str, Any]:
     back into the role; other roles come back as ``assistant``. LibreChat's importer drops a
     message with empty text together with its replies.
     """
-    source = thread.metadata.get("source") if isinstance(thread.metadata, dict) else None
-    ours = thread.source_format == NAME and isinstance(source, dict)
-    header = copy.deepcopy(source.get("header")) if ours and isinstance(source.get("header"), dict) else {}
+    kept = thread.metadata.get("source") if isinstance(thread.metadata, dict) else None
+    # what the import from LibreChat kept, None for a thread from elsewhere
+    source = kept if thread.source_format == NAME and isinstance(kept, dict) else None
+    ours = source is not None
+    kept_header = source.get("header") if source is not None else None
+    header = copy.deepcopy(kept_header) if isinstance(kept_header, dict) else {}
     conversation_id = header.get("conversationId") or (thread.source_id if ours else None) or thread.id
     ids = {e.id: e.source_id or exported_id(thread.id, e.id) for e in entries}
 

@@ -82,7 +82,8 @@ def sniff(head: bytes, path: Path) -> bool:
     first = first_object(head, _HEAD_MARKERS)
     if not isinstance(first, dict):
         return first
-    chat = first.get("chat") if isinstance(first.get("chat"), dict) else first
+    inner = first.get("chat")
+    chat = inner if isinstance(inner, dict) else first
     history = chat.get("history")
     return isinstance(history, dict) and isinstance(history.get("messages"), dict)
 
@@ -347,10 +348,13 @@ def export(thread: Any, entries: list[Any]) -> list[dict[str, Any]]:
     that did not come from Open WebUI is named in the row (``threadtree_thread_id``), for a
     re-import to find it (``Conversation.exported_from``).
     """
-    source = thread.metadata.get("source") if isinstance(thread.metadata, dict) else None
-    ours = thread.source_format == NAME and isinstance(source, dict)
-    header = copy.deepcopy(source.get("header")) if ours and isinstance(source.get("header"), dict) else {}
-    if ours and source.get("container") == "chat":
+    kept = thread.metadata.get("source") if isinstance(thread.metadata, dict) else None
+    # what the import from Open WebUI kept, None for a thread from elsewhere
+    source = kept if thread.source_format == NAME and isinstance(kept, dict) else None
+    ours = source is not None
+    kept_header = source.get("header") if source is not None else None
+    header = copy.deepcopy(kept_header) if isinstance(kept_header, dict) else {}
+    if source is not None and source.get("container") == "chat":
         header = {"chat": header}
 
     ids = {e.id: e.source_id or exported_id(thread.id, e.id) for e in entries}
@@ -371,7 +375,8 @@ def export(thread: Any, entries: list[Any]) -> list[dict[str, Any]]:
     path.reverse()
     current = ids.get(thread.current_leaf_id)
 
-    chat = header.get("chat") if isinstance(header.get("chat"), dict) else {}
+    kept_chat = header.get("chat")
+    chat = kept_chat if isinstance(kept_chat, dict) else {}
     models = chat.get("models") or list(
         dict.fromkeys(m["model"] for m in messages.values() if isinstance(m.get("model"), str))
     )

@@ -177,7 +177,8 @@ def _message(message: dict[str, Any]) -> tuple[str, str, bool]:
             text = f"[error] {message['errorMessage']}"
     if role in ("custom", "hookMessage"):
         return "other", text, message.get("display") is False
-    return _MESSAGE_ROLES.get(role, "other"), text, False
+    # a role that is not a string (a list from a hostile file) is not hashable: no lookup
+    return _MESSAGE_ROLES.get(role, "other") if isinstance(role, str) else "other", text, False
 
 
 def _blocks_text(content: Any) -> str:
