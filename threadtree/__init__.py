@@ -14,7 +14,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._db.sqlite import default_path
-from .drawing import draw
 from .errors import Ambiguous, Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
 from .records import (
     JOB_STATUSES,
@@ -32,7 +31,8 @@ from .records import (
 from .store import Store, open
 
 if TYPE_CHECKING:
-    from . import formats as formats  # a typed name for the lazy attribute below
+    from . import formats as formats  # typed names for the lazy attributes below
+    from .drawing import draw as draw
 
 __version__ = "0.1.0"
 
@@ -63,14 +63,17 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """``threadtree.formats``, imported at its first use (PEP 562) rather than here: its
-    readers are a dozen modules, which ``import threadtree`` and most commands never need.
-    ``import threadtree`` then ``threadtree.formats.import_file(...)`` works, as the README
-    writes it."""
+    """``threadtree.formats`` and ``threadtree.draw``, imported at their first use (PEP 562)
+    rather than here: the readers are a dozen modules and the drawing code its layout, which
+    ``import threadtree`` and most commands never need. ``import threadtree`` then
+    ``threadtree.formats.import_file(...)`` works, as the README writes it, and so does
+    ``from threadtree import draw``."""
     if name == "formats":
         return importlib.import_module(f"{__name__}.formats")
+    if name == "draw":
+        return importlib.import_module(f"{__name__}.drawing").draw
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "formats"})
+    return sorted({*globals(), "formats", "draw"})

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import _validate
-from .. import check as _check
-from .. import graph as _graph
-from .. import render as _render
+from .. import _lazy, _validate
 from .._db import threads, tree
 from ..records import Problem
 from .base import StoreBase
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from .. import check as _check
+    from .. import graph as _graph
+    from .. import render as _render
+else:  # imported at first use: `import threadtree` stays fast
+    _check = _lazy.module("threadtree.check")
+    _graph = _lazy.module("threadtree.graph")
+    _render = _lazy.module("threadtree.render")
 
 __all__ = ["Views"]
 

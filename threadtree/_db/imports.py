@@ -11,12 +11,11 @@ a re-import compares and writes back unchanged where it has nothing to add.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from ..records import Entry
-from . import tree
+from . import threads, tree
 from .engine import Tx, UniqueViolation
 
 __all__ = [
@@ -96,7 +95,7 @@ def insert_thread(tx: Tx, fields: dict[str, Any], thread_id: str | None = None) 
     """
     while True:
         try:
-            row = tx.one("insert_imported_thread", fields | {"thread_id": thread_id or uuid.uuid4().hex})
+            row = tx.one("insert_imported_thread", fields | {"thread_id": thread_id or threads.new_id()})
         except UniqueViolation as exc:
             if thread_id is not None or "source_id" in exc.detail:
                 raise

@@ -4,7 +4,6 @@ prefix or title. Each takes the caller's open transaction (see ``_db/tree.py``).
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 from ..errors import Conflict, NotFound
@@ -19,9 +18,18 @@ __all__ = [
     "find_by_title",
     "get",
     "list_page",
+    "new_id",
     "update",
     "with_entries",
 ]
+
+
+def new_id() -> str:
+    """A random thread id: 32 hex digits (a version-4 UUID). ``uuid`` is imported here, at the
+    first thread made: it imports ``platform``, a tenth of a read-only command's start-up."""
+    import uuid
+
+    return uuid.uuid4().hex
 
 
 def get(tx: Tx, tid: str) -> Thread:
@@ -38,7 +46,7 @@ def create(tx: Tx, given: str | None, title: str | None, metadata_json: str) -> 
     """
     while True:
         bindings = {
-            "thread_id": given or uuid.uuid4().hex,
+            "thread_id": given or new_id(),
             "title": title,
             "metadata": metadata_json,
             "now": time.time(),

@@ -4,8 +4,8 @@ previews, aligned tables)."""
 
 from __future__ import annotations
 
-import datetime
 import os
+import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -62,7 +62,7 @@ def _tail(start: str, text: str, width: int) -> str:
 
 
 def _when(timestamp: float) -> str:
-    return datetime.datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M")
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
@@ -91,4 +91,4 @@ def _compact_json(value: Any) -> str:
 
 
 def _when_seconds(timestamp: float) -> str:
-    return datetime.datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
