@@ -62,18 +62,23 @@ __all__ = [
 ]
 
 
+# Modules users reach as attributes (threadtree.graph.to_mermaid), imported at first use.
+_SUBMODULES = ("formats", "graph", "render", "check", "drawing", "lanes")
+
+
 def __getattr__(name: str) -> Any:
-    """``threadtree.formats`` and ``threadtree.draw``, imported at their first use (PEP 562)
+    """``threadtree.formats``, ``threadtree.draw`` and the views (``graph``, ``check``...),
+    imported at their first use (PEP 562)
     rather than here: the readers are a dozen modules and the drawing code its layout, which
     ``import threadtree`` and most commands never need. ``import threadtree`` then
     ``threadtree.formats.import_file(...)`` works, as the README writes it, and so does
     ``from threadtree import draw``."""
-    if name == "formats":
-        return importlib.import_module(f"{__name__}.formats")
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     if name == "draw":
         return importlib.import_module(f"{__name__}.drawing").draw
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "formats", "draw"})
+    return sorted({*globals(), *_SUBMODULES, "draw"})
