@@ -53,7 +53,8 @@ def _live_path(thread: Thread, entries: list[Entry]) -> list[Entry]:
 def _is_chat_message(item: Any) -> bool:
     return (
         isinstance(item, dict)
-        and item.get("role") in _OPENAI_ROLES
+        and isinstance(item.get("role"), str)  # a list there is not hashable
+        and item["role"] in _OPENAI_ROLES
         and item.keys() <= _OPENAI_KEYS
         and (item["role"] != "tool" or "tool_call_id" in item)
     )
@@ -107,7 +108,8 @@ def _claude_code_blocks(entry: Entry) -> list[dict[str, Any]] | None:
         block
         for block in content
         if isinstance(block, dict)
-        and block.get("type") in _ANTHROPIC_BLOCKS
+        and isinstance(block.get("type"), str)
+        and block["type"] in _ANTHROPIC_BLOCKS
         and not (block.get("type") == "text" and not block.get("text"))
     ]
 

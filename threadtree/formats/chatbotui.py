@@ -63,9 +63,10 @@ def read(path: pathlib.Path) -> Iterator[Conversation | Skipped]:
     if not isinstance(data, dict) or not isinstance(data.get("history"), list):
         yield Skipped("file", "a Chatbot UI export is an object with a history array")
         return
+    listed = data.get("folders")
     folders = {
         folder["id"]: folder
-        for folder in data.get("folders") or []
+        for folder in (listed if isinstance(listed, list) else [])
         if isinstance(folder, dict) and isinstance(folder.get("id"), str)
     }
     for index, item in enumerate(data["history"], start=1):
@@ -96,7 +97,7 @@ def _conversation(index: int, item: Any, version: Any, folders: dict[str, Any]) 
             notes.append(f"message {position}: not a JSON object; skipped")
             continue
         role = message.get("role")
-        if role not in _ROLES:
+        if not isinstance(role, str) or role not in _ROLES:
             notes.append(f"node {node_id}: unknown role {role!r}; role other")
             role = "other"
         content = message.get("content")

@@ -146,8 +146,10 @@ def sniff(head: bytes, path: Path) -> bool:
         kind = obj.get("type")
         if kind == "session" or ("user_name" in obj and "character_name" in obj):
             return False
-        if first and not isinstance(kind, str):
-            return False
+        if not isinstance(kind, str):  # a list there is not hashable: a later such line is passed over
+            if first:
+                return False
+            continue
         first = False
         strong = strong or (
             (kind in _NODE_TYPES and "uuid" in obj and "sessionId" in obj)
@@ -441,7 +443,8 @@ class _Collector:
             if isinstance(value, str) and value.strip():
                 return value.strip()
         for summary in reversed(self.all_summaries):
-            if summary.get("leafUuid") in group.kinds and isinstance(summary.get("summary"), str):
+            leaf = summary.get("leafUuid")
+            if isinstance(leaf, str) and leaf in group.kinds and isinstance(summary.get("summary"), str):
                 return summary["summary"]
         meta = self.agent_meta.get(group.agent_id or "")
         if group.sidechain and isinstance(meta, dict) and isinstance(meta.get("description"), str):

@@ -132,9 +132,10 @@ def _current(pointer: Any, nodes: list[Node], notes: list[str]) -> str | None:
     if pointer is None:
         return newest_leaf(nodes)
     parents = {node.parent for node in nodes}
-    if pointer in {node.source_id for node in nodes} and pointer not in parents:
+    named = isinstance(pointer, str)  # a list there is not hashable
+    if named and pointer in {node.source_id for node in nodes} and pointer not in parents:
         return pointer
     fallback = newest_leaf(nodes)
-    reason = "has children" if pointer in parents else "is not a response of the conversation"
+    reason = "has children" if named and pointer in parents else "is not a response of the conversation"
     notes.append(f"leaf_response_id {pointer!r} {reason}; the newest leaf {fallback} is the live leaf")
     return fallback

@@ -30,7 +30,7 @@ import orjson
 
 from .. import _json, _validate
 from .._db import Tx, imports
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..records import Entry, Thread
 from ..store import Store, database_of
 from ._engine import plan
@@ -120,8 +120,9 @@ def read(path: Path) -> Iterator[Block | Skipped]:
             if block is None:
                 yield Skipped(f"line {number}", why or "an entry line before any thread line")
                 continue
-            if why is None and line["thread_id"] != block.thread["id"]:
-                why = f"line {number}: entry of thread {line['thread_id']!r} inside thread {block.thread['id']!r}"
+            owner = block.thread.get("id")  # None when the thread line lacks it (the block is broken)
+            if why is None and line["thread_id"] != owner:
+                why = f"line {number}: entry of thread {line['thread_id']!r} inside thread {owner!r}"
             if why is not None:
                 broken = broken or why
             else:
@@ -141,7 +142,7 @@ def write(store: Store, block: Block) -> Outcome:
     """Restore one thread's block in one transaction."""
     try:
         thread, entries, notes = _checked(block, store.max_size)
-    except InvalidInput as exc:
+    except (InvalidInput, NotFound) as exc:  # NotFound: an id beyond SQLite's range, which no entry has
         return Outcome(block.where, "skipped", reason=str(exc))
     try:
         with database_of(store).write() as tx:
@@ -200,7 +201,7 @@ def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str
         if e.get("usage") is not None:
             e["usage"] = _validate.usage_value(e["usage"], f"entry {eid}: usage")
     leaf = thread["current_leaf_id"]
-    if leaf is not None and leaf not in by_id:
+    if leaf is not None and (type(leaf) is not int or leaf not in by_id):  # a list there is not hashable
         raise InvalidInput(f"current_leaf_id {leaf!r} is not an entry of the thread")
     planned = plan(Conversation(NAME, thread["id"], None, nodes, None if leaf is None else str(leaf)), max_size)
     entries = []

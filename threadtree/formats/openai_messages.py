@@ -48,7 +48,12 @@ _HIDDEN = frozenset({"system", "developer"})
 
 
 def _is_message(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("role") in _ROLES and value.keys() <= _KEYS
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("role"), str)  # a list there is not hashable
+        and value["role"] in _ROLES
+        and value.keys() <= _KEYS
+    )
 
 
 def sniff(head: bytes, path: Path) -> bool:

@@ -224,7 +224,7 @@ def _preorder(
 
 def _node(key: str, message: dict, parent: str | None) -> Node:
     role = message.get("role")
-    role = role if role in _ROLES else "other"
+    role = role if isinstance(role, str) and role in _ROLES else "other"
     return Node(
         source_id=key,
         parent=parent,

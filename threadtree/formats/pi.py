@@ -149,7 +149,7 @@ def describe(entry: dict[str, Any]) -> tuple[str, str, bool]:
     if kind == "message":
         message = entry.get("message")
         return _message(message if isinstance(message, dict) else {})
-    if kind in _SUMMARIES:
+    if isinstance(kind, str) and kind in _SUMMARIES:  # a list there is not hashable
         summary = entry.get("summary")
         return "other", summary if isinstance(summary, str) else "", False
     if kind == "custom_message":
@@ -165,11 +165,12 @@ def _message(message: dict[str, Any]) -> tuple[str, str, bool]:
         if isinstance(output, str) and output:
             text += "\n" + output
         return "user", text, False
-    text = _blocks_text(message.get("content"))
+    content = message.get("content")
+    text = _blocks_text(content)
     if role == "assistant":
         calls = [
             f"[tool call {block.get('name')}] {orjson.dumps(block.get('arguments')).decode()}"
-            for block in message.get("content") or []
+            for block in (content if isinstance(content, list) else [])
             if isinstance(block, dict) and block.get("type") == "toolCall"
         ]
         text = "\n\n".join(part for part in [text, *calls] if part)
