@@ -3,6 +3,8 @@
 The order of :func:`connect` matters, and each step is there for a measured reason (see
 ``../shared/RELIABILITY.md``):
 
+0. Before SQLite opens it, the file itself (``_file.py``): a FIFO, device or directory is
+   refused, and so is a file shorter than its header says.
 1. The busy handler comes first: even the read-only checks can meet a lock held by another
    process that is creating the same file.
 2. Read-only checks next (``application_id``, ``user_version``, "does it hold tables?"): a file
@@ -11,6 +13,9 @@ The order of :func:`connect` matters, and each step is there for a measured reas
 3. Then WAL, foreign keys, strict quoting, defensive mode, ``synchronous``.
 4. Then the migrations, each in its own ``BEGIN IMMEDIATE`` transaction that re-reads
    ``user_version``: two processes may open a new file at the same moment.
+
+Read-only, steps 3 and 4 are skipped, and a file this user may not write is read without
+creating -wal and -shm files beside it (see :func:`_connect_readonly`).
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from pathlib import Path
 import apsw
 import apsw.bestpractice
 
-from . import _sql
-from .errors import Busy, SchemaError, ThreadTreeError
+from . import _file, _sql
+from ._file import Unchanged
+from .errors import Busy, InvalidInput, SchemaError, ThreadTreeError
 
 APPLICATION_ID = 0x74687472  # 'thtr', set by sql/migrations/0001_initial.sql
 
@@ -33,13 +39,20 @@ APPLICATION_ID = 0x74687472  # 'thtr', set by sql/migrations/0001_initial.sql
 def default_path() -> Path:
     """Where :func:`threadtree.open` keeps its database when no path is given.
 
-    ``$THREADTREE_DB`` when set, else ``threadtree.db`` in the user data directory:
+    ``$THREADTREE_DB`` when set (set but empty raises :class:`InvalidInput`), else ``threadtree.db`` in the user data directory:
     ``$XDG_DATA_HOME/threadtree`` (default ``~/.local/share/threadtree``) on Linux,
     ``~/Library/Application Support/threadtree`` on macOS, ``%LOCALAPPDATA%\\threadtree`` on
     Windows.
     """
     from_env = os.environ.get("THREADTREE_DB")
-    if from_env:
+    if from_env == "":
+        # What a script gets from THREADTREE_DB="$UNSET_VARIABLE": writing to the user's own
+        # database instead would be a silent surprise.
+        raise InvalidInput(
+            "THREADTREE_DB is set but empty: set it to a database file, or unset it to use "
+            f"the default ({_user_data_dir() / 'threadtree.db'})"
+        )
+    if from_env is not None:
         return Path(from_env)
     return _user_data_dir() / "threadtree.db"
 
@@ -88,57 +101,136 @@ def _busy_handler(timeout: float):
     return handler
 
 
-def connect(filename: str, *, synchronous: str, timeout: float, readonly: bool = False) -> apsw.Connection:
-    """An open, checked, migrated connection to ``filename`` (``":memory:"`` works).
+def connect(
+    filename: str, *, synchronous: str, timeout: float, readonly: bool = False,
+) -> tuple[apsw.Connection, Unchanged | None]:
+    """An open, checked, migrated connection to ``filename`` (``":memory:"`` works), and the
+    guard a store must call around each call when the connection reads without locks (else
+    None; see :func:`_connect_unlocked`).
 
     ``readonly``: open with ``SQLITE_OPEN_READONLY`` and change nothing (no WAL switch, no
-    migration); the file must exist and be at this code's schema version.
+    migration, no -wal or -shm file left behind a file this user may not write); the file
+    must exist and be at this code's schema version.
 
-    :raises SchemaError: the file is not a threadtree database, is damaged, or is newer (or,
-        read-only, older or empty).
-    :raises ThreadTreeError: the file cannot be opened at all (a directory, a missing folder,
-        read-only: no file).
+    :raises SchemaError: the file is not a threadtree database, is damaged or cut short, or is
+        newer (or, read-only, older or empty).
+    :raises ThreadTreeError: the file cannot be opened at all (a directory, a FIFO or device,
+        a missing folder; read-only: no file, or a -wal that cannot be read; for writing: no
+        permission, a read-only file system).
     :raises Busy: other processes kept the file locked for longer than ``timeout``.
     """
-    if os.path.isdir(filename):  # SQLite would say "disk I/O error" when opening read-only
-        raise ThreadTreeError(f"cannot open database {filename!r}: it is a directory")
-    if readonly and filename != ":memory:" and not os.path.exists(filename):
-        raise ThreadTreeError(f"no database at {filename!r}")
-    flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+    if filename != ":memory:":
+        _file.refuse_special_files(filename)
+        if readonly and not os.path.exists(filename):
+            raise ThreadTreeError(f"no database at {filename!r}")
+        _file.refuse_cut_files(filename)
+    if readonly:
+        return _connect_readonly(filename, timeout)
+    conn = _open(filename, apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE)
     try:
-        conn = apsw.Connection(filename, flags=flags)
+        if conn.readonly("main"):  # SQLite quietly fell back to reading: no write permission
+            raise apsw.ReadOnlyError("opened read-only")
+        _configure(conn, timeout)
+        _refuse_foreign_files(conn, filename)
+        _retry_busy(lambda: apsw.bestpractice.connection_wal(conn), timeout)
+        apsw.bestpractice.connection_enable_foreign_keys(conn)  # outside any transaction
+        conn.pragma("synchronous", synchronous)
+        _migrate(conn)
+    except apsw.ReadOnlyError as exc:
+        conn.close()
+        raise ThreadTreeError(
+            f"cannot write {filename!r}: {_file.why_read_only(filename)} (reading it works: "
+            "threadtree.open(..., readonly=True), or any read command of the CLI)"
+        ) from exc
+    except BaseException as exc:
+        conn.close()
+        _raise_busy(exc, filename, timeout)
+        raise
+    return conn, None
+
+
+def _connect_readonly(filename: str, timeout: float) -> tuple[apsw.Connection, Unchanged | None]:
+    """Read-only: through the -wal and -shm files beside the database when they exist or this
+    user may create them, else without locks (:func:`_connect_unlocked`).
+
+    Not created by a user who may not write the database: SQLite would make them with that
+    user as owner, and the database's owner could then no longer write its own file
+    (measured: ``ReadOnlyError`` on the owner's next write)."""
+    wal, shm = filename + "-wal", filename + "-shm"
+    if filename == ":memory:" or _file.may_write(filename) or (os.path.exists(wal) and os.path.exists(shm)):
+        conn = _open(filename, apsw.SQLITE_OPEN_READONLY)
+        try:
+            _configure(conn, timeout)
+            _refuse_foreign_files(conn, filename)
+            _refuse_older_files(conn, filename)
+            return conn, None
+        except (apsw.ReadOnlyError, apsw.CantOpenError):
+            conn.close()  # no -shm, and none can be made: a folder or file system read-only
+        except BaseException as exc:
+            conn.close()
+            _raise_busy(exc, filename, timeout)
+            raise
+    return _connect_unlocked(filename, timeout)
+
+
+def _connect_unlocked(filename: str, timeout: float) -> tuple[apsw.Connection, Unchanged]:
+    """Read a WAL database whose -shm file cannot be made, with ``immutable=1``: no locks,
+    main file only (SQLite's third way to read such a file; see its "WAL read-only" notes).
+
+    Safe only while the main file holds every commit, that is while no -wal file holds
+    frames: a -wal with frames is refused (reading past it would be stale). Another process
+    may start writing later; the returned guard notices and makes the store refuse to read
+    from then on rather than return stale or torn rows."""
+    wal = filename + "-wal"
+    if _file.holds_data(wal):
+        raise ThreadTreeError(
+            f"cannot read {filename!r}: its write-ahead log {wal!r} holds changes not yet copied "
+            f"into it, and reading them needs a -shm file that cannot be made here "
+            f"({_file.why_read_only(filename, shm=True)}). Have a user who may write there open it once "
+            "(closing copies the log in), or copy the file and its -wal to a folder you can write"
+        )
+    guard = Unchanged(filename)
+    uri = Path(os.path.abspath(filename)).as_uri() + "?immutable=1"
+    conn = _open(filename, apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI, uri)
+    try:
+        _configure(conn, timeout)
+        _refuse_foreign_files(conn, filename)
+        _refuse_older_files(conn, filename)
+        guard()  # the checks above read it without locks too
+    except BaseException as exc:
+        conn.close()
+        _raise_busy(exc, filename, timeout)
+        raise
+    return conn, guard
+
+
+def _open(filename: str, flags: int, name: str | None = None) -> apsw.Connection:
+    try:
+        return apsw.Connection(name or filename, flags=flags)
     except apsw.CantOpenError as exc:
         raise ThreadTreeError(f"cannot open database {filename!r}: {_why_not(filename)}") from exc
-    try:
-        conn.set_busy_handler(_busy_handler(timeout))
-        # Connection settings only: nothing below writes to the file until connection_wal.
-        conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)  # no writable_schema tricks
-        conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)  # schema can't call functions
-        apsw.bestpractice.connection_dqs(conn)  # "text" is an identifier, never a string
-        _refuse_foreign_files(conn, filename)
-        if readonly:
-            _refuse_older_files(conn, filename)
-        else:
-            _retry_busy(lambda: apsw.bestpractice.connection_wal(conn), timeout)
-            apsw.bestpractice.connection_enable_foreign_keys(conn)  # outside any transaction
-            conn.pragma("synchronous", synchronous)
-            _migrate(conn)
-    except apsw.BusyError as exc:
-        conn.close()
+
+
+def _configure(conn: apsw.Connection, timeout: float) -> None:
+    """Connection settings only: nothing here writes to the file."""
+    conn.set_busy_handler(_busy_handler(timeout))
+    conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)  # no writable_schema tricks
+    conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)  # schema can't call functions
+    apsw.bestpractice.connection_dqs(conn)  # "text" is an identifier, never a string
+
+
+def _raise_busy(exc: BaseException, filename: str, timeout: float) -> None:
+    if isinstance(exc, apsw.BusyError):
         raise Busy(f"database {filename!r} stayed locked for more than {timeout:g} s") from exc
-    except BaseException:
-        conn.close()
-        raise
-    return conn
 
 
 def _why_not(filename: str) -> str:
     path = Path(filename)
-    if path.is_dir():
-        return "it is a directory"
     if not path.parent.is_dir():
         return f"folder {str(path.parent)!r} does not exist"
-    return "permission denied or not a regular file"
+    if not path.exists() and not _file.may_write(str(path.parent)):
+        return _file.why_read_only(filename)
+    return "permission denied"
 
 
 def _retry_busy(step, timeout: float) -> None:

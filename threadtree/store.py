@@ -37,7 +37,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import apsw
@@ -92,9 +92,10 @@ class Store(AgentState, JobsAndTools):
 
     def __init__(
         self, conn: apsw.Connection, filename: str, *, timeout: float, readonly: bool = False,
-        max_size: int = _validate.DEFAULT_MAX_SIZE,
+        max_size: int = _validate.DEFAULT_MAX_SIZE, guard: Callable[[], None] | None = None,
     ) -> None:
         self._conn: apsw.Connection | None = conn
+        self._guard = guard  # called around every call of a store that reads without locks
         self._max_size = max_size
         self._filename = filename
         self._timeout = timeout
@@ -146,6 +147,12 @@ class Store(AgentState, JobsAndTools):
         self._lock.acquire()
         conn = self._conn
         if conn is not None and self._pid == os.getpid():
+            if self._guard is not None:  # before reading: nothing committed since it opened
+                try:
+                    self._guard()
+                except BaseException:
+                    self._lock.release()
+                    raise
             return conn
         self._lock.release()
         if conn is None:
@@ -1013,7 +1020,7 @@ def open(
     cap = _validate.max_size(max_size)
     if path is None:
         target = default_path()
-        if not os.environ.get("THREADTREE_DB") and not readonly:
+        if "THREADTREE_DB" not in os.environ and not readonly:
             target.parent.mkdir(parents=True, exist_ok=True)
         filename = str(target)
     elif isinstance(path, (str, bytes, os.PathLike)):
@@ -1022,6 +1029,6 @@ def open(
             raise InvalidInput("path must not be empty (use ':memory:' for a memory database)")
     else:
         raise InvalidInput(f"path must be a str, bytes, a path or None, not {type(path).__name__}")
-    conn = connect(filename, synchronous=mode, timeout=wait, readonly=readonly)
-    return Store(conn, filename, timeout=wait, readonly=readonly, max_size=cap)
+    conn, guard = connect(filename, synchronous=mode, timeout=wait, readonly=readonly)
+    return Store(conn, filename, timeout=wait, readonly=readonly, max_size=cap, guard=guard)
 
