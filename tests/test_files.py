@@ -112,6 +112,16 @@ class TestFoldersThisUserMayNotWrite:
         assert json.loads(done.stdout) == ["hello", "world"]
         assert listing(folder) == before  # no -wal, no -shm, not a byte changed
 
+    def test_a_file_this_user_may_write_in_a_folder_it_may_not(self, folder):
+        """SQLite tries the -shm file first and fails; reading goes on without it."""
+        make_db(folder / "chats.db", "hello")
+        (folder / "chats.db").chmod(0o666)
+        before = listing(folder)
+        done = run_as("nobody", ["-c", READ, str(folder / "chats.db")])
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == ["hello"]
+        assert listing(folder) == before
+
     @pytest.mark.parametrize("command", [["threads"], ["show", "t"], ["tree", "t"], ["leaves", "t"], ["check"],
                                          ["export", "t", "--format", "jsonl"]])
     def test_every_read_command_of_the_cli_works(self, folder, command):
