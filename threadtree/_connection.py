@@ -68,17 +68,37 @@ def _user_data_dir() -> Path:
     return Path(base) / "threadtree"
 
 
-def _busy_handler(timeout: float):
-    """Poll every 0.5-2 ms (jittered), and every 0.1-0.4 ms once 5 ms have passed, until
-    ``timeout`` seconds have passed.
+# How long a waiting writer sleeps between polls for the lock, by how long it has waited so far:
+# (waited less than, seconds) -> (shortest, longest) sleep. Jittered, so waiters drift apart.
+_PACE = (
+    (0.008, (0.001, 0.003)),
+    (0.020, (0.0004, 0.001)),
+    (float("inf"), (0.00015, 0.0004)),
+)
 
-    SQLite's own busy timeout backs off to sleeps of 25-100 ms, so under contention a writer
-    often sleeps long after the lock came free: measured, 180-450 ms worst latency with 8
-    writers, ~70 ms with plain 0.5-2 ms polls at the same throughput. Polls are not a queue,
-    though: with 8 writer processes an unlucky one lost round after round, and p99 append
-    latency was 44-77 ms (benchmarks/load.py). Letting the longest waiters poll fastest works
-    like aging in a scheduler: p99 19-20 ms, worst 36-43 ms, same throughput. The sleep
-    releases the GIL.
+
+def _busy_handler(timeout: float):
+    """Poll for the lock until ``timeout`` seconds have passed, sleeping 1-3 ms between polls
+    for the first 8 ms of a wait, 0.4-1 ms until 20 ms, then 0.15-0.4 ms (``_PACE``).
+
+    Measured with ``benchmarks/load.py`` on 2 cores, each step for a reason:
+
+    - SQLite's own busy timeout backs off to sleeps of 25-100 ms, so a writer often slept long
+      after the lock came free: 180-450 ms worst latency with 8 writers. Polls every 0.5-2 ms:
+      about 70 ms at the same throughput.
+    - Polls are not a queue: with 8 writer processes an unlucky one lost round after round
+      (p99 append latency 44-77 ms). Letting the longest waiters poll fastest works like aging
+      in a scheduler: p99 19-20 ms.
+    - But that aging began at 5 ms (0.1-0.4 ms polls), and with 8 writers a wait typically
+      lasts 3-5 ms: most waiters polled flat out, about 9 wake-ups per operation (2 with 4
+      writers). They took the CPU from the writer holding the lock and from the one copying
+      the WAL into the database after its commit; that checkpoint fell behind, the WAL (which
+      can start over only once a checkpoint has caught up) grew to 15-140 MiB instead of 4,
+      every transaction slowed, and 8 writers made about 0.7 of 4 writers' appends a second.
+      Young waiters now poll every 1-3 ms, and flat-out polling is kept for the few waits
+      that run long.
+
+    The sleep releases the GIL.
     """
     started = 0.0
 
@@ -90,13 +110,11 @@ def _busy_handler(timeout: float):
         waited = now - started
         if waited >= timeout:
             return False
-        # Polls do not queue: with many writers an unlucky one can lose round after round.
-        # Those that have waited longest poll most often, so they tend to win the next round.
-        if waited < 0.005:
-            time.sleep(random.uniform(0.0005, 0.002))
-        else:
-            time.sleep(random.uniform(0.0001, 0.0004))
-        return True
+        for limit, (shortest, longest) in _PACE:
+            if waited < limit:
+                time.sleep(random.uniform(shortest, longest))
+                return True
+        return True  # not reached: the last limit is infinite
 
     return handler
 
@@ -153,23 +171,17 @@ def _connect_readonly(filename: str, timeout: float) -> tuple[apsw.Connection, U
     """Read-only: through the -wal and -shm files beside the database when they exist or this
     user may create them, else without locks (:func:`_connect_unlocked`).
 
-    Not created by a user who may not write the database: SQLite would make them with that
-    user as owner, and the database's owner could then no longer write its own file
+    A user who may not write the database never makes them: SQLite would create them with
+    that user as owner, and the database's owner could then no longer write its own file
     (measured: ``ReadOnlyError`` on the owner's next write)."""
     wal, shm = filename + "-wal", filename + "-shm"
     if filename == ":memory:" or _file.may_write(filename) or (os.path.exists(wal) and os.path.exists(shm)):
         conn = _open(filename, apsw.SQLITE_OPEN_READONLY)
         try:
-            _configure(conn, timeout)
-            _refuse_foreign_files(conn, filename)
-            _refuse_older_files(conn, filename)
+            _check_readonly(conn, filename, timeout)
             return conn, None
         except (apsw.ReadOnlyError, apsw.CantOpenError):
-            conn.close()  # no -shm, and none can be made: a folder or file system read-only
-        except BaseException as exc:
-            conn.close()
-            _raise_busy(exc, filename, timeout)
-            raise
+            pass  # no -shm, and none can be made: a folder or file system read-only
     return _connect_unlocked(filename, timeout)
 
 
@@ -192,16 +204,22 @@ def _connect_unlocked(filename: str, timeout: float) -> tuple[apsw.Connection, U
     guard = Unchanged(filename)
     uri = Path(os.path.abspath(filename)).as_uri() + "?immutable=1"
     conn = _open(filename, apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI, uri)
+    _check_readonly(conn, filename, timeout, guard)  # the checks read it without locks too
+    return conn, guard
+
+
+def _check_readonly(conn: apsw.Connection, filename: str, timeout: float, guard: Unchanged | None = None) -> None:
+    """Settings and the read-only checks; the connection is closed if anything fails."""
     try:
         _configure(conn, timeout)
         _refuse_foreign_files(conn, filename)
         _refuse_older_files(conn, filename)
-        guard()  # the checks above read it without locks too
+        if guard is not None:
+            guard()
     except BaseException as exc:
         conn.close()
         _raise_busy(exc, filename, timeout)
         raise
-    return conn, guard
 
 
 def _open(filename: str, flags: int, name: str | None = None) -> apsw.Connection:
