@@ -48,8 +48,7 @@ class _Use:
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         self._store._lock.release()
-        if isinstance(exc, _DAMAGED_VALUE):
-            raise _damaged(self._store, exc) from exc
+        _after(self._store, exc)
 
 
 class _Snapshot(_Use):
@@ -71,8 +70,20 @@ class _Snapshot(_Use):
             _end_read(self._store._conn)
         finally:
             self._store._lock.release()
-        if isinstance(exc, _DAMAGED_VALUE):
-            raise _damaged(self._store, exc) from exc
+        _after(self._store, exc)
+
+
+def _after(store: Store, exc: BaseException | None) -> None:
+    """What a call's end may still have to say: that the file changed under a store reading
+    it without locks (its guard), which makes any result or error of the call void; else
+    that a value read back was damaged."""
+    if store._guard is not None:
+        try:
+            store._guard()
+        except ThreadTreeError as changed:
+            raise changed from exc
+    if isinstance(exc, _DAMAGED_VALUE):
+        raise _damaged(store, exc) from exc
 
 
 def _end_read(conn: apsw.Connection) -> None:
@@ -115,5 +126,4 @@ class _Write(_Use):
             end_write(self._store._conn, exc_type is None)
         finally:
             self._store._lock.release()
-        if isinstance(exc, _DAMAGED_VALUE):
-            raise _damaged(self._store, exc) from exc
+        _after(self._store, exc)

@@ -37,7 +37,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import apsw
@@ -95,9 +95,10 @@ class Store(AgentState, JobsAndTools, ThreadLookup):
 
     def __init__(
         self, conn: apsw.Connection, filename: str, *, timeout: float, readonly: bool = False,
-        max_size: int = _validate.DEFAULT_MAX_SIZE,
+        max_size: int = _validate.DEFAULT_MAX_SIZE, guard: Callable[[], None] | None = None,
     ) -> None:
         self._conn: apsw.Connection | None = conn
+        self._guard = guard  # called around every call of a store that reads without locks
         self._max_size = max_size
         self._filename = filename
         self._timeout = timeout
@@ -149,6 +150,12 @@ class Store(AgentState, JobsAndTools, ThreadLookup):
         self._lock.acquire()
         conn = self._conn
         if conn is not None and self._pid == os.getpid():
+            if self._guard is not None:  # before reading: nothing committed since it opened
+                try:
+                    self._guard()
+                except BaseException:
+                    self._lock.release()
+                    raise
             return conn
         self._lock.release()
         if conn is None:
@@ -1033,22 +1040,29 @@ def open(
     """Open (creating and migrating as needed) a threadtree database and return its Store.
 
     :param path: the database file; ``":memory:"`` for a private in-memory database; ``None``
-        for ``$THREADTREE_DB``, else ``threadtree.db`` in the user data directory (see
-        :func:`threadtree.default_path`; that folder is created when missing).
+        for ``$THREADTREE_DB`` (set but empty raises :class:`InvalidInput`), else
+        ``threadtree.db`` in the user data directory (see :func:`threadtree.default_path`;
+        that folder is created when missing).
     :param synchronous: ``"FULL"`` (default): a write acknowledged by a return survives power
         loss. ``"NORMAL"``: faster commits; a power loss can drop the last writes (never
         corrupt the file).
     :param timeout: seconds a write waits for other writers before raising :class:`Busy`.
     :param readonly: read without changing the file in any way: nothing is created or
         migrated, and every write raises :class:`ThreadTreeError`. The file must exist and be
-        at this threadtree's schema version.
+        at this threadtree's schema version. Works on a file this user may not write (a
+        read-only folder or file system): then no -wal or -shm file is made beside it, and if
+        another process writes to the file later, calls raise :class:`ThreadTreeError` (open
+        it again) rather than return out-of-date rows.
     :param max_size: the largest content or title (in characters) and item or metadata (in
         bytes of JSON) a write accepts, 64 MiB by default; a larger one raises
         :class:`InvalidInput` before anything is copied into SQLite.
-    :raises SchemaError: the file is not a threadtree database, is damaged, or was written by
-        a newer threadtree; it is left unchanged. Read-only, also a file that needs migrating.
-    :raises ThreadTreeError: the file cannot be opened (a directory, a missing folder; read-only,
-        no file).
+    :raises SchemaError: the file is not a threadtree database, is damaged or cut short (shorter
+        than its header says), or was written by a newer threadtree; it is left unchanged.
+        Read-only, also a file that needs migrating.
+    :raises ThreadTreeError: the file cannot be opened (a directory, a named pipe or device, a
+        missing folder; for writing, a file or folder this user may not write, a read-only file
+        system; read-only, no file, or a -wal holding changes that cannot be read without a
+        -shm file that cannot be made).
     :raises InvalidInput: a bad argument.
 
     >>> with threadtree.open(":memory:") as store:
@@ -1061,7 +1075,7 @@ def open(
     cap = _validate.max_size(max_size)
     if path is None:
         target = default_path()
-        if not os.environ.get("THREADTREE_DB") and not readonly:
+        if "THREADTREE_DB" not in os.environ and not readonly:
             target.parent.mkdir(parents=True, exist_ok=True)
         filename = str(target)
     elif isinstance(path, (str, bytes, os.PathLike)):
@@ -1070,6 +1084,6 @@ def open(
             raise InvalidInput("path must not be empty (use ':memory:' for a memory database)")
     else:
         raise InvalidInput(f"path must be a str, bytes, a path or None, not {type(path).__name__}")
-    conn = connect(filename, synchronous=mode, timeout=wait, readonly=readonly)
-    return Store(conn, filename, timeout=wait, readonly=readonly, max_size=cap)
+    conn, guard = connect(filename, synchronous=mode, timeout=wait, readonly=readonly)
+    return Store(conn, filename, timeout=wait, readonly=readonly, max_size=cap, guard=guard)
 
