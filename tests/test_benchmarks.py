@@ -57,6 +57,19 @@ def test_the_load_benchmark_accounts_for_every_write_and_catches_a_lost_one():
 
 
 @pytest.mark.slow
+def test_the_load_benchmark_compares_few_with_many_writers():
+    """--scaling: rounds of FEW then MANY writer processes, each writer's share reported."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--scaling", "1,2", "--rounds", "2", "--seconds", "0.5"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for measure in ("round 1: 1 writers", "round 2: 1 writers", "2/1", "p99 ms at 2", "share at 2", "median",
+                    "range", "targets (medians):", "summary: all clean"):
+        assert measure in done.stdout, done.stdout
+
+
+@pytest.mark.slow
 def test_the_agents_benchmark_runs_and_reports_every_measure():
     pytest.importorskip("agents")
     done = subprocess.run(

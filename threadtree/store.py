@@ -112,22 +112,29 @@ def open(
     """Open (creating and migrating as needed) a threadtree database and return its Store.
 
     :param path: the database file; ``":memory:"`` for a private in-memory database; ``None``
-        for ``$THREADTREE_DB``, else ``threadtree.db`` in the user data directory (see
-        :func:`threadtree.default_path`; that folder is created when missing).
+        for ``$THREADTREE_DB`` (set but empty raises :class:`InvalidInput`), else
+        ``threadtree.db`` in the user data directory (see :func:`threadtree.default_path`;
+        that folder is created when missing).
     :param synchronous: ``"FULL"`` (default): a write acknowledged by a return survives power
         loss. ``"NORMAL"``: faster commits; a power loss can drop the last writes (never
         corrupt the file).
     :param timeout: seconds a write waits for other writers before raising :class:`Busy`.
     :param readonly: read without changing the file in any way: nothing is created or
         migrated, and every write raises :class:`ThreadTreeError`. The file must exist and be
-        at this threadtree's schema version.
+        at this threadtree's schema version. Works on a file this user may not write (a
+        read-only folder or file system): then no -wal or -shm file is made beside it, and if
+        another process writes to the file later, calls raise :class:`ThreadTreeError` (open
+        it again) rather than return out-of-date rows.
     :param max_size: the largest content or title (in characters) and item or metadata (in
         bytes of JSON) a write accepts, 64 MiB by default; a larger one raises
         :class:`InvalidInput` before anything is copied into SQLite.
-    :raises SchemaError: the file is not a threadtree database, is damaged, or was written by
-        a newer threadtree; it is left unchanged. Read-only, also a file that needs migrating.
-    :raises ThreadTreeError: the file cannot be opened (a directory, a missing folder; read-only,
-        no file).
+    :raises SchemaError: the file is not a threadtree database, is damaged or cut short (shorter
+        than its header says), or was written by a newer threadtree; it is left unchanged.
+        Read-only, also a file that needs migrating.
+    :raises ThreadTreeError: the file cannot be opened (a directory, a named pipe or device, a
+        missing folder; for writing, a file or folder this user may not write, a read-only file
+        system; read-only, no file, or a -wal holding changes that cannot be read without a
+        -shm file that cannot be made).
     :raises InvalidInput: a bad argument.
 
     >>> with threadtree.open(":memory:") as store:
@@ -140,7 +147,7 @@ def open(
     cap = _validate.max_size(max_size)
     if path is None:
         target = default_path()
-        if not os.environ.get("THREADTREE_DB") and not readonly:
+        if "THREADTREE_DB" not in os.environ and not readonly:
             target.parent.mkdir(parents=True, exist_ok=True)
         filename = str(target)
     elif isinstance(path, (str, bytes, os.PathLike)):

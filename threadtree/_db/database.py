@@ -99,6 +99,12 @@ class Database:
         self.lock.acquire()
         engine = self._engine
         if engine is not None and self._pid == os.getpid():
+            if engine.guard is not None:  # before reading: nothing has changed the file under it
+                try:
+                    engine.guard()
+                except BaseException:
+                    self.lock.release()
+                    raise
             return engine
         self.lock.release()
         if engine is None:
@@ -107,6 +113,18 @@ class Database:
             f"this store was opened in process {self._pid}: open a new store in each process "
             "(a database connection must not cross fork())"
         )
+
+    def after(self, engine: Engine | None, exc: BaseException | None) -> None:
+        """What the end of a call may still have to say: that the file changed under an engine
+        reading it without locks (its guard), which voids any result or error of the call; else
+        that a value read back was damaged."""
+        if engine is not None and engine.guard is not None:
+            try:
+                engine.guard()
+            except ThreadTreeError as changed:
+                raise changed from exc
+        if isinstance(exc, _DAMAGED_VALUE):
+            raise self.damaged(exc) from exc
 
     def damaged(self, exc: BaseException) -> SchemaError:
         return SchemaError(
@@ -125,9 +143,10 @@ class _Use:
         return self._db.acquire().tx
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
-        self._db.lock.release()
-        if isinstance(exc, _DAMAGED_VALUE):
-            raise self._db.damaged(exc) from exc
+        db = self._db
+        engine = db._engine
+        db.lock.release()
+        db.after(engine, exc)
 
 
 class _Snapshot(_Use):
@@ -144,13 +163,13 @@ class _Snapshot(_Use):
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         db = self._db
+        engine = db._engine  # None: closed inside the block, which ended it
         try:
-            if db._engine is not None:  # None: closed inside the block, which ended it
-                db._engine.end_read()
+            if engine is not None:
+                engine.end_read()
         finally:
             db.lock.release()
-        if isinstance(exc, _DAMAGED_VALUE):
-            raise db.damaged(exc) from exc
+        db.after(engine, exc)
 
 
 class _Write(_Use):
@@ -170,10 +189,10 @@ class _Write(_Use):
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         db = self._db
+        engine = db._engine
         try:
-            if db._engine is not None:
-                db._engine.end_write(exc_type is None)
+            if engine is not None:
+                engine.end_write(exc_type is None)
         finally:
             db.lock.release()
-        if isinstance(exc, _DAMAGED_VALUE):
-            raise db.damaged(exc) from exc
+        db.after(engine, exc)

@@ -11,7 +11,7 @@ and leave the dialect to the engine's own ``sql/<dialect>/`` folder.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 import attrs
@@ -110,6 +110,13 @@ class Engine(Protocol):
     @property
     def target(self) -> str:
         """What was opened, fit for messages: a file name, or a URL without its password."""
+        ...
+
+    @property
+    def guard(self) -> Callable[[], None] | None:
+        """``None``, or a check the database calls before and after every call: it raises
+        :class:`~threadtree.ThreadTreeError` once what the engine reads can no longer be
+        trusted (a SQLite file read without locks that another process has since written)."""
         ...
 
     def begin_read(self) -> None:

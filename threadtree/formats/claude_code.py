@@ -4,24 +4,23 @@ A transcript is an append-only JSONL log (docs/formats.md section 3). This reade
 line by line and maps it as follows.
 
 Conversations
-    One :class:`Conversation` per ``sessionId`` found in the file, in order of first
-    appearance (``source_id`` = the sessionId, or the file stem for lines without one).
-    Sidechain lines (``isSidechain: true``: subagent transcripts) form their own conversation
-    per agent, ``source_id`` = ``"<sessionId>/agent-<agentId>"`` (``"<sessionId>/sidechain"``
-    for old sidechain lines without an ``agentId``). Reading a main session file also reads
-    its subagent files and yields them as extra conversations: the 2.1.x layout
-    ``<dir>/<sessionId>/subagents/**/agent-*.jsonl``, and the 1.0.x one, ``agent-*.jsonl``
-    beside the session file, whose first lines carry the session's id. A subagent
-    conversation's metadata links back:
-    ``parent_session`` (the main conversation's ``source_id``), ``spawned_by`` (the uuid of
-    the main session's ``tool_result`` line whose ``toolUseResult.agentId`` is the agent's
-    id, when known) and ``agent_meta`` (the ``agent-<id>.meta.json`` beside the file). The
-    main conversation lists its agents in ``metadata["subagents"]``. Reading a subagent file
-    on its own finds the main file from the same layouts to fill in ``spawned_by``.
+    One :class:`Conversation` per ``sessionId`` found in the file, in order of first appearance
+    (``source_id`` = the sessionId, or the file stem for lines without one). Sidechain lines
+    (``isSidechain: true``: subagent transcripts) form their own conversation per agent,
+    ``source_id`` = ``"<sessionId>/agent-<agentId>"`` (``"<sessionId>/sidechain"`` for old sidechain
+    lines without an ``agentId``). Reading a main session file also reads its subagent files and
+    yields them as extra conversations: the 2.1.x layout
+    ``<dir>/<sessionId>/subagents/**/agent-*.jsonl``, and the 1.0.x one, ``agent-*.jsonl`` beside
+    the session file, whose first lines carry the session's id. A subagent conversation's metadata
+    links back: ``parent_session`` (the main conversation's ``source_id``), ``spawned_by`` (the uuid
+    of the main session's ``tool_result`` line whose ``toolUseResult.agentId`` is the agent's id,
+    when known) and ``agent_meta`` (the ``agent-<id>.meta.json`` beside the file). The main
+    conversation lists its agents in ``metadata["subagents"]``; a subagent file read on its own
+    finds the main file from the same layouts to fill in ``spawned_by``.
 
     Nothing else is read: a sessionId is used as a file name only when it is one plain path
-    component (not ``..``), and a file (or ``.meta.json``) that, symlinks resolved, lies
-    outside the session file's folder is not read (a note says so).
+    component (not ``..``), and a file (or ``.meta.json``) that, symlinks resolved, lies outside the
+    session file's folder is not read (a note says so).
 
 Entries
     Every line with a ``uuid`` whose ``type`` is not session state becomes one :class:`Node`:
@@ -44,19 +43,18 @@ Entries
     append-only, so a line keeps its number.
 
 Session metadata (``Conversation.metadata``)
-    ``header``: the session-level fields of the first lines (``sessionId``, ``cwd``,
-    ``gitBranch``, ``version``, ``entrypoint``, ``userType``, ``slug``, ``agentId``) and the
-    file name. Lines without a uuid are not entries: ``summaries`` (every ``summary`` line,
-    ``{summary, leafUuid}``, those of other sessions included), ``queue_operations`` (every
-    ``queue-operation`` line: steering input the user typed while the agent worked),
-    ``state`` (the last line of each session-state type, ``custom-title``, ``ai-title``,
-    ``last-prompt``, ``permission-mode``, ...: these are re-appended whenever the value
-    changes and the last one wins; the earlier lines of each type are not kept) with
-    ``state_counts``, ``file_history_snapshots`` (every ``file-history-snapshot`` line
-    whole, without its ``type``: the pointers to the file backups Claude Code keeps outside
-    the transcript for its checkpoints; the backups themselves are not read), ``other_lines``
-    (any other line without a uuid, whole), and ``continues`` (roots whose parent is in
-    another conversation of the same read: a resume or a fork across sessions, or a
+    ``header``: the session-level fields of the first lines (``sessionId``, ``cwd``, ``gitBranch``,
+    ``version``, ``entrypoint``, ``userType``, ``slug``, ``agentId``) and the file name. Lines
+    without a uuid are not entries: ``summaries`` (every ``summary`` line, ``{summary, leafUuid}``,
+    those of other sessions included), ``queue_operations`` (every ``queue-operation`` line:
+    steering input the user typed while the agent worked), ``state`` (the last line of each
+    session-state type, ``custom-title``, ``ai-title``, ``last-prompt``, ``permission-mode``, ...:
+    these are re-appended whenever the value changes and the last one wins; the earlier lines of
+    each type are not kept) with ``state_counts``, ``file_history_snapshots`` (every
+    ``file-history-snapshot`` line whole, without its ``type``: the pointers to the file backups
+    Claude Code keeps outside the transcript for its checkpoints; the backups themselves are not
+    read), ``other_lines`` (any other line without a uuid, whole), and ``continues`` (roots whose
+    parent is in another conversation of the same read: a resume or a fork across sessions, or a
     sidechain hanging from its main session).
 
 Title
@@ -443,9 +441,9 @@ class _Collector:
             if isinstance(value, str) and value.strip():
                 return value.strip()
         for summary in reversed(self.all_summaries):
-            leaf = summary.get("leafUuid")
-            if isinstance(leaf, str) and leaf in group.kinds and isinstance(summary.get("summary"), str):
-                return summary["summary"]
+            leaf, text = summary.get("leafUuid"), summary.get("summary")
+            if isinstance(leaf, str) and leaf in group.kinds and isinstance(text, str):
+                return text
         meta = self.agent_meta.get(group.agent_id or "")
         if group.sidechain and isinstance(meta, dict) and isinstance(meta.get("description"), str):
             return meta["description"]

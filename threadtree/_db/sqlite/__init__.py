@@ -14,5 +14,5 @@ __all__ = ["APPLICATION_ID", "FEATURES", "SQL", "SQLiteEngine", "SQLiteTx", "def
 
 def open_engine(filename: str, *, synchronous: str, timeout: float, readonly: bool) -> SQLiteEngine:
     """An engine on ``filename`` (``":memory:"`` works): opened, checked, migrated."""
-    conn = connect(filename, synchronous=synchronous, timeout=timeout, readonly=readonly)
-    return SQLiteEngine(conn, filename, timeout)
+    conn, guard = connect(filename, synchronous=synchronous, timeout=timeout, readonly=readonly)
+    return SQLiteEngine(conn, filename, timeout, guard)

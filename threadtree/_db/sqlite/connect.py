@@ -3,6 +3,8 @@
 The order of :func:`connect` matters, and each step is there for a measured reason (see
 ``../shared/RELIABILITY.md``):
 
+0. Before SQLite opens it, the file itself (``file.py``): a FIFO, device or directory is
+   refused, and so is a file shorter than its header says.
 1. The busy handler comes first: even the read-only checks can meet a lock held by another
    process that is creating the same file.
 2. Read-only checks next (``application_id``, ``user_version``, "does it hold tables?"): a file
@@ -11,6 +13,9 @@ The order of :func:`connect` matters, and each step is there for a measured reas
 3. Then WAL, foreign keys, strict quoting, defensive mode, ``synchronous``.
 4. Then the migrations, each in its own ``BEGIN IMMEDIATE`` transaction that re-reads
    ``user_version``: two processes may open a new file at the same moment.
+
+Read-only, steps 3 and 4 are skipped, and a file this user may not write is read without
+creating -wal and -shm files beside it (see :func:`_connect_readonly`).
 """
 
 from __future__ import annotations
@@ -23,9 +28,11 @@ from pathlib import Path
 
 import apsw
 
-from ...errors import Busy, SchemaError, ThreadTreeError
+from ...errors import Busy, InvalidInput, SchemaError, ThreadTreeError
+from . import file as _file
 from .engine import SQL as _sql
 from .engine import end_write
+from .file import Unchanged
 
 APPLICATION_ID = 0x74687472  # 'thtr', set by sql/sqlite/migrations/0001_initial.sql
 
@@ -33,13 +40,21 @@ APPLICATION_ID = 0x74687472  # 'thtr', set by sql/sqlite/migrations/0001_initial
 def default_path() -> Path:
     """Where :func:`threadtree.open` keeps its database when no path is given.
 
-    ``$THREADTREE_DB`` when set, else ``threadtree.db`` in the user data directory:
+    ``$THREADTREE_DB`` when set (set but empty raises :class:`InvalidInput`), else
+    ``threadtree.db`` in the user data directory:
     ``$XDG_DATA_HOME/threadtree`` (default ``~/.local/share/threadtree``) on Linux,
     ``~/Library/Application Support/threadtree`` on macOS, ``%LOCALAPPDATA%\\threadtree`` on
     Windows.
     """
     from_env = os.environ.get("THREADTREE_DB")
-    if from_env:
+    if from_env == "":
+        # What a script gets from THREADTREE_DB="$UNSET_VARIABLE": writing to the user's own
+        # database instead would be a silent surprise.
+        raise InvalidInput(
+            "THREADTREE_DB is set but empty: set it to a database file, or unset it to use "
+            f"the default ({_user_data_dir() / 'threadtree.db'})"
+        )
+    if from_env is not None:
         return Path(from_env)
     return _user_data_dir() / "threadtree.db"
 
@@ -55,17 +70,37 @@ def _user_data_dir() -> Path:
     return Path(base) / "threadtree"
 
 
-def _busy_handler(timeout: float):
-    """Poll every 0.5-2 ms (jittered), and every 0.1-0.4 ms once 5 ms have passed, until
-    ``timeout`` seconds have passed.
+# How long a waiting writer sleeps between polls for the lock, by how long it has waited so far:
+# (waited less than, seconds) -> (shortest, longest) sleep. Jittered, so waiters drift apart.
+_PACE = (
+    (0.008, (0.001, 0.003)),
+    (0.020, (0.0004, 0.001)),
+    (float("inf"), (0.00015, 0.0004)),
+)
 
-    SQLite's own busy timeout backs off to sleeps of 25-100 ms, so under contention a writer
-    often sleeps long after the lock came free: measured, 180-450 ms worst latency with 8
-    writers, ~70 ms with plain 0.5-2 ms polls at the same throughput. Polls are not a queue,
-    though: with 8 writer processes an unlucky one lost round after round, and p99 append
-    latency was 44-77 ms (benchmarks/load.py). Letting the longest waiters poll fastest works
-    like aging in a scheduler: p99 19-20 ms, worst 36-43 ms, same throughput. The sleep
-    releases the GIL.
+
+def _busy_handler(timeout: float):
+    """Poll for the lock until ``timeout`` seconds have passed, sleeping 1-3 ms between polls
+    for the first 8 ms of a wait, 0.4-1 ms until 20 ms, then 0.15-0.4 ms (``_PACE``).
+
+    Measured with ``benchmarks/load.py`` on 2 cores, each step for a reason:
+
+    - SQLite's own busy timeout backs off to sleeps of 25-100 ms, so a writer often slept long
+      after the lock came free: 180-450 ms worst latency with 8 writers. Polls every 0.5-2 ms:
+      about 70 ms at the same throughput.
+    - Polls are not a queue: with 8 writer processes an unlucky one lost round after round
+      (p99 append latency 44-77 ms). Letting the longest waiters poll fastest works like aging
+      in a scheduler: p99 19-20 ms.
+    - But that aging began at 5 ms (0.1-0.4 ms polls), and with 8 writers a wait typically
+      lasts 3-5 ms: most waiters polled flat out, about 9 wake-ups per operation (2 with 4
+      writers). They took the CPU from the writer holding the lock and from the one copying
+      the WAL into the database after its commit; that checkpoint fell behind, the WAL (which
+      can start over only once a checkpoint has caught up) grew to 15-140 MiB instead of 4,
+      every transaction slowed, and 8 writers made about 0.7 of 4 writers' appends a second.
+      Young waiters now poll every 1-3 ms, and flat-out polling is kept for the few waits
+      that run long.
+
+    The sleep releases the GIL.
     """
     started = 0.0
 
@@ -77,62 +112,152 @@ def _busy_handler(timeout: float):
         waited = now - started
         if waited >= timeout:
             return False
-        # Polls do not queue: with many writers an unlucky one can lose round after round.
-        # Those that have waited longest poll most often, so they tend to win the next round.
-        if waited < 0.005:
-            time.sleep(random.uniform(0.0005, 0.002))
-        else:
-            time.sleep(random.uniform(0.0001, 0.0004))
-        return True
+        for limit, (shortest, longest) in _PACE:
+            if waited < limit:
+                time.sleep(random.uniform(shortest, longest))
+                return True
+        return True  # not reached: the last limit is infinite
 
     return handler
 
 
-def connect(filename: str, *, synchronous: str, timeout: float, readonly: bool = False) -> apsw.Connection:
-    """An open, checked, migrated connection to ``filename`` (``":memory:"`` works).
+def connect(
+    filename: str,
+    *,
+    synchronous: str,
+    timeout: float,
+    readonly: bool = False,
+) -> tuple[apsw.Connection, Unchanged | None]:
+    """An open, checked, migrated connection to ``filename`` (``":memory:"`` works), and the
+    guard a store must call around each call when the connection reads without locks (else
+    None; see :func:`_connect_unlocked`).
 
     ``readonly``: open with ``SQLITE_OPEN_READONLY`` and change nothing (no WAL switch, no
-    migration); the file must exist and be at this code's schema version.
+    migration, no -wal or -shm file left behind a file this user may not write); the file
+    must exist and be at this code's schema version.
 
-    :raises SchemaError: the file is not a threadtree database, is damaged, or is newer (or,
-        read-only, older or empty).
-    :raises ThreadTreeError: the file cannot be opened at all (a directory, a missing folder,
-        read-only: no file).
+    :raises SchemaError: the file is not a threadtree database, is damaged or cut short, or is
+        newer (or, read-only, older or empty).
+    :raises ThreadTreeError: the file cannot be opened at all (a directory, a FIFO or device,
+        a missing folder; read-only: no file, or a -wal that cannot be read; for writing: no
+        permission, a read-only file system).
     :raises Busy: other processes kept the file locked for longer than ``timeout``.
     """
-    if os.path.isdir(filename):  # SQLite would say "disk I/O error" when opening read-only
-        raise ThreadTreeError(f"cannot open database {filename!r}: it is a directory")
-    if readonly and filename != ":memory:" and not os.path.exists(filename):
-        raise ThreadTreeError(f"no database at {filename!r}")
-    flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+    if filename != ":memory:":
+        _file.refuse_special_files(filename)
+        if readonly and not os.path.exists(filename):
+            raise ThreadTreeError(f"no database at {filename!r}")
+        _file.refuse_cut_files(filename)
+    if readonly:
+        return _connect_readonly(filename, timeout)
+    conn = _open(filename, apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE)
     try:
-        conn = apsw.Connection(filename, flags=flags)
+        if conn.readonly("main"):  # SQLite quietly fell back to reading: no write permission
+            raise apsw.ReadOnlyError("opened read-only")
+        _configure(conn, timeout)
+        _refuse_foreign_files(conn, filename)
+        _retry_busy(lambda: _wal(conn), timeout)
+        conn.pragma("foreign_keys", "ON")  # outside any transaction
+        conn.pragma("synchronous", synchronous)
+        _migrate(conn)
+    except apsw.ReadOnlyError as exc:
+        conn.close()
+        raise ThreadTreeError(
+            f"cannot write {filename!r}: {_file.why_read_only(filename)} (reading it works: "
+            "threadtree.open(..., readonly=True), or any read command of the CLI)"
+        ) from exc
+    except BaseException as exc:
+        conn.close()
+        _raise_busy(exc, filename, timeout)
+        raise
+    return conn, None
+
+
+def _connect_readonly(filename: str, timeout: float) -> tuple[apsw.Connection, Unchanged | None]:
+    """Read-only: through the -wal and -shm files beside the database when they exist or this
+    user may create them, else without locks (:func:`_connect_unlocked`).
+
+    A user who may not write the database never makes them: SQLite would create them with
+    that user as owner, and the database's owner could then no longer write its own file
+    (measured: ``ReadOnlyError`` on the owner's next write)."""
+    wal, shm = filename + "-wal", filename + "-shm"
+    if filename == ":memory:" or _file.may_write(filename) or (os.path.exists(wal) and os.path.exists(shm)):
+        conn = _open(filename, apsw.SQLITE_OPEN_READONLY)
+        try:
+            _check_readonly(conn, filename, timeout)
+            return conn, None
+        except (apsw.ReadOnlyError, apsw.CantOpenError):
+            pass  # no -shm, and none can be made: a folder or file system read-only
+    return _connect_unlocked(filename, timeout)
+
+
+def _connect_unlocked(filename: str, timeout: float) -> tuple[apsw.Connection, Unchanged]:
+    """Read a WAL database whose -shm file cannot be made, with ``immutable=1``: no locks,
+    main file only (SQLite's third way to read such a file; see its "WAL read-only" notes).
+
+    Safe only while the main file holds every commit, that is while no -wal file holds
+    frames: a -wal with frames is refused (reading past it would be stale). Another process
+    may start writing later; the returned guard notices and makes the store refuse to read
+    from then on rather than return stale or torn rows."""
+    wal = filename + "-wal"
+    if _file.holds_data(wal):
+        raise ThreadTreeError(
+            f"cannot read {filename!r}: its write-ahead log {wal!r} holds changes not yet copied "
+            f"into it, and reading them needs a -shm file that cannot be made here "
+            f"({_file.why_read_only(filename, shm=True)}). Have a user who may write there open it once "
+            "(closing copies the log in), or copy the file and its -wal to a folder you can write"
+        )
+    guard = Unchanged(filename)
+    uri = Path(os.path.abspath(filename)).as_uri() + "?immutable=1"
+    conn = _open(filename, apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI, uri)
+    _check_readonly(conn, filename, timeout, guard)  # the checks read it without locks too
+    return conn, guard
+
+
+def _check_readonly(conn: apsw.Connection, filename: str, timeout: float, guard: Unchanged | None = None) -> None:
+    """Settings and the read-only checks; the connection is closed if anything fails."""
+    try:
+        _configure(conn, timeout)
+        _refuse_foreign_files(conn, filename)
+        _refuse_older_files(conn, filename)
+        if guard is not None:
+            guard()
+    except BaseException as exc:
+        conn.close()
+        _raise_busy(exc, filename, timeout)
+        raise
+
+
+def _open(filename: str, flags: int, name: str | None = None) -> apsw.Connection:
+    try:
+        return apsw.Connection(name or filename, flags=flags)
     except apsw.CantOpenError as exc:
         raise ThreadTreeError(f"cannot open database {filename!r}: {_why_not(filename)}") from exc
-    try:
-        conn.set_busy_handler(_busy_handler(timeout))
-        # Connection settings only: nothing below writes to the file until connection_wal.
-        conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)  # no writable_schema tricks
-        conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)  # schema can't call functions
-        # apsw.bestpractice.connection_dqs, written out like _wal below: importing apsw.bestpractice
-        # imports apsw.ext, a third of the start-up time of a CLI command (benchmarks/startup.py).
-        conn.config(apsw.SQLITE_DBCONFIG_DQS_DML, 0)  # "text" is an identifier, never a string
-        conn.config(apsw.SQLITE_DBCONFIG_DQS_DDL, 0)
-        _refuse_foreign_files(conn, filename)
-        if readonly:
-            _refuse_older_files(conn, filename)
-        else:
-            _retry_busy(lambda: _wal(conn), timeout)
-            conn.pragma("foreign_keys", "ON")  # outside any transaction
-            conn.pragma("synchronous", synchronous)
-            _migrate(conn)
-    except apsw.BusyError as exc:
-        conn.close()
+
+
+def _configure(conn: apsw.Connection, timeout: float) -> None:
+    """Connection settings only: nothing here writes to the file."""
+    conn.set_busy_handler(_busy_handler(timeout))
+    conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)  # no writable_schema tricks
+    conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)  # schema can't call functions
+    # apsw.bestpractice.connection_dqs, written out like _wal below: importing apsw.bestpractice
+    # imports apsw.ext, a third of the start-up time of a CLI command (benchmarks/startup.py).
+    conn.config(apsw.SQLITE_DBCONFIG_DQS_DML, 0)  # "text" is an identifier, never a string
+    conn.config(apsw.SQLITE_DBCONFIG_DQS_DDL, 0)
+
+
+def _raise_busy(exc: BaseException, filename: str, timeout: float) -> None:
+    if isinstance(exc, apsw.BusyError):
         raise Busy(f"database {filename!r} stayed locked for more than {timeout:g} s") from exc
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+
+
+def _why_not(filename: str) -> str:
+    path = Path(filename)
+    if not path.parent.is_dir():
+        return f"folder {str(path.parent)!r} does not exist"
+    if not path.exists() and not _file.may_write(str(path.parent)):
+        return _file.why_read_only(filename)
+    return "permission denied"
 
 
 def _wal(conn: apsw.Connection) -> None:
@@ -143,15 +268,6 @@ def _wal(conn: apsw.Connection) -> None:
             conn.pragma("journal_mode", "wal")
     except apsw.ReadOnlyError:  # the journal or WAL file may still be read-only
         pass
-
-
-def _why_not(filename: str) -> str:
-    path = Path(filename)
-    if path.is_dir():
-        return "it is a directory"
-    if not path.parent.is_dir():
-        return f"folder {str(path.parent)!r} does not exist"
-    return "permission denied or not a regular file"
 
 
 def _retry_busy(step, timeout: float) -> None:

@@ -11,7 +11,7 @@ deadlocking against a lock holder in the same process until the timeout). See
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import apsw
@@ -113,9 +113,12 @@ class SQLiteEngine:
     features = FEATURES
     sql = SQL
 
-    def __init__(self, conn: apsw.Connection, filename: str, timeout: float) -> None:
+    def __init__(
+        self, conn: apsw.Connection, filename: str, timeout: float, guard: Callable[[], None] | None = None
+    ) -> None:
         self.connection = conn
         self.target = filename
+        self.guard = guard  # set when the file is read without locks (see connect._connect_unlocked)
         self._timeout = timeout
         self.tx = SQLiteTx(conn)
 
