@@ -215,6 +215,9 @@ def _every_call(store):
         tree.live_items(tx, thread.id)
     with db.write() as tx:
         tree.move_leaf_checked(tx, thread.id, ids["a"], store.get_thread(thread.id).current_leaf_id, "rewind")
+    # The write after one SQLite rolled back by itself makes the search index forget its state.
+    db.engine()._search_stale = True
+    store.append(thread.id, "user", "after a failed write")
     # Agent state (threadtree/_api/state.py) and jobs and tools (threadtree/_api/jobs.py).
     store.save_checkpoint(thread.id, "p", 0)
     store.save_checkpoint(thread.id, "c", 1, entry_id=ids["a"], parent_checkpoint_id="p")
