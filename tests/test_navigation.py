@@ -14,7 +14,7 @@ import threadtree.formats
 from threadtree import InvalidInput, NotFound
 from threadtree.navigation import MARK_CLOSE, MARK_OPEN
 
-from .helpers import BRANCHED, build, contents, damage, logical_dump, raw_conn
+from .helpers import BRANCHED, build, contents, damage, logical_dump, raw_conn, schema_at
 
 
 def fts_integrity(store) -> None:
@@ -154,6 +154,16 @@ class TestSearchIndexInStep:
         assert store.search("walruses") == [] and len(store.search("narwhals")) == 1
         fts_integrity(store)
 
+    def test_the_text_is_stored_once(self, store, trip):
+        """The index holds tokens only: a snippet reads the text from entries itself."""
+        tables = {name for (name,) in raw_conn(store).execute("select name from sqlite_master where type = 'table'")}
+        assert "entries_search" in tables and "entries_search_content" not in tables
+        stored = b"".join(
+            bytes(block) for (block,) in raw_conn(store).execute("select block from entries_search_data")
+        )
+        assert b"Lisbon: grilled sardines" not in stored
+        assert MARK_OPEN + "bifanas" + MARK_CLOSE in store.search("bifanas")[0].snippet
+
     def test_a_failed_write_leaves_the_index_as_it_was(self, store, db_path, trip):
         before = logical_dump(db_path)
         with pytest.raises(InvalidInput):
@@ -180,12 +190,7 @@ class TestSearchIndexInStep:
             assert reopened.search("internal") == []  # a hit is always an entry that exists
 
     def test_a_file_from_before_the_index_gains_it(self, db_path):
-        from threadtree._db.sqlite import SQL
-
-        old = apsw.Connection(str(db_path))  # a file as threadtree wrote it before migration 0008
-        for number, script in SQL.migrations()[:7]:
-            old.execute(script)
-            old.pragma("user_version", number)
+        old = schema_at(db_path, 7)  # a file as threadtree wrote it before migration 0008
         old.execute("insert into threads (id, metadata, created_at, updated_at) values ('old', '{}', 0, 0)")
         old.execute(
             "insert into entries (thread_id, role, content, created_at, depth) "
