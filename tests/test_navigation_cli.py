@@ -12,9 +12,9 @@ import sys
 import pytest
 
 import threadtree
-from threadtree.cli import main
 
 from .helpers import logical_dump
+from .test_cli import run  # main() in process: (exit code, stdout, stderr)
 
 
 @pytest.fixture
@@ -30,12 +30,6 @@ def db(db_path, monkeypatch):
     monkeypatch.setenv("THREADTREE_DB", str(db_path))
     monkeypatch.setenv("NO_COLOR", "1")
     return db_path
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def tt(db_path, *argv, stdin=None, code=0):
