@@ -48,7 +48,7 @@ class Navigation(StoreBase):
         >>> thread = store.create_thread()
         >>> _ = store.append(thread.id, "user", "Grilled sardines in Lisbon?")
         >>> [hit.snippet for hit in store.search('"grilled sardines"')]
-        ['«Grilled» «sardines» in Lisbon?']
+        ['«Grilled sardines» in Lisbon?']
         """
         phrases = _validate.search_query(query)
         tid = None if thread_id is None else _validate.thread_id(thread_id)
