@@ -81,7 +81,7 @@ class Raw:
                 self.insert_sql,
                 {"id": None, "thread_id": tid, "parent_id": parent, "role": m["role"], "content": m["content"],
                  "item": None if item is None else orjson.dumps(item).decode(), "now": now, "depth": depth,
-                 "source_id": None, "hidden": False, "content_path": None, "usage": None},
+                 "source_id": None, "hidden": False, "content_path": None, "usage": None, "merged_from": None},
             ).get
             depth += 1
         self.conn.execute(self.move_sql, {"thread_id": tid, "leaf_id": parent, "now": now})

@@ -95,6 +95,20 @@ def as_thread(conversation: Any, thread_id: str = "th") -> tuple[threadtree.Thre
     return thread, entries
 
 
+def schema_at(db_path: os.PathLike[str] | str, version: int) -> apsw.Connection:
+    """A new file at schema ``version``, as the threadtree of that day made it, open for raw
+    inserts of its rows: today's code cannot write to an old schema (its queries name newer
+    columns), so old files are made with the old migrations and plain SQL."""
+    from threadtree._db.sqlite import SQL
+
+    conn = apsw.Connection(os.fspath(db_path))
+    conn.pragma("foreign_keys", True)
+    for number, script in SQL.migrations()[:version]:
+        conn.execute(script)
+        conn.pragma("user_version", number)
+    return conn
+
+
 def damage(db_path: os.PathLike[str] | str, *statements: str, params: Any = ()) -> None:
     """Run raw SQL with foreign keys, CHECK constraints and threadtree's triggers off, then put
     the triggers back: what another tool, or a bug, could do to a file."""

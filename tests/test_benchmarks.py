@@ -105,3 +105,15 @@ def test_the_startup_benchmark_runs_and_reports_every_command(baseline):
                     "scale: import apsw, orjson, attrs", "baseline: ", "target: 3x faster"):
         assert measure in done.stdout, done.stdout
     assert ("eager imports" in done.stdout) == bool(baseline), done.stdout
+
+
+@pytest.mark.slow
+def test_the_navigation_benchmark_runs_and_reports_every_measure():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "navigation.py"), "--quick"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ('search phrase "grilled sardines"', "append (synchronous=FULL), index kept",
+                    "append (synchronous=NORMAL)", "branch_points, 1,000-entry path", "switch at depth 10 vs"):
+        assert measure in done.stdout, done.stdout

@@ -121,7 +121,8 @@ class TestReading:
         code, out, _ = run(capsys, "show", "t")
         with threadtree.open(db) as store:
             ids = entry_ids(store)
-        assert out == f"[{ids['a']}] user\na\n\n[{ids['b']}] user\nb\n\n[{ids['c']}] user\nc\n"
+        # b has a sibling (x, forked from a): show marks it "< 1/2 >", as chat apps' switchers do.
+        assert out == f"[{ids['a']}] user\na\n\n[{ids['b']}] user  < 1/2 >\nb\n\n[{ids['c']}] user\nc\n"
         _, out, _ = run(capsys, "show", "t", "--limit", "1", "--json")
         assert [e["content"] for e in json.loads(out)] == ["c"]
 

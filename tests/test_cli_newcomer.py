@@ -148,7 +148,7 @@ class TestReadingAnyBranch:
         before = Path(env["THREADTREE_DB"]).read_bytes()
         out = tt(env, "show", "--entry", str(trip["kyoto"]))
         assert out == (f"[{trip['q']}] user\nWhere should I go in May?\n\n"
-                       f"[{trip['kyoto']}] assistant\nKyoto, if you like gardens.\n")
+                       f"[{trip['kyoto']}] assistant  < 2/2 >\nKyoto, if you like gardens.\n")
         assert tt(env, "show", "-e", str(trip["kyoto"]), "--limit", "1", "--json").count('"id"') == 1
         assert tt(env, "show", "Trip planning", "-e", str(trip["kyoto"])) == out  # both: they must agree
         assert Path(env["THREADTREE_DB"]).read_bytes() == before  # read-only: the live leaf stayed

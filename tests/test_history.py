@@ -10,7 +10,7 @@ import threadtree
 from threadtree import LeafMove, NotFound
 from threadtree.formats import Conversation, Node, _engine
 
-from .helpers import BRANCHED, build, raw_conn
+from .helpers import BRANCHED, build, raw_conn, schema_at
 
 
 def moves(store, tid):
@@ -186,21 +186,21 @@ class TestCheckout:
         with pytest.raises(threadtree.InvalidInput):
             store.checkout("1")
 
-    def test_a_file_from_before_keeps_its_history_and_can_record_checkouts(self, db_path, monkeypatch):
-        from threadtree._db.sqlite import SQL as _sql
-
-        real = _sql.migrations()
-        monkeypatch.setattr(_sql, "migrations", lambda: real[:6])  # the file as 0.1.0 wrote it
-        with threadtree.open(db_path) as store:
-            store.create_thread(thread_id="t")
-            a, b = store.extend("t", [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}])
-            store.rewind("t", a.id)
-            before = moves(store, "t")
-            with pytest.raises(apsw.ConstraintError):  # the old table refuses the new reason
-                store.checkout(b.id)
-        monkeypatch.undo()
+    def test_a_file_from_before_keeps_its_history_and_can_record_checkouts(self, db_path):
+        old = schema_at(db_path, 6)  # the file as 0.1.0 wrote it: an extend of a, b, a rewind to a
+        old.execute("insert into threads (id, metadata, created_at, updated_at) values ('t', '{}', 0, 0)")
+        old.execute(
+            "insert into entries (id, thread_id, parent_entry_id, role, content, created_at, depth) "
+            "values (1, 't', null, 'user', 'a', 0, 0), (2, 't', 1, 'user', 'b', 0, 1)"
+        )
+        old.execute("update threads set current_leaf_id = 1 where id = 't'")
+        old.execute("insert into leaf_moves values ('t', 1, null, 2, 'extend', 0), ('t', 2, 2, 1, 'rewind', 0)")
+        before = [(1, None, 2, "extend"), (2, 2, 1, "rewind")]
+        with pytest.raises(apsw.ConstraintError):  # the old table refuses the new reason
+            old.execute("insert into leaf_moves values ('t', 3, 1, 2, 'checkout', 0)")
+        old.close()
         with threadtree.open(db_path) as store:
             assert moves(store, "t") == before
-            store.checkout(b.id)
+            store.checkout(2)
             assert moves(store, "t")[-1][3] == "checkout"
             assert store.check() == []

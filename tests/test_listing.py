@@ -13,7 +13,7 @@ import threadtree
 from threadtree import InvalidInput, NotFound
 from threadtree._db.sqlite import SQL as _sql
 
-from .helpers import BRANCHED, build, logical_dump, plan_lines, raw_conn
+from .helpers import BRANCHED, build, logical_dump, plan_lines, raw_conn, schema_at
 
 
 def _set_times(db_path, times):
@@ -308,15 +308,14 @@ class TestFindThread:
         assert logical_dump(db_path) == before
 
 
-def test_a_file_from_before_this_migration_gets_the_new_indexes_and_lists(db_path, monkeypatch):
+def test_a_file_from_before_this_migration_gets_the_new_indexes_and_lists(db_path):
     """A file at schema 5 (no jobs, no tools, no new indexes) is migrated on open and lists
     with counts at once."""
     real = _sql.migrations()
-    monkeypatch.setattr(_sql, "migrations", lambda: real[:5])
-    with threadtree.open(db_path) as store:
-        store.create_thread("Old", thread_id="old")
-        store.append("old", "user", "kept")
-    monkeypatch.undo()
+    old = schema_at(db_path, 5)
+    old.execute("insert into threads (id, title, metadata, created_at, updated_at) values ('old', 'Old', '{}', 0, 0)")
+    old.execute("insert into entries (thread_id, role, content, created_at, depth) values ('old', 'user', 'kept', 0, 0)")
+    old.close()
     with threadtree.open(db_path) as store:
         assert raw_conn(store).pragma("user_version") == len(real)
         (listed,) = store.list_threads(order_by="created_at")

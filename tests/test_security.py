@@ -38,7 +38,11 @@ SQL_WORDS = re.compile(
     r"\b(select|insert|update|delete|pragma|create|drop|alter|attach|where|values|from)\b", re.IGNORECASE
 )
 SQL_METHODS = {"execute", "executemany", "pragma", "query_info"}
-TRANSACTION_WORDS = re.compile(r"^\s*(BEGIN( IMMEDIATE| EXCLUSIVE| DEFERRED)?|COMMIT|ROLLBACK|END)\s*;?\s*$", re.I)
+TRANSACTION_WORDS = re.compile(
+    r"^\s*(BEGIN( IMMEDIATE| EXCLUSIVE| DEFERRED)?|COMMIT|ROLLBACK|END"
+    r"|SAVEPOINT \w+|RELEASE( SAVEPOINT)? \w+|ROLLBACK TO( SAVEPOINT)? \w+)\s*;?\s*$",
+    re.I,
+)
 
 
 def _is_formatted(node: ast.AST) -> bool:

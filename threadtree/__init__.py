@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._db.sqlite import default_path
 from .errors import Ambiguous, Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
+from .navigation import BranchPoint, Comparison, Label, SearchHit
 from .records import (
     JOB_STATUSES,
     THREAD_ORDERS,
@@ -41,17 +42,21 @@ __all__ = [
     "THREAD_ORDERS",
     "TOOL_CALL_STATUSES",
     "Ambiguous",
+    "BranchPoint",
     "Busy",
     "Checkpoint",
+    "Comparison",
     "Conflict",
     "Entry",
     "Event",
     "InvalidInput",
     "Job",
+    "Label",
     "LeafMove",
     "NotFound",
     "Problem",
     "SchemaError",
+    "SearchHit",
     "Store",
     "Thread",
     "ThreadTreeError",

@@ -238,6 +238,29 @@ def messages(value: Any, limit: int = DEFAULT_MAX_SIZE) -> list[Message]:
     return checked
 
 
+def search_query(value: Any, field: str = "query") -> list[str]:
+    """What a person typed into a search box, as the words and phrases to find (all of them):
+    text between double quotes is one phrase (an unclosed quote runs to the end), every other
+    run of non-blanks one word. Nothing else means anything: ``*``, ``-``, ``OR``, ``NEAR``,
+    parentheses and the like are text like any other, so no input is ever a syntax error.
+    NUL characters count as blanks (a query engine may stop reading at one).
+
+    :raises InvalidInput: not a string, or no word at all (empty or only blanks and quotes).
+    """
+    query = text(value, field).replace("\x00", " ")
+    found: list[str] = []
+    for number, part in enumerate(query.split('"')):
+        if number % 2:  # between quotes
+            phrase = " ".join(part.split())
+            if phrase:
+                found.append(phrase)
+        else:
+            found.extend(part.split())
+    if not found:
+        raise InvalidInput(f"{field} must hold a word to search for, not {_short(value)}")
+    return found
+
+
 _SYNCHRONOUS = ("FULL", "NORMAL")
 
 

@@ -20,6 +20,9 @@ kind                          meaning
 ``missing-leaf``              a thread's current leaf does not exist
 ``cross-thread-leaf``         a thread's current leaf is an entry of another thread
 ``leaves-table``              the leaves table disagrees with the entries
+``search-index``              the full-text index of :meth:`Store.search` disagrees with the
+                              entries: an entry it does not hold, or a row for an entry that
+                              is gone (the entries were changed with its triggers dropped)
 ``bad-value``                 a value threadtree never writes: text that is not UTF-8, a
                               blob where text belongs, an item or metadata that is not JSON,
                               a content_path that does not lead to the place cut out for
@@ -67,6 +70,7 @@ KINDS = (
     "cross-thread-leaf",
     "leaves-table",
     "bad-value",
+    "search-index",
 )
 
 
@@ -248,6 +252,14 @@ def _engine_checks(tx: Tx) -> list[Problem]:
         problems.append(
             Problem(tid, eid, "foreign-key", f"a row of {table} (rowid {rowid}) points at a missing row of {parent}")
         )
+    missing, extra = checks.search_index(tx)
+    problems.extend(
+        Problem(tid, eid, "search-index", f"entry {eid} is not in the search index: search() cannot find it")
+        for eid, tid in missing
+    )
+    problems.extend(
+        Problem(None, eid, "search-index", f"the search index holds entry {eid}, which does not exist") for eid in extra
+    )
     return problems
 
 

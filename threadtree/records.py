@@ -70,6 +70,9 @@ class Entry:
     :ivar usage: what producing the entry cost, as given with ``usage=`` (a dict of numbers
         such as ``{"input_tokens": 812, "output_tokens": 95}``), or ``None``; see
         :meth:`Store.usage`.
+    :ivar merged_from: for an entry made by :meth:`Store.merge`, the entry (the tip of a
+        branch) whose result it summarizes; ``None`` for every other entry. History: it may
+        name an entry deleted since.
     """
 
     id: int
@@ -83,6 +86,7 @@ class Entry:
     source_id: str | None = None
     hidden: bool = False
     usage: dict[str, Any] | None = None
+    merged_from: int | None = None
 
     @classmethod
     def from_row(cls, row: tuple) -> Entry:
@@ -91,7 +95,7 @@ class Entry:
     @classmethod
     def from_rows(cls, rows: Iterable[tuple]) -> list[Entry]:
         """Records for rows of (id, thread_id, parent_entry_id, role, content, item JSON,
-        created_at, depth, source_id, hidden, content_path, usage JSON). One comprehension,
+        created_at, depth, source_id, hidden, content_path, usage JSON, merged_from). One comprehension,
         the decoding inlined: paths run to thousands. An item stored without its text (see
         ``content_path`` in sql/sqlite/migrations/0004) gets it back here."""
         loads, load_item = orjson.loads, _json.load_item
@@ -109,6 +113,7 @@ class Entry:
                     source_id,
                     hidden == 1,
                     None if usage is None else loads(usage),
+                    merged_from,
                 )
                 for (
                     id,
@@ -123,6 +128,7 @@ class Entry:
                     hidden,
                     path,
                     usage,
+                    merged_from,
                 ) in rows
             ]
 
@@ -166,6 +172,10 @@ class Thread:
     :ivar leaf_count: how many branch tips (entries without a child) it holds, likewise;
         hidden tips (tool plumbing, progress records) count, as in :meth:`Store.leaves`
         (``leaves(thread_id, include_hidden=False)`` gives the tips a reader sees).
+    :ivar origin_thread_id: for a thread made by :meth:`Store.copy_thread`, the thread it was
+        copied from (it may have been deleted since); ``None`` otherwise.
+    :ivar origin_entry_id: the entry of that thread the copy ends at (the copy's first current
+        leaf was its copy); ``None`` when ``origin_thread_id`` is.
     """
 
     id: str
@@ -180,15 +190,28 @@ class Thread:
     source_id: str | None = None
     entry_count: int | None = attrs.field(default=None, eq=False)
     leaf_count: int | None = attrs.field(default=None, eq=False)
+    origin_thread_id: str | None = None
+    origin_entry_id: int | None = None
 
     @classmethod
     def from_row(cls, row: tuple) -> Thread:
         """A record for a row of (id, title, metadata JSON, created_at, updated_at, archived_at,
-        current_leaf_id, source_format, source_id), optionally followed by (entry_count,
-        leaf_count) as listings select them."""
-        id, title, metadata, created_at, updated_at, archived_at, current_leaf_id, source_format, source_id, *counts = (
-            row
-        )
+        current_leaf_id, source_format, source_id, origin_thread_id, origin_entry_id),
+        optionally followed by (entry_count, leaf_count) as listings select them."""
+        (
+            id,
+            title,
+            metadata,
+            created_at,
+            updated_at,
+            archived_at,
+            current_leaf_id,
+            source_format,
+            source_id,
+            origin_thread_id,
+            origin_entry_id,
+            *counts,
+        ) = row
         entry_count, leaf_count = counts or (None, None)
         return cls(
             id,
@@ -203,6 +226,8 @@ class Thread:
             source_id,
             entry_count,
             leaf_count,
+            origin_thread_id,
+            origin_entry_id,
         )
 
 

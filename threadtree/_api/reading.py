@@ -11,7 +11,8 @@ from typing import Any
 
 from .. import _json, _validate
 from .._db import tree
-from ..errors import NotFound
+from .._db.engine import Tx
+from ..errors import InvalidInput, NotFound
 from ..records import Entry, LeafMove
 from .base import StoreBase
 
@@ -42,27 +43,52 @@ class Reading(StoreBase):
         with self._db.snapshot() as tx:
             return tree.find_entry(tx, tid, sid)
 
-    def path(self, thread_id: str, *, limit: int | None = None) -> list[Entry]:
+    def path(self, thread_id: str, *, limit: int | None = None, before: int | None = None) -> list[Entry]:
         """The live path: root first, down to the current leaf.
 
         :param limit: keep only the last ``limit`` entries (still root-first order).
-        :raises NotFound: there is no such thread.
-        :raises InvalidInput: ``limit`` below 1.
+        :param before: page backwards: the path above this entry instead (its ancestors, the
+            last ``limit`` of them). Pass the first entry of the page you have to get the one
+            before it; ``[]`` once a root is reached. A page costs ``limit``, not the depth.
+            It must be an entry of the thread; it is not checked to lie on the live path
+            (that check would cost the depth), so paging goes on along the path you started
+            on even if the leaf moves meanwhile.
+        :raises NotFound: there is no such thread, or no entry ``before``.
+        :raises InvalidInput: ``limit`` below 1; ``before`` is in another thread.
+
+        >>> thread = store.create_thread()
+        >>> _ = store.extend(thread.id, [{"role": "user", "content": str(k)} for k in range(5)])
+        >>> page = store.path(thread.id, limit=2)
+        >>> [e.content for e in page], [e.content for e in store.path(thread.id, limit=2, before=page[0].id)]
+        (['3', '4'], ['1', '2'])
         """
         tid = _validate.thread_id(thread_id)
         n = _validate.limit(limit)
+        above = _validate.optional_entry_id(before, "before")
         with self._db.snapshot() as tx:
             leaf = tree.leaf(tx, tid).id
+            if above is not None:
+                return _page_before(tx, tid, above, n)
             return [] if leaf is None else tree.path_to(tx, leaf, n)
 
-    def path_to(self, entry_id: int, *, limit: int | None = None) -> list[Entry]:
+    def path_to(self, entry_id: int, *, limit: int | None = None, before: int | None = None) -> list[Entry]:
         """The path from a root down to ``entry_id``, root first.
 
         :param limit: keep only the last ``limit`` entries.
+        :param before: page backwards, as in :meth:`path`: the entries above ``before``, an
+            entry of the same thread on this path (the first of the page you have).
         :raises NotFound: there is no such entry.
+        :raises InvalidInput: ``before`` is in another thread, or deeper than ``entry_id``.
         """
         eid = _validate.entry_id(entry_id)
         n = _validate.limit(limit)
+        above = _validate.optional_entry_id(before, "before")
+        if above is not None:
+            with self._db.snapshot() as tx:
+                place = tree.place(tx, eid)
+                if tree.place(tx, above, "before").depth > place.depth:
+                    raise InvalidInput(f"before {above} is deeper than entry {eid}: it is not on the path to it")
+                return _page_before(tx, place.thread_id, above, n)
         with self._db.use() as tx:
             path = tree.path_to(tx, eid, n)
         if not path:
@@ -192,6 +218,14 @@ class Reading(StoreBase):
             for (text,) in tree.usage_rows(tx, tid, only_live):
                 _add_usage(total, _json.loads(text))
         return total
+
+
+def _page_before(tx: Tx, tid: str, before: int, limit: int | None) -> list[Entry]:
+    """The ancestors of ``before`` (the last ``limit`` of them), which must be in ``tid``."""
+    owner, parent, _ = tree.place(tx, before, "before")
+    if owner != tid:
+        raise InvalidInput(f"before {before} belongs to thread {owner!r}, not {tid!r}")
+    return [] if parent is None else tree.path_to(tx, parent, limit)
 
 
 def _add_usage(total: dict[str, Any], usage: Any) -> None:

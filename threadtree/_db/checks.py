@@ -18,6 +18,7 @@ __all__ = [
     "kept_leaves",
     "orphan_entries",
     "orphan_leaves",
+    "search_index",
     "structure",
     "thread_of_rowid",
     "thread_values",
@@ -42,6 +43,13 @@ def thread_values(tx: Tx) -> Iterable[tuple[Any, ...]]:
 def entry_values(tx: Tx, tid: str) -> Iterable[tuple[Any, ...]]:
     """Every entry's values of a thread, raw, with their SQL types (see ``entry_values.sql``)."""
     return tx.rows("entry_values", {"thread_id": tid})
+
+
+def search_index(tx: Tx) -> tuple[list[tuple[int, str]], list[int]]:
+    """The search index against the entries: (entry id, thread id) of the entries it has no
+    row for, and the ids it has rows for that are no entry."""
+    missing = [(eid, tid) for eid, tid in tx.rows("search_unindexed")]
+    return missing, [eid for (eid,) in tx.rows("search_orphans")]
 
 
 def all_threads(tx: Tx) -> list[tuple[str, int | None]]:

@@ -47,6 +47,8 @@ class ThreadRow(NamedTuple):
     leaf_id: int | None
     source_format: str | None
     source_id: str | None
+    origin_thread_id: str | None
+    origin_entry_id: int | None
 
 
 class SourceEntry(NamedTuple):
@@ -89,10 +91,12 @@ def source_thread(tx: Tx, source_format: str, source_id: str) -> ThreadRow | Non
 def insert_thread(tx: Tx, fields: dict[str, Any], thread_id: str | None = None) -> ThreadRow:
     """Insert a thread with an empty live path and return it: the id ``thread_id``, or a random
     one (32 hex digits). ``fields``: title, metadata (JSON text), created_at, updated_at,
-    archived_at, source_format and source_id (``None`` both, or a conversation no thread has).
+    archived_at, source_format and source_id (``None`` both, or a conversation no thread has),
+    and optionally origin_thread_id and origin_entry_id (a copy's origin, kept by a restore).
 
     :raises UniqueViolation: ``thread_id``, or the source, is taken.
     """
+    fields = {"origin_thread_id": None, "origin_entry_id": None} | fields
     while True:
         try:
             row = tx.one("insert_imported_thread", fields | {"thread_id": thread_id or threads.new_id()})
@@ -215,8 +219,10 @@ class NewEntries:
         content_path: str | None,
         usage: str | None = None,
         eid: int | None = None,
+        merged_from: int | None = None,
     ) -> int:
-        """Add an entry (``item`` and ``usage`` as JSON text) and return its id: ``eid`` if given."""
+        """Add an entry (``item`` and ``usage`` as JSON text) and return its id: ``eid`` if given.
+        ``merged_from``: the branch tip a merge entry summarizes (a restore keeps it)."""
         if eid is None:
             eid = self._next
             if eid is None:
@@ -236,6 +242,7 @@ class NewEntries:
                 "hidden": hidden,
                 "content_path": content_path,
                 "usage": usage,
+                "merged_from": merged_from,
             }
         )
         return eid

@@ -119,10 +119,19 @@ def check_expected(tid: str, current: int | None, expected: Any) -> None:
         raise Conflict(f"thread {tid!r} is at {at}, not at expected_leaf_id {expected}")
 
 
-def add(tx: Tx, tid: str, parent: Any, expected: Any, messages: list[Message], reason: str) -> list[Entry]:
+def add(
+    tx: Tx,
+    tid: str,
+    parent: Any,
+    expected: Any,
+    messages: list[Message],
+    reason: str,
+    merged_from: int | None = None,
+) -> list[Entry]:
     """Insert ``messages`` as a chain under ``parent`` (``LEAF``: the current leaf; ``None``: a
     new root) and move the leaf to the last one. A retry (every source_id already there, with
-    the same message) writes nothing and returns the entries written the first time."""
+    the same message) writes nothing and returns the entries written the first time.
+    ``merged_from``: the branch tip the new entries summarize (a merge)."""
     if messages and messages[0].source_id is not None:
         existing = _existing(tx, tid, messages)
         if existing is not None:
@@ -156,6 +165,7 @@ def add(tx: Tx, tid: str, parent: Any, expected: Any, messages: list[Message], r
             "hidden": message.hidden,
             "content_path": message.content_path,
             "usage": message.usage_json,
+            "merged_from": merged_from,
         }
         try:
             new_id = tx.value("insert_entry", bindings)
@@ -177,10 +187,12 @@ def add(tx: Tx, tid: str, parent: Any, expected: Any, messages: list[Message], r
                 message.source_id,
                 message.hidden,
                 message.usage,
+                merged_from,
             )
         )
         parent, depth = new_id, depth + 1
-    move_leaf(tx, tid, current, parent, reason, now)
+    # Under the current leaf, the live branch only grows: nothing is left behind to remember.
+    move_leaf(tx, tid, current, parent, reason, now, remember=added[0].parent_id != current)
     return added
 
 
@@ -225,20 +237,37 @@ def _existing(tx: Tx, tid: str, messages: list[Message]) -> list[Entry] | None:
     return found
 
 
-def move_leaf(tx: Tx, tid: str, old: int | None, new: int | None, reason: str, now: float | None = None) -> None:
+def move_leaf(
+    tx: Tx,
+    tid: str,
+    old: int | None,
+    new: int | None,
+    reason: str,
+    now: float | None = None,
+    *,
+    remember: bool = True,
+) -> None:
     """Point the thread at ``new`` (touching updated_at) and, if that moved it, record the
-    move in the leaf history: in the caller's write transaction, so both or neither happen."""
+    move in the leaf history: in the caller's write transaction, so both or neither happen.
+    ``remember``: see :func:`record_leaf_move`."""
     now = time.time() if now is None else now
     tx.run("move_leaf", {"thread_id": tid, "leaf_id": new, "now": now})
     if old != new:
-        record_leaf_move(tx, tid, old, new, reason, now)
+        record_leaf_move(tx, tid, old, new, reason, now, remember=remember)
 
 
-def record_leaf_move(tx: Tx, tid: str, old: int | None, new: int | None, reason: str, now: float) -> None:
-    """Add a row to the thread's leaf history (inside the write that moved the leaf)."""
+def record_leaf_move(
+    tx: Tx, tid: str, old: int | None, new: int | None, reason: str, now: float, *, remember: bool = True
+) -> None:
+    """Add a row to the thread's leaf history (inside the write that moved the leaf) and, with
+    ``remember``, keep ``old`` as the leaf its branch was left at, for :func:`switch`. Pass
+    ``remember=False`` for a move down the live branch (an append under the leaf, a redo) and
+    for a leaf about to be deleted: nothing is left behind there."""
     seq = tx.value("last_leaf_move", {"thread_id": tid}) + 1
     bindings = {"thread_id": tid, "seq": seq, "from_id": old, "to_id": new, "reason": reason, "now": now}
     tx.run("record_leaf_move", bindings)
+    if remember and old is not None:
+        tx.run("remember_left_leaf", {"thread_id": tid, "entry_id": old, "seq": seq})
 
 
 def move_leaf_checked(tx: Tx, tid: str, target: int | None, expected: Any, reason: str) -> Entry | None:
@@ -283,7 +312,7 @@ def redo(tx: Tx, tid: str) -> Entry | None:
         if not path or path[0].thread_id != tid or (current is not None and current not in ids):
             return None  # deleted since, or the leaf has left that path
         step = path[0] if current is None else path[ids.index(current) + 1]
-        move_leaf(tx, tid, current, step.id, "redo")
+        move_leaf(tx, tid, current, step.id, "redo", remember=False)
         return step
     return None
 
@@ -293,7 +322,7 @@ def delete_branch(tx: Tx, eid: int) -> int:
     tid, parent, _ = place(tx, eid)
     current = leaf(tx, tid).id
     inside = current is not None and tx.value("is_ancestor", {"entry_id": current, "ancestor_id": eid})
-    move_leaf(tx, tid, current, parent if inside else current, "delete_branch")
+    move_leaf(tx, tid, current, parent if inside else current, "delete_branch", remember=False)
     return tx.run("delete_subtree", {"entry_id": eid})
 
 

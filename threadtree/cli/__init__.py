@@ -33,6 +33,16 @@ import threadtree
 from .. import _lazy
 from .._db import driver_errors
 from ..errors import ThreadTreeError
+from .navigate import (
+    cmd_copy,
+    cmd_forks,
+    cmd_label,
+    cmd_labels,
+    cmd_merge,
+    cmd_search,
+    cmd_switch,
+    cmd_unlabel,
+)
 from .output import Output
 from .reading import (
     cmd_check,
@@ -75,6 +85,9 @@ READ_ONLY = {
     "log",
     "events",
     "checkpoints",
+    "search",
+    "labels",
+    "forks",
 }  # import writes
 
 
@@ -162,6 +175,12 @@ def parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--limit", type=_positive, metavar="N", help="only the last N entries")
     sub.add_argument(
+        "--before",
+        type=_entry_id,
+        metavar="ENTRY",
+        help="page backwards: the entries above ENTRY (the first one of the page you have) instead",
+    )
+    sub.add_argument(
         "--all", action="store_true", help="also show hidden entries (system prompts, tool plumbing), dimmed"
     )
 
@@ -248,6 +267,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("entry_a", type=_entry_id, metavar="ENTRY_A", help="one entry")
     sub.add_argument("entry_b", type=_entry_id, metavar="ENTRY_B", help="the other entry")
 
+    _navigation_commands(command)
+
     sub = command("check", cmd_check, "check the file (or one thread) for damage; exit 1 if any", json=True)
     sub.add_argument(
         "thread", nargs="?", metavar="THREAD", help="only this thread (default: the whole file); " + THREAD
@@ -297,6 +318,59 @@ def parser() -> argparse.ArgumentParser:
 
     command("demo", cmd_demo, "build a sample branching conversation and show it")
     return top
+
+
+def _navigation_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """search, label, labels, unlabel, switch, copy, forks, merge."""
+    sub = command(
+        "search", cmd_search, "find entries on every branch whose text holds every word and phrase", json=True
+    )
+    sub.add_argument("query", metavar="QUERY", help='words and "quoted phrases", all to be found (any text is safe)')
+    sub.add_argument("--thread", metavar="THREAD", help="only this thread; " + THREAD)
+    sub.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N hits (default 20)")
+    sub.add_argument("--all", action="store_true", help="also find hidden entries (system prompts, tool plumbing)")
+
+    sub = command("label", cmd_label, "name an entry (unique in its thread: a taken name moves here); print its id")
+    sub.add_argument("entry", type=_entry_id, metavar="ENTRY", help="the entry to name")
+    sub.add_argument("name", metavar="NAME", help="the name")
+
+    sub = command("labels", cmd_labels, "list a thread's labels by name, each with its entry", json=True)
+    sub.add_argument("thread", metavar="THREAD", help=THREAD)
+
+    sub = command("unlabel", cmd_unlabel, "remove a label from a thread (its entry stays)")
+    sub.add_argument("thread", metavar="THREAD", help=THREAD)
+    sub.add_argument("name", metavar="NAME", help="the label")
+
+    sub = command(
+        "switch", cmd_switch, "make the branch through ENTRY live, back where it was left; print the leaf's id"
+    )
+    sub.add_argument("entry", type=_entry_id, metavar="ENTRY", help="an entry of the branch (a sibling show lists)")
+
+    sub = command("copy", cmd_copy, "copy the path down to ENTRY into a new thread that remembers it; print its id")
+    sub.add_argument("entry", type=_entry_id, metavar="ENTRY", help="the last entry to copy")
+    sub.add_argument(
+        "--from",
+        dest="start",
+        type=_entry_id,
+        metavar="ENTRY",
+        help="copy from this entry of the path (a tail) instead of the root",
+    )
+    sub.add_argument("--title", metavar="T", help="the new thread's title (default: the thread's own)")
+
+    sub = command("forks", cmd_forks, "list the threads copied from a thread, oldest first", json=True)
+    sub.add_argument("thread", metavar="THREAD", help=THREAD)
+
+    sub = command(
+        "merge", cmd_merge, "append under the live leaf a summary of another branch, linked to it; print its id"
+    )
+    sub.add_argument("leaf", type=_entry_id, metavar="LEAF", help="the tip of the branch the summary is of")
+    sub.add_argument(
+        "text", nargs="?", metavar="TEXT", help="the summary; '-' or none: read it from stdin (empty stdin is refused)"
+    )
+    sub.add_argument("--role", default="assistant", metavar="ROLE", help="the summary's role (default assistant)")
+    sub.add_argument(
+        "--thread", metavar="THREAD", help="merge into this thread (one LEAF's thread is a copy of); " + THREAD
+    )
 
 
 def _no_database_yet(args: argparse.Namespace) -> bool:

@@ -55,24 +55,45 @@ def cmd_threads(store: threadtree.Store, args: argparse.Namespace, out: Output) 
 
 
 def cmd_show(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
-    if args.entry is None:
+    if args.entry is None and args.before is None:
         path = store.path(args.thread)
+    elif args.entry is None:  # a page of the live path, above --before
+        path = store.path(args.thread, before=args.before)
     else:  # any branch, read-only: the path from its root down to ENTRY
-        path = store.path_to(args.entry)
-        if args.thread is not None and path[-1].thread_id != args.thread:
+        path = store.path_to(args.entry, before=args.before)
+        if args.thread is not None and path and path[-1].thread_id != args.thread:
             raise InvalidInput(f"entry {args.entry} belongs to thread {path[-1].thread_id!r}, not {args.thread!r}")
     if not args.all:
         path = [entry for entry in path if not entry.hidden]
     if args.limit is not None:
         path = path[-args.limit :]
+    tid = path[-1].thread_id if path else args.thread
+    # "< 2/3 >" where the path could have gone otherwise (switch ENTRY goes there), and labels.
+    points = {p.entry_id: p for p in store.branch_points(tid, entry_id=path[-1].id)} if path else {}
+    names: dict[int, list[str]] = {}
+    for label in store.labels(tid) if path else []:
+        names.setdefault(label.entry_id, []).append(label.name)
     if args.json:
-        out.json([_entry_json(e) for e in path])
+        out.json(
+            [
+                _entry_json(e)
+                | {"branch": attrs.asdict(points[e.id]) if e.id in points else None, "labels": names.get(e.id, [])}
+                for e in path
+            ]
+        )
         return 0
     for number, entry in enumerate(path):
         if number:
             out.line()
         hidden = " (hidden)" if entry.hidden else ""
-        out.line(f"{out.style(f'[{entry.id}]', 'dim')} {out.style(entry.role, 'role')}{out.style(hidden, 'dim')}")
+        point = points.get(entry.id)
+        marks = f"  < {point.position}/{point.count} >" if point else ""
+        marks += "".join(f"  #{name}" for name in names.get(entry.id, []))
+        marks += "" if entry.merged_from is None else f"  merged from {entry.merged_from}"
+        out.line(
+            f"{out.style(f'[{entry.id}]', 'dim')} {out.style(entry.role, 'role')}{out.style(hidden, 'dim')}"
+            + out.style(marks, "bold")
+        )
         out.line(out.style(entry.content, "dim") if entry.hidden else entry.content)
     return 0
 
@@ -150,10 +171,8 @@ def cmd_leaves(store: threadtree.Store, args: argparse.Namespace, out: Output) -
 
 
 def cmd_diff(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
-    ancestor = store.common_ancestor(args.entry_a, args.entry_b)
-    cut = 0 if ancestor is None else ancestor.depth + 1
-    a_tail = store.path_to(args.entry_a)[cut:]
-    b_tail = store.path_to(args.entry_b)[cut:]
+    comparison = store.compare(args.entry_a, args.entry_b)
+    ancestor, a_tail, b_tail = comparison.ancestor, comparison.a, comparison.b
     if args.json:
         out.json(
             {

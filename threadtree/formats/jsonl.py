@@ -15,6 +15,11 @@ Restoring a block:
   of the same thread) and takes the dump's title, metadata and live leaf. The thread's entries
   must be the dump's first entries, field for field; a thread that has diverged from the dump
   is skipped, with the first entry that differs named.
+
+Fields added since the first dumps are read when present and taken as empty when not, so a
+dump of any version restores: a copy's ``origin_thread_id`` / ``origin_entry_id`` and a merge
+entry's ``merged_from`` (its link to the branch it summarizes, renumbered with the entries;
+a link out of the thread is kept only when the ids are).
 """
 
 from __future__ import annotations
@@ -164,9 +169,14 @@ def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str
         "source_format": _validate.optional_text(t.get("source_format"), "source_format"),
         "source_id": _validate.optional_text(t.get("source_id"), "source_id"),
         "current_leaf_id": t["current_leaf_id"],
+        # A copy's origin (dumps before copies existed have neither key).
+        "origin_thread_id": _validate.optional_text(t.get("origin_thread_id"), "origin_thread_id"),
+        "origin_entry_id": _validate.optional_entry_id(t.get("origin_entry_id"), "origin_entry_id"),
     }
     if (thread["source_format"] is None) != (thread["source_id"] is None):
         raise InvalidInput("source_format and source_id must both be set or both be null")
+    if (thread["origin_thread_id"] is None) != (thread["origin_entry_id"] is None):
+        raise InvalidInput("origin_thread_id and origin_entry_id must both be set or both be null")
     by_id: dict[int, dict[str, Any]] = {}
     by_source: dict[str, int] = {}  # a source_id is unique in a thread: two would fail at insert
     nodes = []
@@ -200,6 +210,7 @@ def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str
             by_source[source_id] = eid
         if e.get("usage") is not None:
             e["usage"] = _validate.usage_value(e["usage"], f"entry {eid}: usage")
+        _validate.optional_entry_id(e.get("merged_from"), f"entry {eid}: merged_from")
     leaf = thread["current_leaf_id"]
     if leaf is not None and (type(leaf) is not int or leaf not in by_id):  # a list there is not hashable
         raise InvalidInput(f"current_leaf_id {leaf!r} is not an entry of the thread")
@@ -219,6 +230,7 @@ def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str
                 "source_id": e.get("source_id"),
                 "hidden": node.hidden,
                 "usage": e.get("usage"),
+                "merged_from": e.get("merged_from"),
             }
         )
     return thread, entries, planned.notes
@@ -243,7 +255,17 @@ def _restore(tx: Tx, where: str, thread: dict[str, Any], entries: list[dict[str,
             )
     if row is None:
         stored = {
-            k: thread[k] for k in ("title", "created_at", "updated_at", "archived_at", "source_format", "source_id")
+            k: thread[k]
+            for k in (
+                "title",
+                "created_at",
+                "updated_at",
+                "archived_at",
+                "source_format",
+                "source_id",
+                "origin_thread_id",
+                "origin_entry_id",
+            )
         }
         imports.insert_thread(tx, stored | {"metadata": _json.dumps(thread["metadata"], "metadata")[0]}, thread_id=tid)
         have: list[Entry] = []
@@ -286,6 +308,9 @@ def _restore(tx: Tx, where: str, thread: dict[str, Any], entries: list[dict[str,
         )
         mapped[e["id"]] = new_id
         depth[new_id] = d
+    links = _merge_links(rest, new.rows, mapped, keep)
+    if links:
+        notes = [*notes, f"{links} merge links named entries outside this thread; dropped them (ids were renumbered)"]
     new.insert()
     leaf = None if thread["current_leaf_id"] is None else mapped[thread["current_leaf_id"]]
     fields = (thread["title"], thread["metadata"], leaf, thread["updated_at"], thread["archived_at"])
@@ -310,6 +335,23 @@ def _restore(tx: Tx, where: str, thread: dict[str, Any], entries: list[dict[str,
     else:
         status = "unchanged"
     return Outcome(where, status, tid, thread["title"], len(rest), 0, None, notes)
+
+
+def _merge_links(rest: list[dict[str, Any]], rows: list[dict[str, Any]], mapped: dict[int, int], keep: bool) -> int:
+    """Put each restored merge entry's link (``merged_from``, a dump id) on its row: as it is
+    when the ids are kept, else the id its entry got here. A link to an entry outside the
+    thread cannot be renumbered (where that entry lands is not known here): it is dropped.
+    Returns how many were dropped."""
+    dropped = 0
+    for e, row in zip(rest, rows):
+        link = e["merged_from"]
+        if link is None or keep:
+            row["merged_from"] = link
+        elif link in mapped:
+            row["merged_from"] = mapped[link]
+        else:
+            dropped += 1
+    return dropped
 
 
 def _align(tid: str, have: list[Entry], first: list[dict[str, Any]]) -> dict[int, int]:

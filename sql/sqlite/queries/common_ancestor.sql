@@ -12,7 +12,7 @@ with recursive up (side, id, thread_id, parent_entry_id) as (
   cross join entries as e
   where e.id = up.parent_entry_id and e.id < up.id and e.thread_id = up.thread_id
 )
-select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage
+select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage, e.merged_from
 from entries as e
 where e.id = (
   select max(id) from (select id from up where side = 'a' intersect select id from up where side = 'b')

@@ -63,7 +63,7 @@ with
       order by entry_count, id limit :limit offset :offset)
   )
 select t.id, t.title, t.metadata, t.created_at, t.updated_at, t.archived_at, t.current_leaf_id,
-       t.source_format, t.source_id,
+       t.source_format, t.source_id, t.origin_thread_id, t.origin_entry_id,
        (select count(*) from entries as e where e.thread_id = t.id),
        (select count(*) from leaves as l where l.thread_id = t.id)
 from page

@@ -18,7 +18,7 @@ with recursive chain (id, thread_id, parent_entry_id, steps) as (
   where e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
     and chain.steps < :limit
 )
-select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage
+select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage, e.merged_from
 from chain
 cross join entries as e
 where e.id = chain.id

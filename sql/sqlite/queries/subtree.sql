@@ -10,7 +10,7 @@ with recursive tree (id, thread_id) as (
   cross join entries as c
   where c.thread_id = tree.thread_id and c.parent_entry_id = tree.id and c.id > tree.id
 )
-select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage
+select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage, e.merged_from
 from tree
 cross join entries as e  -- CROSS JOIN keeps the walk outside: no scan of entries
 where e.id = tree.id

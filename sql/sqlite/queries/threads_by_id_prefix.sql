@@ -6,7 +6,7 @@
 -- code point order): one SEARCH, however many threads the file holds. LIKE 'abc%' would scan
 -- them all, as the primary key is not NOCASE and LIKE is.
 select t.id, t.title, t.metadata, t.created_at, t.updated_at, t.archived_at, t.current_leaf_id,
-       t.source_format, t.source_id,
+       t.source_format, t.source_id, t.origin_thread_id, t.origin_entry_id,
        (select count(*) from entries as e where e.thread_id = t.id),
        (select count(*) from leaves as l where l.thread_id = t.id)
 from threads as t

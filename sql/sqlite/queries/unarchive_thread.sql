@@ -3,4 +3,5 @@
 update threads
 set archived_at = null, updated_at = :now
 where id = :thread_id
-returning id, title, metadata, created_at, updated_at, archived_at, current_leaf_id, source_format, source_id
+returning id, title, metadata, created_at, updated_at, archived_at, current_leaf_id, source_format, source_id,
+       origin_thread_id, origin_entry_id

@@ -5,4 +5,5 @@ set title = case when :set_title then :title else title end,
     metadata = case when :set_metadata then :metadata else metadata end,
     updated_at = :now
 where id = :thread_id
-returning id, title, metadata, created_at, updated_at, archived_at, current_leaf_id, source_format, source_id
+returning id, title, metadata, created_at, updated_at, archived_at, current_leaf_id, source_format, source_id,
+       origin_thread_id, origin_entry_id

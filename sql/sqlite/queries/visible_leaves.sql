@@ -41,7 +41,7 @@ with recursive
     except
     select top from below where not hidden
   )
-select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage
+select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage, e.merged_from
 from tip
 cross join entries as e
 where e.id = tip.id

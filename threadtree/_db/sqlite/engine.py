@@ -121,6 +121,7 @@ class SQLiteEngine:
         self.guard = guard  # set when the file is read without locks (see connect._connect_unlocked)
         self._timeout = timeout
         self.tx = SQLiteTx(conn)
+        self._search_stale = False
 
     def begin_read(self) -> None:
         self.connection.execute("BEGIN")
@@ -137,16 +138,48 @@ class SQLiteEngine:
                 conn.execute("ROLLBACK")
 
     def begin_write(self) -> None:
+        conn = self.connection
         try:
-            self.connection.execute("BEGIN IMMEDIATE")  # waits for other writers, GIL released
+            conn.execute("BEGIN IMMEDIATE")  # waits for other writers, GIL released
         except apsw.BusyError as exc:
             raise Busy(
                 f"database {self.target!r} stayed locked by other writers for more than "
                 f"{self._timeout:g} s; nothing was written"
             ) from exc
+        if self._search_stale:
+            try:
+                self._forget_search_state()
+            except BaseException:
+                end_write(conn, False)
+                raise
+
+    def _forget_search_state(self) -> None:
+        """Make the search index (FTS5) drop what it holds in memory about the file.
+
+        When a statement fails inside SQLite (out of memory, an I/O error) and SQLite rolls the
+        transaction back by itself, FTS5 can miss the rollback and keep its cached totals (the
+        row count and token sums bm25 ranks by); the next write then stores them, and the
+        index fails its integrity check (tests/test_faults.py's out-of-memory import found
+        this). A special command entered and rolled back to a savepoint makes FTS5 roll back
+        too, which drops its caches. Run at the start of the write after such a failure."""
+        conn = self.connection
+        conn.execute("SAVEPOINT threadtree_search")
+        try:
+            self.tx.run("search_enter")
+        finally:
+            conn.execute("ROLLBACK TO threadtree_search")
+            conn.execute("RELEASE threadtree_search")
+        self._search_stale = False
 
     def end_write(self, commit: bool) -> None:
-        end_write(self.connection, commit)
+        conn = self.connection
+        if conn.get_autocommit():  # SQLite ended the transaction itself, in an error
+            self._search_stale = True
+        try:
+            end_write(conn, commit)
+        except BaseException:
+            self._search_stale = True
+            raise
 
     def close(self) -> None:
         self.connection.close()
