@@ -30,7 +30,7 @@ A Store may be shared by the threads of one process (calls are serialised by a l
 not cross a ``fork()``: open a new one in each process.
 
 The Store is a facade: its methods come from the parts in ``threadtree._api`` (threads,
-writing and reading the tree, views, agent state, jobs), each of which checks its input, opens
+writing and reading the tree, views, agent state, jobs, workflow runs), each of which checks its input, opens
 one transaction on the storage floor (``threadtree._db``) and builds records.
 """
 
@@ -41,6 +41,7 @@ import os
 from . import _validate
 from ._api.jobs import Jobs
 from ._api.reading import Reading
+from ._api.runs import Runs
 from ._api.state import AgentState
 from ._api.threads import Threads
 from ._api.views import Views
@@ -52,7 +53,7 @@ from .errors import InvalidInput
 __all__ = ["Store", "database_of", "open"]
 
 
-class Store(Threads, Writing, Reading, Views, AgentState, Jobs):
+class Store(Threads, Writing, Reading, Views, AgentState, Jobs, Runs):
     """Branching conversations in one database. Create one with :func:`threadtree.open`.
 
     Use it as a context manager, or call :meth:`close`, to release the file.
