@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .. import _json
 from ..errors import Conflict, NotFound
 from ..records import BranchRun, Candidate, Decision, LeafRun, Run, RunTrace
 from .engine import Tx, UniqueViolation
@@ -30,6 +31,7 @@ __all__ = [
     "insert_decision",
     "insert_leaf_run",
     "insert_run",
+    "insert_trace",
     "new_id",
     "newest_in_branch",
     "run_list",
@@ -224,9 +226,9 @@ def insert_decision(tx: Tx, decision: Decision) -> None:
             "branch_deleted_at": decision.branch_deleted_at,
         },
     )
-    tx.many(
-        "candidate_insert",
-        (
+    for position, c in enumerate(decision.candidates):  # a few: a statement each
+        tx.run(
+            "candidate_insert",
             {
                 "decision_id": did,
                 "position": position,
@@ -237,10 +239,8 @@ def insert_decision(tx: Tx, decision: Decision) -> None:
                 "rationale": c.rationale,
                 "selected": c.rank,
                 "branch_deleted_at": c.branch_deleted_at,
-            }
-            for position, c in enumerate(decision.candidates)
-        ),
-    )
+            },
+        )
 
 
 def newest_in_branch(tx: Tx, tid: str, eid: int) -> int:
@@ -283,3 +283,20 @@ def traces(tx: Tx, tid: str) -> list[RunTrace]:
     runs = run_list(tx, tid, None, None, None)
     runs.reverse()
     return [trace(tx, run) for run in runs]
+
+
+def insert_trace(tx: Tx, whole: RunTrace) -> None:
+    """Write a run and every record of it, as a dump holds them (the restore of a run)."""
+    run = whole.run
+    insert_run(tx, run, _json.dumps(run.metadata, "metadata")[0], _text(run.result))
+    for branch_run in whole.branches:
+        insert_branch(tx, branch_run, _text(branch_run.result))
+    for leaf_run in whole.leaf_runs:
+        insert_leaf_run(tx, leaf_run, _text(leaf_run.output), _text(leaf_run.artifacts))
+    for decision in whole.decisions:
+        insert_decision(tx, decision)
+
+
+def _text(value: Any) -> str | None:
+    """JSON text of a value read back from JSON (so exact), ``None`` for ``None``."""
+    return None if value is None else _json.dumps(value, "value")[0]

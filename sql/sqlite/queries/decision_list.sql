@@ -5,5 +5,5 @@ select d.id, d.entry_id, d.decided_at, d.branch_deleted_at,
        c.entry_id, c.score, c.passed, c.rationale, c.selected, c.branch_deleted_at
 from run_decisions as d
 join run_candidates as c on c.decision_id = d.id
-where d.thread_id = :thread_id and d.run_id = :run_id and c.thread_id = :thread_id
+where d.thread_id = :thread_id and d.run_id = :run_id
 order by d.id, c.position
