@@ -92,3 +92,13 @@ def test_the_startup_benchmark_runs_and_reports_every_command(baseline):
                     "scale: import apsw, orjson, attrs", "baseline: ", "target: 3x faster"):
         assert measure in done.stdout, done.stdout
     assert ("eager imports" in done.stdout) == bool(baseline), done.stdout
+
+
+@pytest.mark.slow
+def test_the_runs_benchmark_runs_and_reports_every_measure():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "runs.py"), "--quick"], capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ("before runs (no trigger)", "no runs in the thread", "a thread with runs", "record_leaf_run", "decide"):
+        assert measure in done.stdout, done.stdout
