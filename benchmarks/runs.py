@@ -54,18 +54,25 @@ def timed(fn) -> float:
 
 
 def delete_rounds(folder: str, prepared: str, ids: dict, rounds: int) -> dict[str, list[float]]:
-    without = os.path.join(folder, "without-trigger.db")
-    shutil.copy(prepared, without)
-    conn = apsw.Connection(without)
-    conn.execute("drop trigger entries_mark_run_records")
-    conn.close()
+    # Both files go through the same steps (a raw connection drops the trigger; one puts it
+    # back), so that they differ in the trigger only.
+    without, with_ = os.path.join(folder, "without-trigger.db"), os.path.join(folder, "with-trigger.db")
+    for path in (without, with_):
+        shutil.copy(prepared, path)
+        conn = apsw.Connection(path)
+        (trigger,) = conn.execute("select sql from sqlite_schema where name = 'entries_mark_run_records'").get,
+        conn.execute("drop trigger entries_mark_run_records")
+        if path == with_:
+            conn.execute(trigger)
+        conn.close()
     times: dict[str, list[float]] = {"before runs (no trigger)": [], "no runs in the thread": [], "a thread with runs": []}
-    for _ in range(rounds):
-        for label, source, tid in (
-            ("before runs (no trigger)", without, "plain"),
-            ("no runs in the thread", prepared, "plain"),
-            ("a thread with runs", prepared, "explored"),
-        ):
+    sides = [
+        ("before runs (no trigger)", without, "plain"),
+        ("no runs in the thread", with_, "plain"),
+        ("a thread with runs", with_, "explored"),
+    ]
+    for number in range(rounds):
+        for label, source, tid in sides[number % 3 :] + sides[: number % 3]:  # each goes first in turn
             copy = os.path.join(folder, "copy.db")
             shutil.copy(source, copy)
             with threadtree.open(copy) as store:
