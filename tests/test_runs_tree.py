@@ -343,3 +343,31 @@ class TestCommandLine:
         _, out, _ = tt(db_path, "tree", "t", "--json")
         judged = {e["id"]: e["judged"] for e in json.loads(out)["entries"]}
         assert judged[explored["b"]] == {"score": 0.92, "passed": True, "rank": 0} and judged[explored["q"]] is None
+
+
+@pytest.mark.slow
+def test_the_best_of_three_example_does_what_it_says(tmp_path):
+    """examples/best_of_three.py as a user runs it: three candidates forked from the question,
+    replayed (not asked again) the second time, the best passing one picked by decide, and
+    the conversation going on from the winner."""
+    from .test_examples import ROOT, _run_example
+
+    done, db = _run_example(ROOT / "examples" / "best_of_three.py", tmp_path)
+    assert done.stdout.count("the model was not asked") == 3, done.stdout
+    with threadtree.open(db) as store:
+        (run,) = store.runs()
+        trace = store.get_run(run.run_id)
+        assert (run.workflow_id, run.status) == ("best-of-3", "completed")
+        (decision,) = trace.decisions
+        question = store.get_entry(decision.entry_id)
+        assert (question.role, question.parent_id) == ("user", None)
+        tries = sorted(c.entry_id for c in decision.candidates)
+        assert tries == sorted(b.entry_id for b in trace.branches) == sorted(r.entry_id for r in trace.leaf_runs)
+        assert [e.parent_id for e in map(store.get_entry, tries)] == [question.id] * 3
+        assert {b.status for b in trace.branches} == {"completed"}
+        best = max((c for c in decision.candidates if c.passed), key=lambda c: c.score)
+        assert decision.winner == best and run.result == {"winner": best.entry_id}
+        path = store.path(run.thread_id)
+        assert [e.id for e in path[:2]] == [question.id, best.entry_id]
+        assert [e.content for e in path[2:]][0] == "Why there?" and len(path) == 4
+        assert "decide" in [m.reason for m in store.leaf_history(run.thread_id, limit=None)]
