@@ -45,11 +45,8 @@ def json_value(value: Any, field: str, max_size: int) -> tuple[str | None, Any]:
 
 
 def choice(value: Any, field: str, choices: Iterable[str]) -> str:
-    allowed = tuple(choices)
-    if not isinstance(value, str) or value not in allowed:
-        listed = ", ".join(map(repr, allowed))
-        raise InvalidInput(f"{field} must be one of {listed}, not {_validate._short(value)}")
-    return value
+    """One of ``choices`` (a status), else InvalidInput listing them."""
+    return _validate._choice(value, field, tuple(choices))
 
 
 def score(value: Any, field: str) -> float:
