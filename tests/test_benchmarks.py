@@ -117,3 +117,13 @@ def test_the_navigation_benchmark_runs_and_reports_every_measure():
     for measure in ('search phrase "grilled sardines"', "append (synchronous=FULL), index kept",
                     "append (synchronous=NORMAL)", "branch_points, 1,000-entry path", "switch at depth 10 vs"):
         assert measure in done.stdout, done.stdout
+
+
+@pytest.mark.slow
+def test_the_runs_benchmark_runs_and_reports_every_measure():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "runs.py"), "--quick"], capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ("before runs (no trigger)", "no runs in the thread", "a thread with runs", "record_leaf_run", "decide"):
+        assert measure in done.stdout, done.stdout

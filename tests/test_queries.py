@@ -236,6 +236,7 @@ def _every_call(store):
     store.find_thread("x")
     store.set_tools(thread.id, [{"name": "t"}])
     store.get_tools(thread.id)
+    _runs(store, thread.id, ids)
     store.upsert_job("j", "n", "queued")
     store.get_job("j")
     store.list_jobs()
@@ -248,6 +249,35 @@ def _every_call(store):
     raw.execute("update threads set current_leaf_id = 12345 where id = 'damaged'")
     raw.close()
     assert {p.kind for p in store.check()} >= {"foreign-key", "missing-leaf"}
+
+
+def _runs(store, tid, ids):
+    """Workflow runs (threadtree/_api/runs.py), their tree marks, and a jsonl dump of them
+    restored over itself, then changed and restored again (a run replaced whole)."""
+    from threadtree.formats import jsonl
+
+    run = store.start_run(tid, "w", "g", input_hash="h")
+    store.update_run(run.run_id, status="paused", metadata={"k": 1})
+    store.start_branch(run.run_id, ids["b"])
+    store.finish_branch(run.run_id, ids["b"], "completed", result=1)
+    store.record_leaf_run(run.run_id, "task", input_hash="i", entry_id=ids["b"], output=1)
+    store.record_leaf_run(run.run_id, "task", input_hash="i", entry_id=ids["b"], output=1)  # a retry
+    store.finished_leaf_run(run.run_id, "task", "i")
+    candidates = [{"entry_id": ids["b"], "score": 1}, {"entry_id": ids["e"], "score": 0.5, "passed": False}]
+    store.decide(run.run_id, ids["a"], candidates, select=[ids["b"]])
+    store.get_run(run.run_id)
+    store.runs(thread_id=tid)
+    store.runs(workflow_id="w")
+    store.runs(status="paused")
+    store.runs()
+    store.graph(tid)
+    lines = threadtree.formats.export_thread(store, tid, "jsonl")
+    runs_at = next(i for i, line in enumerate(lines) if line["type"] == "run")
+    block = jsonl.Block("dump", lines[0], lines[1:runs_at], lines[runs_at:])
+    assert jsonl.write(store, block).status == "unchanged"
+    store.finish_run(run.run_id, "completed")
+    outcome = jsonl.write(store, block)
+    assert outcome.status == "updated", outcome  # the dump's run, paused, replaces it
 
 
 def _import_twice(store):
@@ -330,6 +360,19 @@ PLANNED = [
     ("copy_path", {"entry_id": 5, "start_id": None, "start_depth": 0, "first_id": 99, "thread_id": "t2"}),
     ("threads_copied_from", {"thread_id": "t"}),
     ("thread_lineage", {"thread_id": "t"}),
+    # Workflow runs: per-thread lookups, and the listings by workflow and status.
+    ("run_get", {"run_id": "r"}),
+    ("run_list_thread", {"thread_id": "t", "workflow_id": None, "status": None, "limit": 50}),
+    ("run_list_workflow", {"workflow_id": "w", "status": None, "limit": 50}),
+    ("run_list_status", {"status": "running", "limit": 50}),
+    ("branch_get", {"thread_id": "t", "run_id": "r", "entry_id": 5}),
+    ("branch_list", {"thread_id": "t", "run_id": "r"}),
+    ("leaf_run_finished", {"thread_id": "t", "run_id": "r", "leaf_id": "l", "input_hash": "h"}),
+    ("leaf_run_list", {"thread_id": "t", "run_id": "r"}),
+    ("decision_at", {"thread_id": "t", "run_id": "r", "entry_id": 5}),
+    ("decision_list", {"thread_id": "t", "run_id": "r"}),
+    ("candidate_marks", {"thread_id": "t"}),
+    ("branch_newest", {"thread_id": "t", "entry_id": 5}),
 ]
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "to_dot",
     "to_mermaid",
     "tree_lines",
+    "verdict",
     "without_hidden",
 ]
 
@@ -255,14 +256,27 @@ def _ascii(text: str) -> str:
     return text.replace("…", "...").replace("●", "*").encode("ascii", "backslashreplace").decode("ascii")
 
 
+def verdict(judged: dict) -> str:
+    """How a candidate of a run's decision is marked: ``[won 0.92]`` (the first selected),
+    ``[chosen #2 0.8]`` (selected after it), ``[lost 0.41]``; ``, failed`` when the judge
+    failed it."""
+    rank = judged["rank"]
+    word = "won" if rank == 0 else "lost" if rank is None else f"chosen #{rank + 1}"
+    failed = ", failed" if judged["passed"] is False else ""
+    return f"[{word} {judged['score']:.3g}{failed}]"
+
+
 def _head(node: Any, data: dict, *, marker: bool = True) -> str:
     """What starts a node's label: the live path marker, then ``id role`` (``(hidden)`` after
-    the role of a hidden entry), or ``… N entries: a … b`` for a placeholder."""
+    the role of a hidden entry, the :func:`verdict` of a judged candidate), or ``… N entries:
+    a … b`` for a placeholder."""
     if "collapsed" in data:
         head = f"… {data['preview']}"
     else:
         role = data["role"].translate(_CONTROLS_TO_SPACES)  # a NUL or a line break would break the lines
         head = f"{node} {role}{' (hidden)' if data.get('hidden') else ''}"
+        if data.get("judged"):
+            head += " " + verdict(data["judged"])
     if marker:
         head = ("● " if data.get("current") else "  ") + head
     return head

@@ -18,18 +18,38 @@ import attrs
 import orjson
 
 from . import _json
+from .run_records import (
+    BRANCH_RUN_STATUSES,
+    LEAF_RUN_STATUSES,
+    RUN_STATUSES,
+    BranchRun,
+    Candidate,
+    Decision,
+    LeafRun,
+    Run,
+    RunTrace,
+)
 
 __all__ = [
+    "BRANCH_RUN_STATUSES",
     "JOB_STATUSES",
+    "LEAF_RUN_STATUSES",
+    "RUN_STATUSES",
     "THREAD_ORDERS",
     "TOOL_CALL_STATUSES",
+    "BranchRun",
+    "Candidate",
     "Checkpoint",
+    "Decision",
     "Entry",
     "Event",
     "GcPaused",
     "Job",
     "LeafMove",
+    "LeafRun",
     "Problem",
+    "Run",
+    "RunTrace",
     "Thread",
     "ToolCall",
 ]
@@ -241,8 +261,8 @@ class LeafMove:
         since.
     :ivar to_entry_id: the leaf after (``None``: an empty path).
     :ivar reason: the call that moved it: ``append``, ``extend``, ``fork``, ``rewind``,
-        ``checkout``, ``pop``, ``redo``, ``switch``, ``clear``, ``delete_branch``, ``import``
-        or ``restore``.
+        ``checkout``, ``pop``, ``redo``, ``switch``, ``clear``, ``delete_branch``, ``import``,
+        ``restore`` or ``decide``.
     :ivar created_at: Unix seconds (UTC).
     """
 

@@ -30,8 +30,9 @@ A Store may be shared by the threads of one process (calls are serialised by a l
 not cross a ``fork()``: open a new one in each process.
 
 The Store is a facade: its methods come from the parts in ``threadtree._api`` (threads,
-writing and reading the tree, navigation, views, agent state, jobs), each of which checks its input, opens
-one transaction on the storage floor (``threadtree._db``) and builds records.
+writing and reading the tree, navigation, views, agent state, jobs, workflow runs), each of
+which checks its input, opens one transaction on the storage floor (``threadtree._db``) and
+builds records.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from . import _validate
 from ._api.jobs import Jobs
 from ._api.navigation import Navigation
 from ._api.reading import Reading
+from ._api.runs import Runs
 from ._api.state import AgentState
 from ._api.threads import Threads
 from ._api.views import Views
@@ -53,7 +55,7 @@ from .errors import InvalidInput
 __all__ = ["Store", "database_of", "open"]
 
 
-class Store(Threads, Writing, Reading, Navigation, Views, AgentState, Jobs):
+class Store(Threads, Writing, Reading, Navigation, Views, AgentState, Jobs, Runs):
     """Branching conversations in one database. Create one with :func:`threadtree.open`.
 
     Use it as a context manager, or call :meth:`close`, to release the file.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import _lazy, _validate
-from .._db import threads, tree
+from .._db import runs, threads, tree
 from ..records import Problem
 from .base import StoreBase
 
@@ -37,8 +37,10 @@ class Views(StoreBase):
 
         One node per entry (key: the entry id) with attributes ``role``, ``content``,
         ``preview`` (the first line, at most 60 characters), ``depth``, ``created_at``,
-        ``hidden``, ``leaf`` and ``current`` (on the live path); edges parent -> child, added
-        in id order;
+        ``hidden``, ``leaf`` and ``current`` (on the live path), and ``judged`` on the
+        candidates of a run's decision (see :meth:`decide`): ``{"score", "passed", "rank"}``,
+        ``rank`` 0 for the winner, ``None`` when not selected (the latest decision counts);
+        edges parent -> child, added in id order;
         graph attributes ``thread_id``, ``title``, ``current_leaf_id``.
 
         :raises NotFound: there is no such thread.
@@ -55,7 +57,13 @@ class Views(StoreBase):
         with self._db.snapshot() as tx:
             thread = threads.get(tx, tid)
             rows = tree.graph_rows(tx, tid)
-        return _graph.build_graph(thread, rows)
+            judged = runs.candidate_marks(tx, tid)
+        graph = _graph.build_graph(thread, rows)
+        nodes = graph.nodes
+        for eid, (score, passed, rank) in judged.items():
+            if eid in nodes:
+                nodes[eid]["judged"] = {"score": score, "passed": passed, "rank": rank}
+        return graph
 
     def render_tree(
         self,

@@ -3,7 +3,7 @@
     threadtree [--db PATH] COMMAND ...
 
 Every command mirrors a Store call. Read commands (threads, show, tree, leaves, diff, check,
-export, log, events, checkpoints) open the file read-only and never change it, not even to migrate it; they take
+export, log, events, checkpoints, runs) open the file read-only and never change it, not even to migrate it; they take
 ``--json`` for one JSON document on stdout. Write commands print the id they made or moved to.
 stdout carries data only; errors are one line on stderr.
 
@@ -33,6 +33,7 @@ import threadtree
 from .. import _lazy
 from .._db import driver_errors
 from ..errors import ThreadTreeError
+from ..records import RUN_STATUSES
 from .navigate import (
     cmd_copy,
     cmd_forks,
@@ -51,6 +52,7 @@ from .reading import (
     cmd_events,
     cmd_leaves,
     cmd_log,
+    cmd_runs,
     cmd_show,
     cmd_threads,
     cmd_tree,
@@ -88,6 +90,7 @@ READ_ONLY = {
     "search",
     "labels",
     "forks",
+    "runs",
 }  # import writes
 
 
@@ -262,6 +265,17 @@ def parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("thread", metavar="THREAD", help=THREAD)
     sub.add_argument("--limit", type=_positive, default=100, metavar="N", help="at most N checkpoints (default 100)")
+
+    sub = command(
+        "runs",
+        cmd_runs,
+        "workflow runs, newest first: branches tried, leaf runs, decisions (* the winner)",
+        json=True,
+    )
+    sub.add_argument("thread", nargs="?", metavar="THREAD", help="only this thread's runs (default: all); " + THREAD)
+    sub.add_argument("--workflow", metavar="W", help="only runs of workflow W")
+    sub.add_argument("--status", choices=RUN_STATUSES, help="only runs in this status")
+    sub.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N runs (default 20)")
 
     sub = command("diff", cmd_diff, "compare two entries: their common ancestor, then each one's own tail", json=True)
     sub.add_argument("entry_a", type=_entry_id, metavar="ENTRY_A", help="one entry")

@@ -1,4 +1,5 @@
-"""The commands that read: threads, show, tree, leaves, diff, check, log, events, checkpoints.
+"""The commands that read: threads, show, tree, leaves, diff, check, log, events, checkpoints,
+runs.
 
 They run on a store opened read-only (``READ_ONLY`` in :mod:`threadtree.cli`) and never
 change the file; each takes ``--json`` for one JSON document on stdout."""
@@ -12,9 +13,9 @@ import attrs
 import threadtree
 
 from ..errors import InvalidInput
-from ..graph import without_hidden
-from ..records import Thread
-from ..render import tree_lines
+from ..graph import verdict, without_hidden
+from ..records import RunTrace, Thread
+from ..render import fit, tree_lines
 from .output import Output, _compact_json, _entry_json, _table, _tail, _thread_json, _when, _when_seconds
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "cmd_events",
     "cmd_leaves",
     "cmd_log",
+    "cmd_runs",
     "cmd_show",
     "cmd_threads",
     "cmd_tree",
@@ -118,6 +120,7 @@ def cmd_tree(store: threadtree.Store, args: argparse.Namespace, out: Output) -> 
                         "leaf": data["leaf"],
                         "current": data["current"],
                         "hidden": data["hidden"],
+                        "judged": data.get("judged"),  # a candidate of a run's decision, else null
                     }
                     for node, data in graph.nodes(data=True)
                 ],
@@ -139,6 +142,9 @@ def cmd_tree(store: threadtree.Store, args: argparse.Namespace, out: Output) -> 
                 text = out.style(text, "dim")
             elif data.get("current"):
                 text = text.replace(marker, out.style(marker, "live"), 1)
+            if data.get("judged") and data["judged"]["rank"] == 0:
+                mark = verdict(data["judged"])
+                text = text.replace(mark, out.style(mark, "bold"), 1)
         out.line(text)
     return 0
 
@@ -269,3 +275,93 @@ def cmd_checkpoints(store: threadtree.Store, args: argparse.Namespace, out: Outp
             right=(2,),
         )
     return 0
+
+
+def cmd_runs(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
+    found = store.runs(thread_id=args.thread, workflow_id=args.workflow, status=args.status, limit=args.limit)
+    traces = [store.get_run(run.run_id) for run in found]
+    if args.json:
+        out.json([attrs.asdict(trace) for trace in traces])
+        return 0
+    for number, trace in enumerate(traces):
+        if number:
+            out.line()
+        _run_lines(out, trace, with_thread=args.thread is None)
+    return 0
+
+
+def _run_lines(out: Output, trace: RunTrace, *, with_thread: bool) -> None:
+    """One run as a block: the run, then its branch runs, leaf runs and decisions."""
+    run = trace.run
+    took = "" if run.completed_at is None else f", {run.completed_at - run.started_at:.1f} s"
+    head = f"run {run.run_id}  {run.workflow_id}  {run.status}"
+    out.line(f"{out.style(head, 'bold')}  {out.style(f'started {_when_seconds(run.started_at)}{took}', 'dim')}")
+    facts = [("thread", run.thread_id)] if with_thread else []
+    facts += [("goal", run.goal), ("input", run.input_hash or "")]
+    facts += [("result", _compact_json(run.result) if run.result is not None else ""), ("error", run.error or "")]
+    for name, value in facts:
+        if value:
+            out.line(_cut(out, f"  {name}: {value}"))
+    if trace.branches:
+        out.line("  branches (entry, status, outcome):")
+        _rows(out, [(_at(b.entry_id), b.status, b.error or _json_or_blank(b.result)) for b in trace.branches])
+    if trace.leaf_runs:
+        out.line("  leaf runs (task, status, entry, output):")
+        _rows(
+            out,
+            [
+                (
+                    leaf.leaf_id,
+                    leaf.status,
+                    _at(leaf.entry_id, leaf.branch_deleted_at),
+                    leaf.error or _json_or_blank(leaf.output),
+                )
+                for leaf in trace.leaf_runs
+            ],
+        )
+    for decision in trace.decisions:
+        out.line(f"  decision at {_at(decision.entry_id)}, {_when_seconds(decision.decided_at)} (* won, + chosen):")
+        marks = ["*" if c.rank == 0 else "+" if c.rank is not None else " " for c in decision.candidates]
+        _rows(
+            out,
+            [
+                (
+                    mark,
+                    _at(c.entry_id),
+                    f"{c.score:.4g}",
+                    {True: "passed", False: "failed", None: ""}[c.passed],
+                    c.rationale or "",
+                )
+                for mark, c in zip(marks, decision.candidates)
+            ],
+            indent="  ",
+            live=[c.rank == 0 for c in decision.candidates],
+        )
+
+
+def _rows(out: Output, rows: list[tuple[str, ...]], *, indent: str = "    ", live: list[bool] | None = None) -> None:
+    """Aligned columns, each line fitted to the terminal (the last column is cut)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for number, row in enumerate(rows):
+        cells = [cell.translate(_CONTROLS) for cell in row]
+        line = _cut(out, indent + "  ".join([*(cell.ljust(w) for cell, w in zip(cells, widths)), cells[-1]]))
+        out.line(out.style(line, "live") if live and live[number] else line)
+
+
+def _json_or_blank(value: object) -> str:
+    return "" if value is None else _compact_json(value)
+
+
+def _at(entry_id: int | None, deleted_at: float | None = 0.0) -> str:
+    """An entry id, ``deleted`` when its branch was deleted (``-`` for a record that had none)."""
+    if entry_id is not None:
+        return str(entry_id)
+    return "-" if deleted_at is None else "deleted"
+
+
+_CONTROLS = {code: " " for code in [*range(32), 127]}
+
+
+def _cut(out: Output, line: str) -> str:
+    """One line fitted to the terminal, line breaks and other control characters made spaces."""
+    return fit(line.translate(_CONTROLS).rstrip(), out.width)

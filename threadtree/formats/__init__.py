@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from .. import _validate
-from .._db import threads
+from .._db import runs, threads
 from ..errors import InvalidInput
 from ..store import Store, database_of
 from ._engine import outcomes_of, write_conversation
@@ -186,4 +186,6 @@ def export_thread(store: Store, thread_id: str, format: str) -> Any:
     tid = _validate.thread_id(thread_id)
     with database_of(store).snapshot() as tx:
         thread, entries = threads.with_entries(tx, tid)
+        if format == "jsonl":  # the lossless dump keeps the thread's workflow runs too
+            return exporters[format](thread, entries, runs.traces(tx, tid))
     return exporters[format](thread, entries)

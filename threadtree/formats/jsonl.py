@@ -20,6 +20,10 @@ Fields added since the first dumps are read when present and taken as empty when
 dump of any version restores: a copy's ``origin_thread_id`` / ``origin_entry_id`` and a merge
 entry's ``merged_from`` (its link to the branch it summarizes, renumbered with the entries;
 a link out of the thread is kept only when the ids are).
+
+After its entries, a block holds one ``{"type": "run", ...}`` line per workflow run of the
+thread, each with its branch runs, leaf runs and decisions (see :mod:`._jsonl_runs`, which
+writes and restores them). A reader from before runs refuses such a block, naming the line.
 """
 
 from __future__ import annotations
@@ -36,8 +40,9 @@ import orjson
 from .. import _json, _validate
 from .._db import Tx, imports
 from ..errors import InvalidInput, NotFound
-from ..records import Entry, Thread
+from ..records import Entry, RunTrace, Thread
 from ..store import Store, database_of
+from . import _jsonl_runs
 from ._engine import plan
 from ._model import Conversation, Node, Skipped
 from ._report import Outcome, Skip
@@ -74,11 +79,13 @@ def accepts(head: bytes, path: Path) -> bool:
 _ACCEPT_LINES = 50
 
 
-def export(thread: Thread, entries: list[Entry]) -> list[dict[str, Any]]:
-    """The lines of the thread's block (JSON objects)."""
-    return [{"type": "thread"} | attrs.asdict(thread, filter=_stored)] + [
-        {"type": "entry"} | attrs.asdict(e) for e in entries
-    ]
+def export(thread: Thread, entries: list[Entry], runs: list[RunTrace] | None = None) -> list[dict[str, Any]]:
+    """The lines of the thread's block (JSON objects): the thread, its entries, its runs."""
+    return (
+        [{"type": "thread"} | attrs.asdict(thread, filter=_stored)]
+        + [{"type": "entry"} | attrs.asdict(e) for e in entries]
+        + _jsonl_runs.lines(runs or [])
+    )
 
 
 def _stored(field: attrs.Attribute, value: Any) -> bool:
@@ -93,6 +100,7 @@ class Block:
     where: str
     thread: dict[str, Any]
     entries: list[dict[str, Any]]
+    runs: list[dict[str, Any]] = attrs.field(factory=list)
 
 
 def read(path: Path) -> Iterator[Block | Skipped]:
@@ -118,8 +126,18 @@ def read(path: Path) -> Iterator[Block | Skipped]:
                     broken = f"line {number}: a thread line needs {sorted(_THREAD_KEYS - line.keys())}"
                 block = Block(f"thread {line.get('id')!r} (line {number})", line, [])
                 continue
+            if why is None and kind == "run":
+                if block is None:
+                    yield Skipped(f"line {number}", "a run line before any thread line")
+                elif line.get("thread_id") != block.thread["id"]:
+                    broken = broken or (
+                        f"line {number}: run of thread {line.get('thread_id')!r} inside thread {block.thread['id']!r}"
+                    )
+                else:
+                    block.runs.append(line)
+                continue
             if why is None and kind != "entry":
-                why = f"line {number}: type must be 'thread' or 'entry', not {kind!r}"
+                why = f"line {number}: type must be 'thread', 'entry' or 'run', not {kind!r}"
             if why is None and not _ENTRY_KEYS <= line.keys():
                 why = f"line {number}: an entry line needs {sorted(_ENTRY_KEYS - line.keys())}"
             if block is None:
@@ -179,6 +197,7 @@ def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str
         raise InvalidInput("origin_thread_id and origin_entry_id must both be set or both be null")
     by_id: dict[int, dict[str, Any]] = {}
     by_source: dict[str, int] = {}  # a source_id is unique in a thread: two would fail at insert
+    usages: dict[int, tuple[str, Any]] = {}
     nodes = []
     for e in block.entries:
         eid = _validate.entry_id(e["id"], "entry id")
@@ -208,12 +227,13 @@ def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str
                     f"entry {eid}: source_id {source_id!r} is also the source_id of entry {by_source[source_id]}"
                 )
             by_source[source_id] = eid
-        if e.get("usage") is not None:
-            e["usage"] = _validate.usage_value(e["usage"], f"entry {eid}: usage")
+        if e.get("usage") is not None:  # checked here, kept aside: the block's lines stay as read
+            usages[eid] = _validate.usage_value(e["usage"], f"entry {eid}: usage")
         _validate.optional_entry_id(e.get("merged_from"), f"entry {eid}: merged_from")
     leaf = thread["current_leaf_id"]
     if leaf is not None and (type(leaf) is not int or leaf not in by_id):  # a list there is not hashable
         raise InvalidInput(f"current_leaf_id {leaf!r} is not an entry of the thread")
+    thread["runs"] = _jsonl_runs.checked(block.runs, thread["id"], by_id, max_size)
     planned = plan(Conversation(NAME, thread["id"], None, nodes, None if leaf is None else str(leaf)), max_size)
     entries = []
     for node in planned.order:
@@ -229,7 +249,7 @@ def _checked(block: Block, max_size: int) -> tuple[dict[str, Any], list[dict[str
                 "created_at": node.created_at,
                 "source_id": e.get("source_id"),
                 "hidden": node.hidden,
-                "usage": e.get("usage"),
+                "usage": usages.get(int(node.source_id)),
                 "merged_from": e.get("merged_from"),
             }
         )
@@ -334,7 +354,10 @@ def _restore(tx: Tx, where: str, thread: dict[str, Any], entries: list[dict[str,
         status = "imported" if created else "updated"
     else:
         status = "unchanged"
-    return Outcome(where, status, tid, thread["title"], len(rest), 0, None, notes)
+    runs_written, run_notes = _jsonl_runs.restore(tx, tid, thread["runs"], mapped)
+    if runs_written and status == "unchanged":
+        status = "updated"
+    return Outcome(where, status, tid, thread["title"], len(rest), 0, None, [*notes, *run_notes])
 
 
 def _merge_links(rest: list[dict[str, Any]], rows: list[dict[str, Any]], mapped: dict[int, int], keep: bool) -> int:
