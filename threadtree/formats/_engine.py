@@ -1,9 +1,10 @@
 """The import engine: conversations read from a file become threads, one transaction each.
 
 A reader (:mod:`threadtree.formats._model`) gives each conversation as a flat list of nodes
-with parent pointers, exactly as the source has them. Here they are checked and repaired
-(:func:`plan`: a parent that is missing makes its node a root, a cycle is broken, a second node
-with the same id is dropped, each with a note) and written (:func:`write_conversation`).
+with parent pointers, exactly as the source has them. They are checked and repaired
+(:func:`~threadtree.formats._plan.plan`: a parent that is missing makes its node a root, a
+cycle is broken, a second node with the same id is dropped, each with a note) and written
+here (:func:`write_conversation`).
 
 A thread remembers its source (``source_format``, ``source_id``) and every entry its node id
 (``source_id``), so importing the same conversation again updates that thread: nodes already
@@ -23,134 +24,20 @@ file, is in :mod:`threadtree.formats._report`.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-
-import attrs
-import orjson
 
 from .. import _json, _validate
 from .._db import Tx, UniqueViolation, imports
 from ..errors import InvalidInput
 from ..store import Store, database_of
-from ._model import EXPORTED_FROM, Conversation, Node, exported_id
+from ._model import EXPORTED_FROM, Conversation, exported_id
+from ._plan import Plan, plan
 from ._report import ImportReport, Outcome, Skip
 
-# ImportReport and Outcome live in _report; they stay importable from here.
+# ImportReport and Outcome live in _report, Plan and plan in _plan; they stay importable from here.
 __all__ = ["ImportReport", "Outcome", "Plan", "plan", "write_conversation"]
-
-_dumps = orjson.dumps
-
-
-# -- planning: checks and repairs, before any SQL --
-
-
-@attrs.frozen
-class Plan:
-    """A conversation ready to write: nodes in an order where every parent comes first."""
-
-    order: list[Node]  # parents before children, siblings in source order
-    parents: dict[str, str | None]  # source_id -> parent source_id, after repairs
-    current: str | None  # source_id of the live leaf, None for an empty thread
-    items: dict[str, tuple[str | None, Any, str | None]]  # source_id -> (item JSON to store, item, content_path)
-    notes: list[str]
-
-
-def plan(conv: Conversation, max_size: int = _validate.DEFAULT_MAX_SIZE) -> Plan:
-    """Check every node and repair the tree; :class:`InvalidInput` names a node that cannot be
-    stored at all (or is larger than ``max_size``)."""
-    notes = list(conv.notes)
-    nodes: dict[str, Node] = {}
-    items: dict[str, tuple[str | None, Any, str | None]] = {}
-    for index, node in enumerate(conv.nodes):
-        try:
-            sid = _validate.name(node.source_id, "source_id")
-            _validate.name(node.role, "role")
-            _validate.size(_validate.text(node.content, "content"), "content", max_size)
-            _validate.flag(node.hidden, "hidden")
-            created = node.created_at
-            if created is not None and (type(created) not in (int, float) or not math.isfinite(created)):
-                raise InvalidInput(f"created_at must be Unix seconds or None, not {created!r}")
-            if node.parent is not None and type(node.parent) is not str:
-                raise InvalidInput(f"parent must be a str or None, not {node.parent!r}")
-            item_json, path = (None, None) if node.item is None else _item_json(node.item, node.content)
-            _validate.size(item_json, "item", max_size, "bytes of JSON")
-        except InvalidInput as exc:
-            usable = isinstance(node.source_id, str) and node.source_id.strip()
-            raise InvalidInput(f"node {node.source_id if usable else f'at index {index}'}: {exc}") from None
-        if sid in nodes:
-            notes.append(f"node {sid}: a second node with this id; kept the first")
-            continue
-        items[sid] = (item_json, node.item, path)
-        nodes[sid] = node
-
-    position = {sid: i for i, sid in enumerate(nodes)}
-    parents: dict[str, str | None] = {}
-    for sid, node in nodes.items():
-        parent = node.parent
-        if parent is not None and parent not in nodes:
-            notes.append(f"node {sid}: parent {parent} is not in the conversation; made it a root")
-            parent = None
-        parents[sid] = parent
-    _break_cycles(parents, position, notes)
-
-    children: dict[str | None, list[str]] = {}
-    for sid in nodes:
-        children.setdefault(parents[sid], []).append(sid)
-    order: list[Node] = []
-    stack = list(reversed(children.get(None, [])))
-    while stack:  # depth first, so a branch's entries get neighbouring ids
-        sid = stack.pop()
-        order.append(nodes[sid])
-        stack.extend(reversed(children.get(sid, [])))
-
-    current = conv.current
-    if current is None or current not in nodes:
-        leaves = [sid for sid in nodes if sid not in children]
-        newest = max(
-            leaves,
-            default=None,
-            key=lambda s: (-math.inf if nodes[s].created_at is None else nodes[s].created_at, position[s]),
-        )
-        if current is not None:
-            notes.append(f"the live leaf {current} is not in the conversation; took the newest leaf {newest}")
-        current = newest
-    return Plan(order, parents, current, items, notes)
-
-
-def _item_json(item: Any, content: str) -> tuple[str, str | None]:
-    """(JSON text to store, content_path) for an item: without its copy of the entry's text
-    when it holds one (see ``_json.text_place``). Items come from a JSON parser, so they
-    come back equal and skip the store's exactness check (a fifth of an import's time); what
-    JSON cannot hold at all is still refused."""
-    try:
-        data = _dumps(item)
-    except orjson.JSONEncodeError:
-        _json.dumps(item, "item")  # raises InvalidInput naming the part
-        raise
-    stored, path = _json.cut_text(item, data, content)
-    return stored.decode("utf-8"), path
-
-
-def _break_cycles(parents: dict[str, str | None], position: dict[str, int], notes: list[str]) -> None:
-    """Make one node of every cycle a root: the one the source lists first."""
-    state: dict[str, int] = {}  # 1: on the walk now, 2: known to reach a root
-    for start in parents:
-        walk = []
-        sid: str | None = start
-        while sid is not None and sid not in state:
-            state[sid] = 1
-            walk.append(sid)
-            sid = parents[sid]
-        if sid is not None and state[sid] == 1:
-            cycle = walk[walk.index(sid) :]
-            breaker = min(cycle, key=position.__getitem__)
-            parents[breaker] = None
-            notes.append(f"nodes {' -> '.join(cycle)} form a cycle; made {breaker} a root")
-        for sid in walk:
-            state[sid] = 2
 
 
 # -- writing --
@@ -223,6 +110,7 @@ def _write(
                 "source_format": source_format,
                 "source_id": source_id,
             },
+            thread_id=_wished_id(tx, conv.thread_id, planned.notes),
         )
     else:
         thread_row = found
@@ -238,6 +126,7 @@ def _write(
         parent_sid = planned.parents[sid]
         parent_id, parent_depth = placed[parent_sid] if parent_sid is not None else (None, -1)
         item_json, item, path = planned.items[sid]
+        usage = planned.usages.get(sid)
         if sid in existing:
             have = existing[sid]
             _same_parent(tid, sid, parent_sid, have.id, have.parent_id, parent_id)
@@ -245,11 +134,17 @@ def _write(
             # when the texts differ are the values compared.
             if by_origin:
                 pass  # the file holds threadtree's own rendering of the entry: never rewrite it
-            elif (have.role, have.content, bool(have.hidden)) != (node.role, node.content, node.hidden) or (
-                (have.item, have.content_path) != (item_json, path)
-                and _json.load_item(have.item, have.content_path, have.content) != item
+            elif (
+                (have.role, have.content, bool(have.hidden)) != (node.role, node.content, node.hidden)
+                or (
+                    (have.item, have.content_path) != (item_json, path)
+                    and _json.load_item(have.item, have.content_path, have.content) != item
+                )
+                or _new_usage(have.usage, usage)
             ):
-                imports.update_entry(tx, have.id, node.role, node.content, item_json, node.hidden, path)
+                # A node without usage keeps what the entry has (a reader that counts none).
+                kept = have.usage if usage is None else usage
+                imports.update_entry(tx, have.id, node.role, node.content, item_json, node.hidden, path, kept)
                 changed += 1
             placed[sid] = (have.id, have.depth)
             continue
@@ -272,6 +167,7 @@ def _write(
             sid,
             node.hidden,
             path,
+            usage,
         )
         placed[sid] = (eid, parent_depth + 1)
     try:
@@ -310,6 +206,15 @@ def _write(
     if gone:
         notes.append(f"{gone} entries of thread {tid!r} are no longer in the source; kept them")
     return Outcome(conv.where, status, tid, new_title, added, changed, None, notes)
+
+
+def _new_usage(have: str | None, usage: str | None) -> bool:
+    """Whether the source counts a usage the entry does not have (one usage JSON text is
+    written by one encoder, so equal values are equal texts unless the entry was written
+    another way: then the values are compared)."""
+    if usage is None or have == usage:
+        return False
+    return have is None or _json.loads(have) != _json.loads(usage)
 
 
 def _comparable(source: Any) -> Any:
@@ -400,6 +305,22 @@ def _write_back(
         now=now,
     )
     return Outcome(conv.where, "updated", tid, title, added, 0, None, notes)
+
+
+def _wished_id(tx: Tx, wish: str | None, notes: list[str]) -> str | None:
+    """The id a new thread takes: the conversation's wish when it is a usable id no thread
+    has, else ``None`` (a random one), with a note saying why."""
+    if wish is None:
+        return None
+    try:
+        wish = _validate.thread_id(wish)
+    except InvalidInput as exc:
+        notes.append(f"the thread cannot take the id {wish!r} ({exc}); it has a new one")
+        return None
+    if imports.thread(tx, wish) is not None:
+        notes.append(f"a thread {wish!r} exists already (not imported from here); the import made a new one")
+        return None
+    return wish
 
 
 def _first(*values: float | None) -> float:
