@@ -55,6 +55,9 @@ _READERS = (
     "chatbotui",
     "openai_messages",
     "anthropic_messages",
+    "openai_agents",
+    "llm",
+    "langgraph",
 )
 _HEAD = 1 << 20
 

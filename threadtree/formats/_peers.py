@@ -1,0 +1,93 @@
+"""What the readers of the peers' SQLite stores share (docs/formats.md section 14): recognising
+a file by its tables, opening it read-only and a digest of what a conversation was read from.
+
+The file itself is opened by the storage floor (:class:`threadtree._db.peers.PeerFile`): never
+written, nothing created beside it, one snapshot for the whole import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .._db.peers import PeerFile, is_sqlite, schema_of
+from ..errors import InvalidInput
+from ._model import Conversation, Skipped
+
+__all__ = ["Digest", "PeerFile", "each_conversation", "has", "looks_like"]
+
+# threadtree's own PRAGMA application_id ('thtr'): a threadtree database is never a peer's file.
+_THREADTREE = 0x74687472
+
+
+def looks_like(head: bytes, path: Path, wanted: Callable[[dict[str, frozenset[str]]], bool]) -> bool:
+    """For a reader's ``sniff``: an SQLite file (not threadtree's own) whose tables ``wanted`` accepts."""
+    if not is_sqlite(head):
+        return False
+    found = schema_of(path)
+    if found is None:
+        return False
+    application_id, tables = found
+    return application_id != _THREADTREE and wanted(tables)
+
+
+def has(tables: dict[str, frozenset[str]], table: str, *columns: str) -> bool:
+    """Whether ``tables`` has ``table`` with (at least) these columns."""
+    found = tables.get(table)
+    return found is not None and found.issuperset(columns)
+
+
+def each_conversation(
+    path: Path, read: Callable[[PeerFile], Iterator[Conversation | Skipped]]
+) -> Iterator[Conversation | Skipped]:
+    """Open ``path`` read-only and yield what ``read`` makes of it; stop, saying so, when the file
+    changes under the import (an app started writing to a file opened ``immutable``) or cannot
+    be read on."""
+    try:
+        peer = PeerFile(path)
+    except InvalidInput as exc:
+        yield Skipped("file", str(exc))
+        return
+    with peer:
+        try:
+            for got in read(peer):
+                if peer.changed():
+                    yield Skipped("file", "the file changed while it was read (its app wrote to it): import it again")
+                    return
+                yield got
+        except InvalidInput as exc:
+            yield Skipped("file", str(exc))
+
+
+class Digest:
+    """A digest of the rows a conversation was read from, and of the reader's mapping (its
+    ``salt``): the same rows give the same digest, so a re-import skips an unchanged
+    conversation without comparing it node by node."""
+
+    __slots__ = ("_hash",)
+
+    def __init__(self, salt: bytes) -> None:
+        self._hash = hashlib.blake2b(salt, digest_size=16)
+
+    def add(self, *values: Any) -> None:
+        """Feed one row (strings, bytes, numbers, None)."""
+        update = self._hash.update
+        for value in values:
+            if isinstance(value, bytes):
+                update(b"b%d:" % len(value))
+                update(value)
+            elif isinstance(value, str):
+                data = value.encode("utf-8", "surrogatepass")
+                update(b"s%d:" % len(data))
+                update(data)
+            else:
+                update(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS) if value is not None else b"n")
+            update(b"\0")
+        update(b"\1")
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
