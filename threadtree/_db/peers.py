@@ -105,6 +105,21 @@ class PeerFile:
         except sqlite3.Error as exc:
             raise InvalidInput(f"{str(self.path)!r}: reading {name} failed: {exc}") from None
 
+    def records(self, name: str, bindings: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """The rows of a query as dicts by column name: for a peer whose columns vary from one
+        version to the next (a query selecting ``*``).
+
+        :raises InvalidInput: as :meth:`rows`.
+        """
+        try:
+            cursor = self._conn.execute(SQL.query(name), bindings or {})
+            names = [column[0] for column in cursor.description]
+            while batch := cursor.fetchmany(_BATCH):
+                for row in batch:
+                    yield dict(zip(names, row))
+        except sqlite3.Error as exc:
+            raise InvalidInput(f"{str(self.path)!r}: reading {name} failed: {exc}") from None
+
     def value(self, name: str, bindings: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row of a query, or ``None``."""
         for row in self.rows(name, bindings):

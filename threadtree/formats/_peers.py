@@ -8,6 +8,7 @@ written, nothing created beside it, one snapshot for the whole import.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from .._db.peers import PeerFile, is_sqlite, schema_of
 from ..errors import InvalidInput
 from ._model import Conversation, Skipped
 
-__all__ = ["Digest", "PeerFile", "each_conversation", "has", "looks_like"]
+__all__ = ["Digest", "PeerFile", "each_conversation", "has", "json_or_text", "looks_like", "numbers"]
 
 # threadtree's own PRAGMA application_id ('thtr'): a threadtree database is never a peer's file.
 _THREADTREE = 0x74687472
@@ -85,9 +86,38 @@ class Digest:
                 update(b"s%d:" % len(data))
                 update(data)
             else:
-                update(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS) if value is not None else b"n")
+                update(b"n" if value is None else orjson.dumps(value, default=repr, option=orjson.OPT_NON_STR_KEYS))
             update(b"\0")
         update(b"\1")
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
+
+
+def json_or_text(value: Any) -> Any:
+    """A column that holds JSON text, parsed; the value as it is when it is not JSON (a damaged
+    row, or a column that holds plain text in some rows)."""
+    if not isinstance(value, (str, bytes)):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value if isinstance(value, str) else None
+
+
+def numbers(values: Any) -> dict[str, Any]:
+    """The entries of a dict that are finite numbers, or dicts of them (a usage holds numbers
+    only); ``{}`` for anything else."""
+    if not isinstance(values, dict):
+        return {}
+    found: dict[str, Any] = {}
+    for key, value in values.items():
+        if not isinstance(key, str) or not key:
+            continue
+        if isinstance(value, dict):
+            inner = numbers(value)
+            if inner:
+                found[key] = inner
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            found[key] = value
+    return found

@@ -37,7 +37,6 @@ names are read.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,7 @@ import orjson
 
 from .._items import item_role, item_text
 from ._model import Conversation, Node, Skipped
-from ._peers import Digest, PeerFile, each_conversation, has, looks_like
+from ._peers import Digest, PeerFile, each_conversation, has, json_or_text, looks_like, numbers
 from ._reading import iso_seconds
 
 __all__ = ["DESCRIPTION", "NAME", "read", "sniff"]
@@ -188,32 +187,18 @@ def _usage(
         if end is None:
             notes.append(f"usage of turn {turn} of branch {branch!r}: the turn has no items; not imported")
             continue
-        usage = _numbers(
-            {"requests": requests, "input_tokens": inputs, "output_tokens": outputs, "total_tokens": total}
+        usage = numbers(
+            {
+                "requests": requests,
+                "input_tokens": inputs,
+                "output_tokens": outputs,
+                "total_tokens": total,
+                "input_tokens_details": json_or_text(input_details),
+                "output_tokens_details": json_or_text(output_details),
+            }
         )
-        for name, text in (("input_tokens_details", input_details), ("output_tokens_details", output_details)):
-            details = _numbers(_json_object(text))
-            if details:
-                usage[name] = details
         if end in found and found[end] != usage:
             notes.append(f"item {end} ends turn {turn} on two branches with different usage; kept the first")
             continue
         found[end] = usage
     return found
-
-
-def _json_object(text: Any) -> dict[str, Any]:
-    try:
-        value = orjson.loads(text) if isinstance(text, (str, bytes)) else None
-    except orjson.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _numbers(values: dict[str, Any]) -> dict[str, Any]:
-    """The entries of ``values`` that are numbers (a usage holds numbers only)."""
-    return {
-        key: value
-        for key, value in values.items()
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    }
