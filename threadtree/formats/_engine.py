@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import attrs
+
 from .. import _json, _validate
 from .._db import Tx, UniqueViolation, imports
 from ..errors import InvalidInput
@@ -45,6 +47,24 @@ __all__ = ["ImportReport", "Outcome", "Plan", "plan", "write_conversation"]
 
 def write_conversation(store: Store, conv: Conversation) -> Outcome:
     """Write one conversation in one transaction: all of it, or (skipped) none of it."""
+    return _write_together(store, [_prepare(store, conv)])[0]
+
+
+@attrs.frozen
+class _Ready:
+    """A conversation checked and planned, to be written."""
+
+    conv: Conversation
+    planned: Plan
+    source_format: str
+    source_id: str
+    title: str | None
+    source_meta: dict[str, Any]
+
+
+def _prepare(store: Store, conv: Conversation) -> Outcome | _Ready:
+    """What can be decided before taking the write lock: "unchanged" by the digest, "skipped"
+    for a conversation that cannot be stored, else the plan."""
     seen = _unchanged_since_last_import(store, conv)
     if seen is not None:
         return seen
@@ -57,11 +77,36 @@ def write_conversation(store: Store, conv: Conversation) -> Outcome:
         source_id = _validate.name(conv.source_id, "conversation id")
     except InvalidInput as exc:
         return Outcome(conv.where, "skipped", reason=str(exc), notes=list(conv.notes))
-    try:
-        with database_of(store).write() as tx:
-            return _write(tx, conv, planned, source_format, source_id, title, source_meta)
-    except Skip as exc:
-        return Outcome(conv.where, "skipped", reason=str(exc), notes=planned.notes)
+    return _Ready(conv, planned, source_format, source_id, title, source_meta)
+
+
+def _write_together(store: Store, prepared: list[Outcome | _Ready]) -> list[Outcome]:
+    """Write the conversations that need it, several in one transaction (a commit's sync for a
+    batch, not for each). When one of them must be skipped, the whole batch is undone and each
+    conversation is written again in a transaction of its own, so that one is skipped alone:
+    rare, and nothing reaches the storage floor but plain writes. None to write: no lock."""
+    todo = [r for r in prepared if isinstance(r, _Ready)]
+    done: dict[int, Outcome] = {}
+    db = database_of(store)
+    if len(todo) > 1:
+        notes = [list(r.planned.notes) for r in todo]  # writing adds notes: a retry starts afresh
+        try:
+            with db.write() as tx:
+                for ready in todo:
+                    done[id(ready)] = _write(tx, *attrs.astuple(ready, recurse=False))
+        except Skip:
+            done.clear()
+            for ready, kept in zip(todo, notes):
+                ready.planned.notes[:] = kept
+    for ready in todo:
+        if id(ready) in done:
+            continue
+        try:
+            with db.write() as tx:
+                done[id(ready)] = _write(tx, *attrs.astuple(ready, recurse=False))
+        except Skip as exc:
+            done[id(ready)] = Outcome(ready.conv.where, "skipped", reason=str(exc), notes=ready.planned.notes)
+    return [done[id(r)] if isinstance(r, _Ready) else r for r in prepared]
 
 
 def _unchanged_since_last_import(store: Store, conv: Conversation) -> Outcome | None:
@@ -327,30 +372,66 @@ def _first(*values: float | None) -> float:
     return next(v for v in values if v is not None)
 
 
+# Conversations written in one transaction: up to this many nodes (or conversations). Small
+# conversations (an llm exchange, a LangGraph thread) then cost a commit's sync a batch, not each.
+_BATCH_NODES = 2000
+_BATCH_CONVERSATIONS = 200
+
+
 def outcomes_of(
     store: Store,
     read: Iterable[Any],
     writer: Any,
     progress: Callable[[Outcome, int], None] | None = None,
 ) -> list[Outcome]:
-    """Write what a reader gives, one conversation at a time. A file that stops being
-    readable half-way (an I/O error) keeps what was imported before and reports the rest.
-    ``progress`` is told of each outcome and the number of messages read for it."""
+    """Write what a reader gives, conversation by conversation, each whole or not at all. With
+    the engine's own writer, consecutive small conversations are read first and committed
+    together (:func:`_write_together`). A file that stops being readable half-way (an I/O
+    error) keeps what was imported before and reports the rest. ``progress`` is told of each
+    outcome and the number of messages read for it."""
     from ._model import Skipped
 
     results: list[Outcome] = []
     conversations = iter(read)
-    while True:
-        try:
-            got = next(conversations)
-        except StopIteration:
-            return results
-        except OSError as exc:
-            results.append(Outcome("file", "skipped", reason=f"reading stopped: {exc.strerror or exc}"))
-            return results
-        if isinstance(got, Skipped):
-            results.append(Outcome(got.where, "skipped", reason=got.reason))
-        else:
-            results.append(writer(store, got))
-        if progress is not None:
-            progress(results[-1], len(getattr(got, "nodes", None) or getattr(got, "entries", None) or ()))
+    batched = writer is write_conversation
+    ended, pending = False, None
+    while not ended:
+        batch: list[tuple[Any, int]] = []
+        keys: set[tuple[str, str]] = set()
+        size = 0
+        stopped = None
+        while not batch or (batched and size < _BATCH_NODES and len(batch) < _BATCH_CONVERSATIONS):
+            # (a writer of its own, such as the jsonl restore's, writes one conversation at a time)
+            try:
+                got, pending = (next(conversations), None) if pending is None else (pending, None)
+            except StopIteration:
+                ended = True
+                break
+            except OSError as exc:
+                stopped = Outcome("file", "skipped", reason=f"reading stopped: {exc.strerror or exc}")
+                ended = True
+                break
+            if isinstance(got, Conversation) and type(got.format) is str and type(got.source_id) is str:
+                key = (got.format, got.source_id)
+                if key in keys:  # given twice: planned again once the first is written
+                    pending = got
+                    break
+                keys.add(key)
+            count = len(getattr(got, "nodes", None) or getattr(got, "entries", None) or ())
+            batch.append((got, count))
+            size += count
+        prepared: list[Outcome | _Ready] = []
+        for got, _ in batch:
+            if isinstance(got, Skipped):
+                prepared.append(Outcome(got.where, "skipped", reason=got.reason))
+            elif batched:
+                prepared.append(_prepare(store, got))
+            else:
+                prepared.append(writer(store, got))
+        for outcome, (_, count) in zip(_write_together(store, prepared), batch):
+            results.append(outcome)
+            if progress is not None:
+                progress(outcome, count)
+        if stopped is not None:
+            results.append(stopped)
+    return results

@@ -158,7 +158,7 @@ class MessageStore:
         for tid in members:
             digest.add(*self.threads[tid])
         for turn in turns:
-            digest.add(*sorted(turn.items(), key=lambda pair: pair[0]))
+            digest.add(turn)
         digest.add(*order)
         fallback = iso_seconds(self.threads[root][4])
         nodes = [self._node(mid, made_by.get(mid), fallback) for mid in order]

@@ -102,7 +102,9 @@ class _Thread:
         digest = Digest(_SALT)
         rows: dict[str, tuple[Any, ...]] = {}
         for cid, parent, kind, blob, meta in peer.rows("langgraph_checkpoints", {"thread_id": self.thread_id}):
-            digest.add(cid, parent, kind, blob, meta)
+            digest.add(cid, parent, kind, meta)
+            if isinstance(blob, bytes):
+                digest.add_bytes(blob)
             rows[str(cid)] = (parent, kind, blob)
         # (elements, node keys) of each checkpoint read, kept while it has children to read
         done: dict[str, _Read] = {}

@@ -167,8 +167,7 @@ def _legacy_nodes(responses: list[dict[str, Any]], extras: _Extras, digest: Dige
             continue
         calls, results = extras.calls.get(rid, []), extras.results.get(rid, [])
         fragments, attachments = extras.fragments.get(rid, []), extras.attachments.get(rid, [])
-        digest.add(*sorted(row.items(), key=lambda pair: pair[0]))
-        digest.add(calls, results, fragments, attachments)
+        digest.add(row, calls, results, fragments, attachments)
         at = iso_seconds(row.get("datetime_utc"))
         system_fragments = [f for f in fragments if f["kind"] == "system"]
         said = _system_text(row.get("system"), system_fragments)

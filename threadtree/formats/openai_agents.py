@@ -54,6 +54,7 @@ NAME = "openai-agents"
 DESCRIPTION = "OpenAI Agents SDK SQLiteSession / AdvancedSQLiteSession file (agent_sessions, agent_messages)"
 
 _SALT = b"threadtree openai-agents reader 1\0"
+_Item = tuple[str, str, str, Any, "float | None"]  # source id, role, text, item, time
 
 
 def _tables_match(tables: dict[str, frozenset[str]]) -> bool:
@@ -84,9 +85,10 @@ def _session(peer: PeerFile, session_id: str, created: Any, updated: Any, advanc
     digest = Digest(_SALT)
     digest.add(session_id, created, updated)
     notes: list[str] = []
-    items: dict[int, Node] = {}
+    items: dict[int, _Item] = {}
+    rows = []
     for row_id, data, at in peer.rows("agents_messages", {"session_id": session_id}):
-        digest.add(row_id, data, at)
+        rows.append((row_id, data, at))
         try:
             item = orjson.loads(data)
         except (orjson.JSONDecodeError, TypeError):
@@ -96,22 +98,21 @@ def _session(peer: PeerFile, session_id: str, created: Any, updated: Any, advanc
             role, text = item_role(item), item_text(item)
         else:
             role, text = "other", orjson.dumps(item).decode()
-        items[row_id] = Node(str(row_id), None, role, text, item, False, iso_seconds(at))
+        items[row_id] = (str(row_id), role, text, item, iso_seconds(at))
+    digest.add(rows)
     metadata: dict[str, Any] = {"header": {"session_id": session_id, "created_at": created, "updated_at": updated}}
     structure = list(peer.rows("agents_structure", {"session_id": session_id})) if advanced else []
     if structure:
         usage = list(peer.rows("agents_turn_usage", {"session_id": session_id}))
-        for row in (*structure, *usage):
-            digest.add(*row)
+        digest.add(structure, usage)
         nodes, current, branches = _branches(items, structure, usage, notes)
         metadata |= {"branches": branches, "current_branch": current}
         leaf = branches.get(current) if current is not None else None
     else:
-        nodes, previous = [], None
-        for node in items.values():
-            nodes.append(_with_parent(node, previous))
-            previous = node.source_id
-        leaf = previous
+        nodes, leaf = [], None
+        for sid, role, text, item, at in items.values():
+            nodes.append(Node(sid, leaf, role, text, item, False, at))
+            leaf = sid
     times = [n.created_at for n in nodes if n.created_at is not None]
     return Conversation(
         format=NAME,
@@ -129,12 +130,8 @@ def _session(peer: PeerFile, session_id: str, created: Any, updated: Any, advanc
     )
 
 
-def _with_parent(node: Node, parent: str | None, usage: Any = None) -> Node:
-    return Node(node.source_id, parent, node.role, node.content, node.item, node.hidden, node.created_at, usage)
-
-
 def _branches(
-    items: dict[int, Node], structure: list[tuple[Any, ...]], usage_rows: list[tuple[Any, ...]], notes: list[str]
+    items: dict[int, _Item], structure: list[tuple[Any, ...]], usage_rows: list[tuple[Any, ...]], notes: list[str]
 ) -> tuple[list[Node], str | None, dict[str, str | None]]:
     """The nodes of an advanced session (main's first, then each branch's own items), the
     branch written last, and each branch's last item."""
@@ -165,9 +162,11 @@ def _branches(
     stray = len(items.keys() - parents.keys())
     if stray:
         notes.append(f"{stray} items are on no branch (AdvancedSQLiteSession shows none of them); not imported")
-    nodes = [
-        _with_parent(items[mid], None if parents[mid] is None else str(parents[mid]), usage.get(mid)) for mid in order
-    ]
+    nodes = []
+    for mid in order:
+        sid, role, text, item, at = items[mid]
+        parent = parents[mid]
+        nodes.append(Node(sid, None if parent is None else str(parent), role, text, item, False, at, usage.get(mid)))
     branches = {branch: None if tip is None else str(tip) for branch, tip in tips.items()}
     return nodes, (None if newest is None else newest[1]), branches
 
