@@ -92,3 +92,18 @@ def test_the_startup_benchmark_runs_and_reports_every_command(baseline):
                     "scale: import apsw, orjson, attrs", "baseline: ", "target: 3x faster"):
         assert measure in done.stdout, done.stdout
     assert ("eager imports" in done.stdout) == bool(baseline), done.stdout
+
+
+@pytest.mark.slow
+def test_the_peers_import_benchmark_runs_and_checks_every_source():
+    """Its own checks (every message imported, the re-import unchanged and writing nothing) run
+    on every source file, each made by the peer's own library."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "import_peers.py"), "--messages", "600", "--rounds", "1"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    for source in ("openai-agents ", "openai-agents (advanced)", "llm (legacy tables)", "llm (message store)",
+                   "langgraph "):
+        assert f"\n{source}" in done.stdout, done.stdout
+    assert "the re-import wrote nothing" in done.stdout, done.stdout
