@@ -1,4 +1,4 @@
-"""The import engine: conversations read from a file become threads, one transaction each.
+"""The import engine: conversations read from a file become threads, each whole or not at all.
 
 A reader (:mod:`threadtree.formats._model`) gives each conversation as a flat list of nodes
 with parent pointers, exactly as the source has them. They are checked and repaired
