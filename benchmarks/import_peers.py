@@ -403,12 +403,12 @@ def _child_import(source: str, src: str, db: str) -> dict:
 
     before = (Path(db).read_bytes(), Path(db).stat().st_mtime_ns) if Path(db).exists() else None
     with threadtree.open(db) as store:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = import_file(store, src)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         entries = sum(t.entry_count or 0 for t in store.list_threads(limit=None))
     untouched = before is not None and (Path(db).read_bytes(), Path(db).stat().st_mtime_ns) == before
-    return {"seconds": seconds, "entries": entries, "added": report.added, "format": report.format,
+    return {"seconds": seconds, "cpu": cpu, "entries": entries, "added": report.added, "format": report.format,
             "statuses": sorted({o.status for o in report.outcomes}), "untouched": untouched,
             "skipped": [o.reason for o in report.skipped][:3]}
 
@@ -461,19 +461,21 @@ def main(argv: list[str] | None = None) -> int:
             assert all(r["statuses"] == ["unchanged"] and r["added"] == 0 and r["untouched"] for r in again), again
             assert all(r["entries"] >= made * 0.5 for r in base), base
             t_imp, t_again, t_base = (statistics.median(r["seconds"] for r in rs) for rs in (first, again, base))
-            table.append((source, made, t_imp, t_again, t_base))
+            table.append((source, made, t_imp, statistics.median(r["cpu"] for r in first), t_again, t_base))
     print()
-    header = ("source", "import", "messages/s", "re-import", "baseline", "import / baseline", "target")
+    header = ("source", "import", "messages/s", "CPU", "messages/CPU s", "re-import", "baseline", "import / baseline",
+              "target")
     rows = [header] + [
-        (source, f"{t_imp:.2f} s", f"{made / t_imp:,.0f}", f"{t_again:.2f} s", f"{t_base:.2f} s",
-         f"{t_imp / t_base:.2f}x", "met" if made / t_imp >= TARGET else "MISSED")
-        for source, made, t_imp, t_again, t_base in table
+        (source, f"{t_imp:.2f} s", f"{made / t_imp:,.0f}", f"{t_cpu:.2f} s", f"{made / t_cpu:,.0f}", f"{t_again:.2f} s",
+         f"{t_base:.2f} s", f"{t_imp / t_base:.2f}x", "met" if made / t_imp >= TARGET else "MISSED")
+        for source, made, t_imp, t_cpu, t_again, t_base in table
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
     print(f"\n({args.rounds} run(s) of each, in fresh processes on new files; times are medians; the re-import "
-          f"wrote nothing; target {TARGET:,} messages/s)")
+          f"wrote nothing; target {TARGET:,} messages/s of wall time; the CPU time of the importing process is the "
+          f"figure to compare on a machine other work is loading)")
     return 0
 
 
