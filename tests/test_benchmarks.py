@@ -127,3 +127,18 @@ def test_the_runs_benchmark_runs_and_reports_every_measure():
     assert done.returncode == 0, done.stderr
     for measure in ("before runs (no trigger)", "no runs in the thread", "a thread with runs", "record_leaf_run", "decide"):
         assert measure in done.stdout, done.stdout
+
+
+@pytest.mark.slow
+def test_the_peers_import_benchmark_runs_and_checks_every_source():
+    """Its own checks (every message imported, the re-import unchanged and writing nothing) run
+    on every source file, each made by the peer's own library."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "import_peers.py"), "--messages", "600", "--rounds", "1"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    for source in ("openai-agents ", "openai-agents (advanced)", "llm (legacy tables)", "llm (message store)",
+                   "langgraph "):
+        assert f"\n{source}" in done.stdout, done.stdout
+    assert "the re-import wrote nothing" in done.stdout, done.stdout

@@ -194,6 +194,40 @@ def test_a_file_that_fails_half_way_keeps_what_was_imported_and_says_so(store):
     assert len(store.list_threads()) == 1
 
 
+def test_small_conversations_share_a_commit_and_one_that_must_be_skipped_is_skipped_alone(store):
+    """Consecutive conversations are written in one transaction; when one of them fails half-way
+    (a node that moved), the batch is undone and written again one by one: the others are
+    imported, the failed one wrote nothing, and no note is reported twice."""
+    tid = _engine.write_conversation(store, conv([N("r", None), N("a", "r")], "a", cid="moved")).thread_id
+    read = [
+        conv([N("x", None)], cid="1", notes=["read note"], thread_id=tid),  # writing it adds a note
+        conv([N("r", None), N("n", "r"), N("a", "n"), N("z", "a")], "z", cid="moved"),  # n written before a fails
+        conv([N("y", None), N("y2", "gone")], cid="2"),
+    ]
+    outcomes = _engine.outcomes_of(store, read, _engine.write_conversation)
+    assert [o.status for o in outcomes] == ["imported", "skipped", "imported"]
+    assert "entries never move" in outcomes[1].reason
+    assert outcomes[0].notes == [
+        "read note", f"a thread {tid!r} exists already (not imported from here); the import made a new one"
+    ]
+    assert outcomes[2].notes == ["node y2: parent gone is not in the conversation; made it a root"]
+    assert [e.source_id for e in store.entries(tid)] == ["r", "a"]
+    assert len(store.list_threads()) == 3
+
+
+def test_a_conversation_given_twice_in_one_file_ends_where_the_second_says(store):
+    """The second is checked against what the first wrote (its digest, its leaf), not against
+    the thread as it was before the file: importing the file again moves the leaf back to
+    where the file's last word puts it."""
+    first = conv([N("r", None), N("a", "r")], "a", cid="same", digest="d1")
+    second = conv([N("r", None), N("a", "r"), N("b", "r")], "b", cid="same", digest="d2")
+    for _ in range(2):
+        outcomes = _engine.outcomes_of(store, [first, second], _engine.write_conversation)
+        (thread,) = store.list_threads()
+        assert store.get_thread(thread.id).metadata["source"]["digest"] == "d2"
+        assert tree(store, thread.id)[1] == "b", [o.status for o in outcomes]
+
+
 def test_an_empty_conversation_is_an_empty_thread(store):
     outcome = _engine.write_conversation(store, conv([], None))
     assert outcome.status == "imported"

@@ -63,6 +63,7 @@ class SourceEntry(NamedTuple):
     hidden: int
     depth: int
     content_path: str | None
+    usage: str | None  # JSON text
 
 
 class Shape(NamedTuple):
@@ -170,9 +171,10 @@ def update_entry(
     item: str | None,
     hidden: bool,
     content_path: str | None,
+    usage: str | None = None,
 ) -> None:
-    """Take the source's newer role, text, item (JSON text) and hidden flag for an imported
-    entry. It stays where it is: entries never move."""
+    """Take the source's newer role, text, item (JSON text), hidden flag and usage (JSON
+    text) for an imported entry. It stays where it is: entries never move."""
     tx.run(
         "update_imported_entry",
         {
@@ -182,6 +184,7 @@ def update_entry(
             "item": item,
             "hidden": hidden,
             "content_path": content_path,
+            "usage": usage,
         },
     )
 

@@ -306,9 +306,12 @@ def parser() -> argparse.ArgumentParser:
     )
 
     sub = command(
-        "import", cmd_import, "import conversations from a file (ChatGPT, Claude Code, Open WebUI, ...)", json=True
+        "import",
+        cmd_import,
+        "import conversations: an app's export (ChatGPT, Claude Code, ...) or its own database (llm, LangGraph, ...)",
+        json=True,
     )
-    sub.add_argument("file", metavar="FILE", help="the export file")
+    sub.add_argument("file", metavar="FILE", help="the export file, or the app's SQLite file (read, never changed)")
     sub.add_argument(
         "--format",
         metavar="FORMAT",

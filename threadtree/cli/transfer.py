@@ -88,6 +88,8 @@ class _FormatsEpilog(argparse.RawDescriptionHelpFormatter):
 
     def format_help(self) -> str:
         self.start_section("formats")
-        self.add_text("\n".join(f"{m.NAME:<12} {m.DESCRIPTION}" for m in formats.readers()))
+        readers = formats.readers()
+        width = max(len(m.NAME) for m in readers)
+        self.add_text("\n".join(f"{m.NAME:<{width}}  {m.DESCRIPTION}" for m in readers))
         self.end_section()
         return super().format_help()

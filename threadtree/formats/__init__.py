@@ -5,7 +5,7 @@
 ['jsonl', 'chatgpt', 'claude-code']
 
 :func:`import_file` reads a file (detecting its format unless told) and writes each
-conversation as a thread, in one transaction per conversation; :func:`export_thread` writes a
+conversation as a thread, each whole or not at all; :func:`export_thread` writes a
 thread out. The readers and what each keeps are described in their modules; the notes on
 each app's format that they rely on are in the repository's ``docs/formats.md``.
 """
@@ -55,6 +55,9 @@ _READERS = (
     "chatbotui",
     "openai_messages",
     "anthropic_messages",
+    "openai_agents",
+    "llm",
+    "langgraph",
 )
 _HEAD = 1 << 20
 

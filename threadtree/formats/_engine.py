@@ -1,9 +1,10 @@
-"""The import engine: conversations read from a file become threads, one transaction each.
+"""The import engine: conversations read from a file become threads, each whole or not at all.
 
 A reader (:mod:`threadtree.formats._model`) gives each conversation as a flat list of nodes
-with parent pointers, exactly as the source has them. Here they are checked and repaired
-(:func:`plan`: a parent that is missing makes its node a root, a cycle is broken, a second node
-with the same id is dropped, each with a note) and written (:func:`write_conversation`).
+with parent pointers, exactly as the source has them. They are checked and repaired
+(:func:`~threadtree.formats._plan.plan`: a parent that is missing makes its node a root, a
+cycle is broken, a second node with the same id is dropped, each with a note) and written
+here (:func:`write_conversation`).
 
 A thread remembers its source (``source_format``, ``source_id``) and every entry its node id
 (``source_id``), so importing the same conversation again updates that thread: nodes already
@@ -23,134 +24,22 @@ file, is in :mod:`threadtree.formats._report`.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
-import orjson
 
 from .. import _json, _validate
 from .._db import Tx, UniqueViolation, imports
 from ..errors import InvalidInput
 from ..store import Store, database_of
-from ._model import EXPORTED_FROM, Conversation, Node, exported_id
+from ._model import EXPORTED_FROM, Conversation, exported_id
+from ._plan import Plan, plan
 from ._report import ImportReport, Outcome, Skip
 
-# ImportReport and Outcome live in _report; they stay importable from here.
+# ImportReport and Outcome live in _report, Plan and plan in _plan; they stay importable from here.
 __all__ = ["ImportReport", "Outcome", "Plan", "plan", "write_conversation"]
-
-_dumps = orjson.dumps
-
-
-# -- planning: checks and repairs, before any SQL --
-
-
-@attrs.frozen
-class Plan:
-    """A conversation ready to write: nodes in an order where every parent comes first."""
-
-    order: list[Node]  # parents before children, siblings in source order
-    parents: dict[str, str | None]  # source_id -> parent source_id, after repairs
-    current: str | None  # source_id of the live leaf, None for an empty thread
-    items: dict[str, tuple[str | None, Any, str | None]]  # source_id -> (item JSON to store, item, content_path)
-    notes: list[str]
-
-
-def plan(conv: Conversation, max_size: int = _validate.DEFAULT_MAX_SIZE) -> Plan:
-    """Check every node and repair the tree; :class:`InvalidInput` names a node that cannot be
-    stored at all (or is larger than ``max_size``)."""
-    notes = list(conv.notes)
-    nodes: dict[str, Node] = {}
-    items: dict[str, tuple[str | None, Any, str | None]] = {}
-    for index, node in enumerate(conv.nodes):
-        try:
-            sid = _validate.name(node.source_id, "source_id")
-            _validate.name(node.role, "role")
-            _validate.size(_validate.text(node.content, "content"), "content", max_size)
-            _validate.flag(node.hidden, "hidden")
-            created = node.created_at
-            if created is not None and (type(created) not in (int, float) or not math.isfinite(created)):
-                raise InvalidInput(f"created_at must be Unix seconds or None, not {created!r}")
-            if node.parent is not None and type(node.parent) is not str:
-                raise InvalidInput(f"parent must be a str or None, not {node.parent!r}")
-            item_json, path = (None, None) if node.item is None else _item_json(node.item, node.content)
-            _validate.size(item_json, "item", max_size, "bytes of JSON")
-        except InvalidInput as exc:
-            usable = isinstance(node.source_id, str) and node.source_id.strip()
-            raise InvalidInput(f"node {node.source_id if usable else f'at index {index}'}: {exc}") from None
-        if sid in nodes:
-            notes.append(f"node {sid}: a second node with this id; kept the first")
-            continue
-        items[sid] = (item_json, node.item, path)
-        nodes[sid] = node
-
-    position = {sid: i for i, sid in enumerate(nodes)}
-    parents: dict[str, str | None] = {}
-    for sid, node in nodes.items():
-        parent = node.parent
-        if parent is not None and parent not in nodes:
-            notes.append(f"node {sid}: parent {parent} is not in the conversation; made it a root")
-            parent = None
-        parents[sid] = parent
-    _break_cycles(parents, position, notes)
-
-    children: dict[str | None, list[str]] = {}
-    for sid in nodes:
-        children.setdefault(parents[sid], []).append(sid)
-    order: list[Node] = []
-    stack = list(reversed(children.get(None, [])))
-    while stack:  # depth first, so a branch's entries get neighbouring ids
-        sid = stack.pop()
-        order.append(nodes[sid])
-        stack.extend(reversed(children.get(sid, [])))
-
-    current = conv.current
-    if current is None or current not in nodes:
-        leaves = [sid for sid in nodes if sid not in children]
-        newest = max(
-            leaves,
-            default=None,
-            key=lambda s: (-math.inf if nodes[s].created_at is None else nodes[s].created_at, position[s]),
-        )
-        if current is not None:
-            notes.append(f"the live leaf {current} is not in the conversation; took the newest leaf {newest}")
-        current = newest
-    return Plan(order, parents, current, items, notes)
-
-
-def _item_json(item: Any, content: str) -> tuple[str, str | None]:
-    """(JSON text to store, content_path) for an item: without its copy of the entry's text
-    when it holds one (see ``_json.text_place``). Items come from a JSON parser, so they
-    come back equal and skip the store's exactness check (a fifth of an import's time); what
-    JSON cannot hold at all is still refused."""
-    try:
-        data = _dumps(item)
-    except orjson.JSONEncodeError:
-        _json.dumps(item, "item")  # raises InvalidInput naming the part
-        raise
-    stored, path = _json.cut_text(item, data, content)
-    return stored.decode("utf-8"), path
-
-
-def _break_cycles(parents: dict[str, str | None], position: dict[str, int], notes: list[str]) -> None:
-    """Make one node of every cycle a root: the one the source lists first."""
-    state: dict[str, int] = {}  # 1: on the walk now, 2: known to reach a root
-    for start in parents:
-        walk = []
-        sid: str | None = start
-        while sid is not None and sid not in state:
-            state[sid] = 1
-            walk.append(sid)
-            sid = parents[sid]
-        if sid is not None and state[sid] == 1:
-            cycle = walk[walk.index(sid) :]
-            breaker = min(cycle, key=position.__getitem__)
-            parents[breaker] = None
-            notes.append(f"nodes {' -> '.join(cycle)} form a cycle; made {breaker} a root")
-        for sid in walk:
-            state[sid] = 2
 
 
 # -- writing --
@@ -158,6 +47,24 @@ def _break_cycles(parents: dict[str, str | None], position: dict[str, int], note
 
 def write_conversation(store: Store, conv: Conversation) -> Outcome:
     """Write one conversation in one transaction: all of it, or (skipped) none of it."""
+    return _write_together(store, [_prepare(store, conv)])[0]
+
+
+@attrs.frozen
+class _Ready:
+    """A conversation checked and planned, to be written."""
+
+    conv: Conversation
+    planned: Plan
+    source_format: str
+    source_id: str
+    title: str | None
+    source_meta: dict[str, Any]
+
+
+def _prepare(store: Store, conv: Conversation) -> Outcome | _Ready:
+    """What can be decided before taking the write lock: "unchanged" by the digest, "skipped"
+    for a conversation that cannot be stored, else the plan."""
     seen = _unchanged_since_last_import(store, conv)
     if seen is not None:
         return seen
@@ -170,11 +77,36 @@ def write_conversation(store: Store, conv: Conversation) -> Outcome:
         source_id = _validate.name(conv.source_id, "conversation id")
     except InvalidInput as exc:
         return Outcome(conv.where, "skipped", reason=str(exc), notes=list(conv.notes))
-    try:
-        with database_of(store).write() as tx:
-            return _write(tx, conv, planned, source_format, source_id, title, source_meta)
-    except Skip as exc:
-        return Outcome(conv.where, "skipped", reason=str(exc), notes=planned.notes)
+    return _Ready(conv, planned, source_format, source_id, title, source_meta)
+
+
+def _write_together(store: Store, prepared: list[Outcome | _Ready]) -> list[Outcome]:
+    """Write the conversations that need it, several in one transaction (a commit's sync for a
+    batch, not for each). When one of them must be skipped, the whole batch is undone and each
+    conversation is written again in a transaction of its own, so that one is skipped alone:
+    rare, and nothing reaches the storage floor but plain writes. None to write: no lock."""
+    todo = [r for r in prepared if isinstance(r, _Ready)]
+    done: dict[int, Outcome] = {}
+    db = database_of(store)
+    if len(todo) > 1:
+        notes = [list(r.planned.notes) for r in todo]  # writing adds notes: a retry starts afresh
+        try:
+            with db.write() as tx:
+                for ready in todo:
+                    done[id(ready)] = _write(tx, *attrs.astuple(ready, recurse=False))
+        except Skip:
+            done.clear()
+            for ready, kept in zip(todo, notes):
+                ready.planned.notes[:] = kept
+    for ready in todo:
+        if id(ready) in done:
+            continue
+        try:
+            with db.write() as tx:
+                done[id(ready)] = _write(tx, *attrs.astuple(ready, recurse=False))
+        except Skip as exc:
+            done[id(ready)] = Outcome(ready.conv.where, "skipped", reason=str(exc), notes=ready.planned.notes)
+    return [done[id(r)] if isinstance(r, _Ready) else r for r in prepared]
 
 
 def _unchanged_since_last_import(store: Store, conv: Conversation) -> Outcome | None:
@@ -223,6 +155,7 @@ def _write(
                 "source_format": source_format,
                 "source_id": source_id,
             },
+            thread_id=_wished_id(tx, conv.thread_id, planned.notes),
         )
     else:
         thread_row = found
@@ -238,6 +171,7 @@ def _write(
         parent_sid = planned.parents[sid]
         parent_id, parent_depth = placed[parent_sid] if parent_sid is not None else (None, -1)
         item_json, item, path = planned.items[sid]
+        usage = planned.usages.get(sid)
         if sid in existing:
             have = existing[sid]
             _same_parent(tid, sid, parent_sid, have.id, have.parent_id, parent_id)
@@ -245,11 +179,17 @@ def _write(
             # when the texts differ are the values compared.
             if by_origin:
                 pass  # the file holds threadtree's own rendering of the entry: never rewrite it
-            elif (have.role, have.content, bool(have.hidden)) != (node.role, node.content, node.hidden) or (
-                (have.item, have.content_path) != (item_json, path)
-                and _json.load_item(have.item, have.content_path, have.content) != item
+            elif (
+                (have.role, have.content, bool(have.hidden)) != (node.role, node.content, node.hidden)
+                or (
+                    (have.item, have.content_path) != (item_json, path)
+                    and _json.load_item(have.item, have.content_path, have.content) != item
+                )
+                or _new_usage(have.usage, usage)
             ):
-                imports.update_entry(tx, have.id, node.role, node.content, item_json, node.hidden, path)
+                # A node without usage keeps what the entry has (a reader that counts none).
+                kept = have.usage if usage is None else usage
+                imports.update_entry(tx, have.id, node.role, node.content, item_json, node.hidden, path, kept)
                 changed += 1
             placed[sid] = (have.id, have.depth)
             continue
@@ -272,6 +212,7 @@ def _write(
             sid,
             node.hidden,
             path,
+            usage,
         )
         placed[sid] = (eid, parent_depth + 1)
     try:
@@ -310,6 +251,15 @@ def _write(
     if gone:
         notes.append(f"{gone} entries of thread {tid!r} are no longer in the source; kept them")
     return Outcome(conv.where, status, tid, new_title, added, changed, None, notes)
+
+
+def _new_usage(have: str | None, usage: str | None) -> bool:
+    """Whether the source counts a usage the entry does not have (one usage JSON text is
+    written by one encoder, so equal values are equal texts unless the entry was written
+    another way: then the values are compared)."""
+    if usage is None or have == usage:
+        return False
+    return have is None or _json.loads(have) != _json.loads(usage)
 
 
 def _comparable(source: Any) -> Any:
@@ -402,8 +352,30 @@ def _write_back(
     return Outcome(conv.where, "updated", tid, title, added, 0, None, notes)
 
 
+def _wished_id(tx: Tx, wish: str | None, notes: list[str]) -> str | None:
+    """The id a new thread takes: the conversation's wish when it is a usable id no thread
+    has, else ``None`` (a random one), with a note saying why."""
+    if wish is None:
+        return None
+    try:
+        wish = _validate.thread_id(wish)
+    except InvalidInput as exc:
+        notes.append(f"the thread cannot take the id {wish!r} ({exc}); it has a new one")
+        return None
+    if imports.thread(tx, wish) is not None:
+        notes.append(f"a thread {wish!r} exists already (not imported from here); the import made a new one")
+        return None
+    return wish
+
+
 def _first(*values: float | None) -> float:
     return next(v for v in values if v is not None)
+
+
+# Conversations written in one transaction: up to this many nodes (or conversations). Small
+# conversations (an llm exchange, a LangGraph thread) then cost a commit's sync a batch, not each.
+_BATCH_NODES = 2000
+_BATCH_CONVERSATIONS = 200
 
 
 def outcomes_of(
@@ -412,24 +384,54 @@ def outcomes_of(
     writer: Any,
     progress: Callable[[Outcome, int], None] | None = None,
 ) -> list[Outcome]:
-    """Write what a reader gives, one conversation at a time. A file that stops being
-    readable half-way (an I/O error) keeps what was imported before and reports the rest.
-    ``progress`` is told of each outcome and the number of messages read for it."""
+    """Write what a reader gives, conversation by conversation, each whole or not at all. With
+    the engine's own writer, consecutive small conversations are read first and committed
+    together (:func:`_write_together`). A file that stops being readable half-way (an I/O
+    error) keeps what was imported before and reports the rest. ``progress`` is told of each
+    outcome and the number of messages read for it."""
     from ._model import Skipped
 
     results: list[Outcome] = []
     conversations = iter(read)
-    while True:
-        try:
-            got = next(conversations)
-        except StopIteration:
-            return results
-        except OSError as exc:
-            results.append(Outcome("file", "skipped", reason=f"reading stopped: {exc.strerror or exc}"))
-            return results
-        if isinstance(got, Skipped):
-            results.append(Outcome(got.where, "skipped", reason=got.reason))
-        else:
-            results.append(writer(store, got))
-        if progress is not None:
-            progress(results[-1], len(getattr(got, "nodes", None) or getattr(got, "entries", None) or ()))
+    batched = writer is write_conversation
+    ended, pending = False, None
+    while not ended:
+        batch: list[tuple[Any, int]] = []
+        keys: set[tuple[str, str]] = set()
+        size = 0
+        stopped = None
+        while not batch or (batched and size < _BATCH_NODES and len(batch) < _BATCH_CONVERSATIONS):
+            # (a writer of its own, such as the jsonl restore's, writes one conversation at a time)
+            try:
+                got, pending = (next(conversations), None) if pending is None else (pending, None)
+            except StopIteration:
+                ended = True
+                break
+            except OSError as exc:
+                stopped = Outcome("file", "skipped", reason=f"reading stopped: {exc.strerror or exc}")
+                ended = True
+                break
+            if isinstance(got, Conversation) and type(got.format) is str and type(got.source_id) is str:
+                key = (got.format, got.source_id)
+                if key in keys:  # given twice: planned again once the first is written
+                    pending = got
+                    break
+                keys.add(key)
+            count = len(getattr(got, "nodes", None) or getattr(got, "entries", None) or ())
+            batch.append((got, count))
+            size += count
+        prepared: list[Outcome | _Ready] = []
+        for got, _ in batch:
+            if isinstance(got, Skipped):
+                prepared.append(Outcome(got.where, "skipped", reason=got.reason))
+            elif batched:
+                prepared.append(_prepare(store, got))
+            else:
+                prepared.append(writer(store, got))
+        for outcome, (_, count) in zip(_write_together(store, prepared), batch):
+            results.append(outcome)
+            if progress is not None:
+                progress(outcome, count)
+        if stopped is not None:
+            results.append(stopped)
+    return results

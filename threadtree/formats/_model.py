@@ -64,6 +64,9 @@ class Node:
         (a parsed value always does): do not put NaN, tuples or other Python-only values in.
     :ivar hidden: system prompts, tool plumbing, metadata: kept, not shown by default.
     :ivar created_at: Unix seconds when the source says, else ``None``.
+    :ivar usage: what producing the message cost, as the source counted it: a dict of numbers
+        (or of dicts of numbers), e.g. ``{"input_tokens": 812, "output_tokens": 95}``; becomes
+        the entry's ``usage`` (:meth:`threadtree.Store.usage` adds them up). ``None``: unknown.
     """
 
     source_id: str
@@ -73,6 +76,7 @@ class Node:
     item: Any
     hidden: bool = False
     created_at: float | None = None
+    usage: Any = None
 
 
 @attrs.frozen
@@ -102,6 +106,9 @@ class Conversation:
     :ivar digest: a digest of the conversation's bytes in the file (and of the reader's
         mapping), or ``None``. Kept in the thread's ``metadata["source"]``: a conversation whose
         digest is the one kept is known to be unchanged without being compared node by node.
+    :ivar thread_id: the id the thread takes when the import creates it, if no thread has it
+        (else a random one, with a note); ``None``: a random id. An Agents SDK session keeps
+        its session id this way, so that ``ThreadTreeSession(session_id)`` continues it.
     """
 
     format: str
@@ -116,6 +123,7 @@ class Conversation:
     notes: list[str] = attrs.field(factory=list)
     exported_from: str | None = None
     digest: str | None = None
+    thread_id: str | None = None
 
 
 @attrs.frozen

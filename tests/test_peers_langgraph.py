@@ -1,0 +1,195 @@
+"""Importing LangGraph SqliteSaver checkpoints (threadtree/formats/langgraph.py, docs/formats.md
+section 17), made by a real MessagesState graph whose node is a plain function (no model, no
+network): turns, a tool call, a fork by update_state (an edited question), a run started from an
+old checkpoint, a removed message. Every state LangGraph's history holds must be a path of the
+imported tree, and nothing may be duplicated."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+pytest.importorskip("langgraph.checkpoint.sqlite")
+
+from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage  # noqa: E402
+from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
+from langgraph.graph import END, START, MessagesState, StateGraph  # noqa: E402
+
+import threadtree  # noqa: E402
+from threadtree.formats import detect, import_file  # noqa: E402
+
+from .helpers import logical_dump  # noqa: E402
+from .peer_files import Untouched, cli_import  # noqa: E402
+
+_ADD = re.compile(r"add (\d+) and (\d+)")
+
+
+def bot(state: MessagesState) -> dict:
+    """Echo the last question; for "add A and B", a tool call, its result and the answer."""
+    text = state["messages"][-1].content
+    usage = {"input_tokens": len(text.split()), "output_tokens": 3, "total_tokens": len(text.split()) + 3}
+    if match := _ADD.search(text):
+        a, b = map(int, match.groups())
+        call = {"name": "add", "args": {"a": a, "b": b}, "id": f"call_{a}_{b}"}
+        return {"messages": [AIMessage("", tool_calls=[call], usage_metadata=usage),
+                             ToolMessage(str(a + b), tool_call_id=call["id"]),
+                             AIMessage(f"The sum is {a + b}.", usage_metadata=usage)]}
+    return {"messages": [AIMessage(f"You said: {text}", usage_metadata=usage)]}
+
+
+def graph(conn):
+    builder = StateGraph(MessagesState)
+    builder.add_node("bot", bot)
+    builder.add_edge(START, "bot")
+    builder.add_edge("bot", END)
+    return builder.compile(checkpointer=SqliteSaver(conn))
+
+
+def config(thread_id):
+    return {"configurable": {"thread_id": thread_id}}
+
+
+def ask(app, thread_id, *texts):
+    for text in texts:
+        app.invoke({"messages": [HumanMessage(text)]}, config(thread_id))
+
+
+@pytest.fixture
+def checkpoints(tmp_path):
+    """Thread 'chat': a system prompt and three turns, then the third question edited through
+    update_state and run again, then a run from the checkpoint after the first turn (the
+    latest). Thread 'short': one turn, then its first message removed."""
+    path = tmp_path / "src" / "checkpoints.db"
+    path.parent.mkdir()
+    conn = sqlite3.connect(path, check_same_thread=False)
+    app = graph(conn)
+    app.invoke({"messages": [SystemMessage("be brief"), HumanMessage("hello")]}, config("chat"))
+    ask(app, "chat", "add 2 and 3", "third")
+    history = list(app.get_state_history(config("chat")))
+    before_bot = next(s for s in history if s.next == ("bot",) and s.values["messages"][-1].content == "third")
+    third = before_bot.values["messages"][-1]
+    edited = app.update_state(before_bot.config, {"messages": [HumanMessage("third, edited", id=third.id)]})
+    app.invoke(None, edited)
+    after_first = next(s for s in history if not s.next and len(s.values["messages"]) == 3)
+    app.invoke({"messages": [HumanMessage("from the past")]}, after_first.config)
+    ask(app, "short", "one", "two")
+    first = app.get_state(config("short")).values["messages"][0]
+    app.update_state(config("short"), {"messages": [RemoveMessage(id=first.id)]})
+    conn.close()
+    return path
+
+
+def states(path, thread_id):
+    """Every state of the thread's history, as LangGraph reads it."""
+    conn = sqlite3.connect(path, check_same_thread=False)
+    try:
+        app = graph(conn)
+        return list(app.get_state_history(config(thread_id))), app.get_state(config(thread_id))
+    finally:
+        conn.close()
+
+
+def thread_of(store, source_id):
+    (thread,) = [t for t in store.list_threads(limit=None) if t.source_id == source_id]
+    return thread.id
+
+
+def test_a_checkpoint_file_is_detected_by_its_tables(checkpoints):
+    assert detect(checkpoints) == "langgraph"
+
+
+@pytest.mark.parametrize("thread_id", ["chat", "short"])
+def test_every_state_of_the_history_is_a_path_and_nothing_is_duplicated(checkpoints, store, thread_id):
+    watch = Untouched(checkpoints)
+    import_file(store, checkpoints)
+    watch.check()  # before LangGraph opens the file again
+    history, latest = states(checkpoints, thread_id)
+    tid = thread_of(store, thread_id)
+    by_source = {e.source_id: e for e in store.entries(tid)}
+    distinct = set()
+    for state in history:
+        messages = state.values.get("messages", [])
+        # a node of the tree is a message at the end of one history: a prefix of some state
+        distinct.update(tuple((m.id, m.content) for m in messages[: i + 1]) for i in range(len(messages)))
+        if not messages:
+            continue
+        ends = [e for e in by_source.values() if e.item.get("id") == messages[-1].id
+                and e.content.startswith(messages[-1].content)]
+        assert any([m.content for m in messages] == [_said(e) for e in store.path_to(end.id)] for end in ends), (
+            [m.content for m in messages])
+    assert len(by_source) == len(distinct)  # one entry per message in its place, however often repeated
+    assert len(distinct) < sum(len(s.values.get("messages", [])) for s in history) / 2
+    assert [_said(e) for e in store.path(tid)] == [m.content for m in latest.values["messages"]]
+
+
+def _said(entry):
+    """The message's own content (the entry's text adds tool calls)."""
+    return entry.item.get("content")
+
+
+def test_an_edit_by_update_state_is_a_sibling_and_the_latest_checkpoint_is_live(checkpoints, store):
+    import_file(store, checkpoints)
+    tid = thread_of(store, "chat")
+    third = next(e for e in store.entries(tid) if e.content == "third")
+    assert [e.content for e in store.siblings(third.id)] == ["third", "third, edited"]
+    assert store.get_entry(third.parent_id).content == "The sum is 5."
+    assert [e.content for e in store.leaves(tid)] == [
+        "You said: third", "You said: third, edited", "You said: from the past"
+    ]
+    assert store.path(tid)[-1].content == "You said: from the past"
+    system = store.path(tid)[0]
+    assert system.role == "system" and system.hidden
+
+
+def test_messages_keep_their_item_role_text_and_usage(checkpoints, store):
+    import_file(store, checkpoints)
+    entries = {e.content: e for e in store.entries(thread_of(store, "chat"))}
+    call = entries['add({"a": 2, "b": 3})']
+    assert call.role == "assistant" and call.item["tool_calls"][0]["id"] == "call_2_3"
+    assert entries["5"].role == "tool" and entries["5"].item["tool_call_id"] == "call_2_3"
+    assert entries["You said: hello"].usage == {"input_tokens": 1, "output_tokens": 3, "total_tokens": 4}
+    assert entries["hello"].role == "user" and entries["hello"].item["type"] == "human"
+    assert all(e.created_at > 0 for e in entries.values())
+
+
+def test_importing_again_writes_nothing_and_new_turns_are_added(checkpoints, db_path):
+    with threadtree.open(db_path) as store:
+        import_file(store, checkpoints)
+    before = logical_dump(db_path)
+    with threadtree.open(db_path) as store:
+        assert {o.status for o in import_file(store, checkpoints).outcomes} == {"unchanged"}
+    assert logical_dump(db_path) == before
+    conn = sqlite3.connect(checkpoints, check_same_thread=False)
+    ask(graph(conn), "chat", "one more")
+    conn.close()
+    with threadtree.open(db_path) as store:
+        outcomes = {o.where: (o.status, o.added) for o in import_file(store, checkpoints).outcomes}
+        assert outcomes == {"thread 'chat'": ("updated", 2), "thread 'short'": ("unchanged", 0)}
+        assert store.path(thread_of(store, "chat"))[-1].content == "You said: one more"
+
+
+def test_checkpoints_it_cannot_read_are_reported(checkpoints, store):
+    conn = sqlite3.connect(checkpoints)
+    (damaged,) = conn.execute("select checkpoint_id from checkpoints where thread_id = 'short' "
+                              "order by checkpoint_id limit 1 offset 2").fetchone()
+    conn.execute("update checkpoints set type = 'pickle' where checkpoint_id = ?", [damaged])
+    conn.commit()
+    conn.close()
+    outcomes = {o.where: o for o in import_file(store, checkpoints).outcomes}
+    assert outcomes["thread 'short'"].notes == [
+        f"checkpoint {damaged} is stored as 'pickle', which threadtree does not read"
+    ]
+    assert outcomes["thread 'short'"].status == "imported"
+
+
+def test_the_command_line_imports_in_a_real_process_and_leaves_the_file_alone(checkpoints, tmp_path):
+    watch = Untouched(checkpoints)
+    db = tmp_path / "cli.db"
+    done = cli_import(db, checkpoints)
+    assert done.returncode == 0, done.stderr
+    assert "(langgraph): 2 imported" in done.stdout
+    again = cli_import(db, checkpoints, "--format", "langgraph")
+    assert again.returncode == 0 and "2 unchanged" in again.stdout
+    watch.check()
