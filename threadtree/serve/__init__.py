@@ -65,6 +65,7 @@ def serve(
     except OSError as exc:
         sock.close()
         raise ThreadTreeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(128)  # before the URL is printed: a request sent at once waits in the backlog
     port = sock.getsockname()[1]
     loopback = is_loopback(host)
     access = None if loopback else secrets.token_urlsafe(24)

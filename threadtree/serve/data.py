@@ -73,9 +73,24 @@ def threads(store: Store, *, search: str | None = None, offset: int = 0, archive
     }
 
 
-def thread(store: Store, thread_id: str) -> dict[str, Any]:
-    """A thread's record and its labels."""
+def counted(store: Store, thread_id: str) -> Thread:
+    """The thread with its ``entry_count`` and ``leaf_count``, which only ``list_threads``
+    gives: a listing narrowed to its creation time, so it walks a few index rows, not the
+    threads."""
     t = store.get_thread(thread_id)
+    near = store.list_threads(
+        limit=20,
+        include_archived=True,
+        created_after=t.created_at - 1e-6,
+        created_before=t.created_at + 1e-6,
+        order_by="created_at",
+    )
+    return next((found for found in near if found.id == t.id), t)
+
+
+def thread(store: Store, thread_id: str) -> dict[str, Any]:
+    """A thread's record (with its counts) and its labels."""
+    t = counted(store, thread_id)
     labels = [{"name": label.name, "entry_id": label.entry_id} for label in store.labels(t.id)]
     return {"thread": thread_json(t), "labels": labels}
 
@@ -203,7 +218,7 @@ def tree(
     from ..graph import without_hidden
     from ..lanes import plan
 
-    t = store.get_thread(thread_id)
+    t = counted(store, thread_id)
     whole = (t.entry_count or 0) <= WHOLE_TREE
     if whole:
         graph = store.graph(t.id)
@@ -241,10 +256,19 @@ def _window(store: Store, t: Thread, around: int | None) -> tuple[Any, int]:
     for point in store.branch_points(t.id, entry_id=around):
         if point.entry_id not in ids:
             continue
-        shown = point.sibling_ids[:3] + point.sibling_ids[-3:]
-        for sid in dict.fromkeys(shown):
-            if sid not in graph:
+        # Read the siblings the plan draws (first and last few); the others stay bare nodes
+        # that the plan folds into one "… N more" box, read from the id list alone.
+        siblings = point.sibling_ids
+        shown = set(siblings[:3] + siblings[-3:]) if len(siblings) > 7 else set(siblings)
+        for sid in siblings:
+            if sid in graph:
+                continue
+            if sid in shown:
                 add(store.get_entry(sid))
+            else:
+                graph.add_node(sid, role="", content="", preview="", depth=None, hidden=False, current=False)
+                if point.parent_id is not None:
+                    graph.add_edge(point.parent_id, sid)
     for child in store.children(around)[:7]:
         add(child)
     return graph, entries[0].depth if entries else 0
