@@ -13,6 +13,7 @@ const S = {
   visited: new Map(),  // parent id -> the child last visited under it
   marked: null,        // entry id marked for compare
   version: null, hits: [], hit: 0,
+  keys: Promise.resolve(),  // the key presses still being carried out
 };
 const $ = (id) => document.getElementById(id);
 
@@ -129,7 +130,7 @@ function renderReader() {
     if (e.branch) head.append(el("span", { class: "branch", text: `< ${e.branch.position}/${e.branch.count} >` }));
     for (const name of e.labels || []) head.append(el("span", { class: "label", text: `#${name}` }));
     if (e.hidden) head.append(el("span", { text: "(hidden)" }));
-    if (e.id === S.view.current_leaf_id) head.append(el("span", { class: "branch", text: "● live leaf" }));
+    if (e.id === S.thread.current_leaf_id) head.append(el("span", { class: "branch", text: "● live leaf" }));
     return el("div", { class: "entry" + (e.hidden ? " hidden" : ""), dataset: { id: e.id }, dir: "auto", onclick: () => select(e.id) },
       head, el("div", { class: "content", dir: "auto", text: e.content }));
   }));
@@ -218,6 +219,7 @@ function renderDetail() {
     S.marked != null && S.marked !== e.id ? el("button", { type: "button", id: "compare-button", text: `Compare with ${S.marked} (c)`, onclick: compare }) : null));
   if (S.config.write) parts.push(writeForms(e));
   $("detail").replaceChildren(...parts);
+  $("detail").dataset.entry = e.id;
 }
 
 // -- moving with the keys --
@@ -307,10 +309,12 @@ async function openHit(i) {
 
 async function write(path, body, done) {
   try {
-    const answer = await api(path, { ...body, expected_leaf_id: S.view.current_leaf_id });
+    // The compare-and-set is on the leaf of the thread as the page last loaded it (a reload,
+    // or a poll that saw a change): a page that missed another writer's move is refused.
+    const answer = await api(path, { ...body, expected_leaf_id: S.thread.current_leaf_id });
     banner(null);
-    status(done);
     await reload(false, null);
+    status(done);
     return answer;
   } catch (exc) {
     if (exc.status === 409) banner(`Conflict: the thread changed since this page showed it (${exc.message}). Nothing was written.`, true);
@@ -367,7 +371,8 @@ function onKey(event) {
   const action = ACTIONS[event.key];
   if (action && S.view && S.selected != null) {
     event.preventDefault();
-    Promise.resolve(action()).catch((exc) => status(exc.message));
+    // One move at a time, in the order pressed: each starts from where the last one landed.
+    S.keys = S.keys.then(action).catch((exc) => status(exc.message));
   }
 }
 
