@@ -142,3 +142,15 @@ def test_the_peers_import_benchmark_runs_and_checks_every_source():
                    "langgraph "):
         assert f"\n{source}" in done.stdout, done.stdout
     assert "the re-import wrote nothing" in done.stdout, done.stdout
+
+
+@pytest.mark.slow
+def test_the_serve_benchmark_runs_and_reports_every_measure():
+    pytest.importorskip("uvicorn", reason="the serve extra (uvicorn) is not installed")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "serve.py"), "--quick"], capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ("store.graph(chain)", "open the chain thread", "open the wide thread", "first page of the thread list"):
+        assert measure in done.stdout

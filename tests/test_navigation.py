@@ -335,6 +335,19 @@ class TestSwitch:
             store.switch("1")  # type: ignore[arg-type]
         assert logical_dump(db_path) == before
 
+    def test_a_stale_expected_leaf_is_a_conflict_and_writes_nothing(self, store, db_path, trip):
+        """A viewer's page switches with the leaf it showed: if another writer moved it since,
+        the switch is refused, not made over the other's move."""
+        from threadtree import Conflict
+
+        shown = store.get_thread("trip").current_leaf_id
+        store.checkout(trip["food"])  # another writer, after the page was drawn
+        before = logical_dump(db_path)
+        with pytest.raises(Conflict, match=f"not at expected_leaf_id {shown}"):
+            store.switch(trip["kyoto"], expected_leaf_id=shown)
+        assert logical_dump(db_path) == before
+        assert store.switch(trip["kyoto"], expected_leaf_id=trip["food"]).id == shown
+
 
 class TestCopies:
     def test_a_copy_holds_the_path_and_names_its_origin(self, store, trip):

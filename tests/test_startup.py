@@ -17,7 +17,8 @@ import threadtree
 
 # Modules only some calls need: the graph, tree, check and drawing calls; connect's settings
 # (apsw.bestpractice imports apsw.ext); importing and exporting.
-HEAVY = ("networkx", "matplotlib", "apsw.ext", "apsw.bestpractice", "threadtree.formats")
+HEAVY = ("networkx", "matplotlib", "apsw.ext", "apsw.bestpractice", "threadtree.formats", "threadtree.serve",
+         "starlette", "uvicorn")
 
 _LOADED = """
 import json, sys

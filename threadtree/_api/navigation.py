@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from .. import _validate
 from .._db import navigation
+from .._sentinel import UNCHECKED
 from ..errors import InvalidInput
 from ..navigation import BranchPoint, Comparison, Label, SearchHit
 from ..records import Entry, Thread
-from .base import StoreBase
+from .base import StoreBase, expected_leaf
 
 __all__ = ["Navigation"]
 
@@ -119,7 +120,7 @@ class Navigation(StoreBase):
         with self._db.snapshot() as tx:
             return navigation.branch_points(tx, tid, eid)
 
-    def switch(self, entry_id: int) -> Entry:
+    def switch(self, entry_id: int, *, expected_leaf_id: int | None = UNCHECKED) -> Entry:
         """Make the branch through ``entry_id`` live, as a chat app's ``< 2/3 >`` switcher does,
         and return the entry the current leaf moved to: the leaf that was live the last time
         that branch was (each move of the leaf away from a branch is remembered in the file),
@@ -128,11 +129,15 @@ class Navigation(StoreBase):
 
         Its cost is that of the branch below ``entry_id``, whatever its depth.
 
+        :param expected_leaf_id: compare-and-set: switch only if the current leaf is this id
+            (``None``: an empty live path), as a viewer does with the leaf its page showed.
         :raises NotFound: the entry does not exist.
+        :raises Conflict: the current leaf is not ``expected_leaf_id``; nothing was written.
         """
         eid = _validate.entry_id(entry_id)
+        expected = expected_leaf(expected_leaf_id)
         with self._db.write() as tx:
-            return navigation.switch(tx, eid)
+            return navigation.switch(tx, eid, expected)
 
     # -- copies --
 

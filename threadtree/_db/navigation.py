@@ -11,6 +11,7 @@ split, see ``threadtree._validate.search_query``), never query syntax typed by a
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import orjson
 
@@ -144,11 +145,13 @@ def branch_points(tx: Tx, tid: str, eid: int | None) -> list[BranchPoint]:
     return found
 
 
-def switch(tx: Tx, eid: int) -> Entry:
+def switch(tx: Tx, eid: int, expected: Any = UNCHECKED) -> Entry:
     """Make the branch through ``eid`` live, landing where it was left (see ``switch_target.sql``);
-    a branch that is live already stays as it is."""
+    a branch that is live already stays as it is. Conflict unless ``expected`` is UNCHECKED or
+    the current leaf."""
     tid = tree.place(tx, eid).thread_id
     current = tree.leaf(tx, tid).id
+    tree.check_expected(tid, current, expected)
     if current is not None and tx.value("is_ancestor", {"entry_id": current, "ancestor_id": eid}):
         return tree.entry(tx, current)
     target = tx.value("switch_target", {"thread_id": tid, "entry_id": eid})

@@ -57,6 +57,7 @@ from .reading import (
     cmd_threads,
     cmd_tree,
 )
+from .serve import add_serve
 from .transfer import _export_choices, _FormatsEpilog, _import_choices, cmd_export, cmd_import
 from .writing import (
     cmd_append,
@@ -91,7 +92,8 @@ READ_ONLY = {
     "labels",
     "forks",
     "runs",
-}  # import writes
+    "serve",
+}  # import writes; serve --write too
 
 
 def _positive(value: str) -> int:
@@ -334,6 +336,7 @@ def parser() -> argparse.ArgumentParser:
             )
 
     command("demo", cmd_demo, "build a sample branching conversation and show it")
+    add_serve(command)
     return top
 
 
@@ -418,7 +421,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out.json([])
             return 0
         # No --db: None, so that open() applies its default (and creates the data folder).
-        with threadtree.open(getattr(args, "db", None), readonly=args.command in READ_ONLY) as store:
+        readonly = args.command in READ_ONLY and not getattr(args, "write", False)
+        with threadtree.open(getattr(args, "db", None), readonly=readonly) as store:
             if getattr(args, "thread", None) is not None:  # every THREAD: an id, a prefix or a title
                 args.thread_record = store.resolve_thread(args.thread)
                 args.thread = args.thread_record.id
