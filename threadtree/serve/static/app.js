@@ -67,6 +67,7 @@ function banner(text, conflict) {
 }
 
 const when = (t) => new Date(t * 1000).toISOString().replace("T", " ").slice(0, 19) + " UTC";
+const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 // -- the thread list --
 
@@ -76,7 +77,7 @@ async function loadThreads() {
   $("thread-list").replaceChildren(...page.threads.map((t) => el("li",
     { dataset: { thread: t.id }, class: t.id === S.threadId ? "open" : "", onclick: () => openThread(t.id) },
     el("span", { class: "name", text: t.title || t.id }),
-    el("span", { class: "counts", text: `${t.entry_count} entries · ${t.leaf_count} leaves · ${when(t.updated_at)}` }))));
+    el("span", { class: "counts", text: `${count(t.entry_count, "entry", "entries")} · ${count(t.leaf_count, "leaf", "leaves")} · ${when(t.updated_at)}` }))));
   $("prev-page").disabled = S.threadsOffset === 0;
   $("next-page").disabled = !page.more;
 }
@@ -163,7 +164,7 @@ function drawTree(plan) {
   for (const b of plan.boxes) {
     const g = svg("g", { class: `box ${b.kind}${b.live ? " live" : ""}${b.tip ? " tip" : ""}${b.hidden ? " hidden" : ""}`, "data-key": b.key, "data-id": b.id, transform: `translate(${5 + b.x * LANE},${top(b)})` });
     g.append(svg("rect", { width: BOX_W, height: BOX_H, rx: 4 }));
-    const label = b.kind === "entry" ? `${b.id} ${b.role}: ${b.preview}` : b.kind === "run" ? `… ${b.count} entries` : `… ${b.count} more`;
+    const label = b.kind === "entry" ? `${b.id} ${b.role}: ${b.preview}` : b.kind === "run" ? `… ${count(b.count, "entry", "entries")}` : `… ${b.count} more`;
     const text = svg("text", { x: 5, y: 16 });
     text.textContent = label.length > 24 ? label.slice(0, 23) + "…" : label;
     const title = svg("title");
@@ -267,7 +268,7 @@ function mark() { S.marked = S.selected; status(`entry ${S.marked} marked: selec
 async function compare() {
   if (S.marked == null || S.selected == null) return status("mark an entry first (m), then select another");
   const c = await api(`/api/compare?a=${S.marked}&b=${S.selected}`);
-  const column = (name, list) => el("div", { class: `side side-${name}` }, el("h3", { text: `${name}: ${list.length} entries` }),
+  const column = (name, list) => el("div", { class: `side side-${name}` }, el("h3", { text: `${name}: ${count(list.length, "entry", "entries")}` }),
     ...list.map((e) => el("div", { class: "entry", dataset: { id: e.id }, onclick: () => goTo(e.id) },
       el("div", { class: "head" }, el("span", { text: `[${e.id}]` }), el("span", { class: "role", text: e.role })),
       el("div", { class: "content", dir: "auto", text: e.content }))));
