@@ -36,6 +36,8 @@ def redact(url: str) -> str:
                 (k, "***" if k.lower() in _SECRET_KEYS else v) for k, v in parse_qsl(query, keep_blank_values=True)
             ]
             query = urlencode(pairs, safe="/*")
+        if netloc == parts.netloc and query == parts.query:
+            return url  # nothing secret in it: as given (urlunsplit would drop an empty host's //)
         return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     except ValueError:
         # Unparseable: keep the scheme only, never a part that could hold a secret.
