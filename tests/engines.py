@@ -38,6 +38,7 @@ BOTH = {
 }
 
 SQLITE_ONLY: dict[str, str] = {
+    "test_visible.py::TestVisibleTips::test_the_query_agrees_with_networkx": "a Hypothesis test runs under one executor",
     "test_history.py::test_history_goes_with_its_thread": "reads the file through APSW",
     "test_history.py::TestCheckout::test_a_file_from_before_keeps_its_history_and_can_record_checkouts": "an SQLite file of an older schema",
     "test_append.py::TestExtend::test_a_database_failure_midway_writes_none_of_them": "an SQLite trigger made to fail",
