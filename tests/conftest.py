@@ -6,6 +6,8 @@ import pytest
 
 import threadtree
 
+from . import engines
+
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path_factory, monkeypatch):
@@ -16,9 +18,30 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
 
 
+def pytest_generate_tests(metafunc):
+    # The modules of engines.BOTH run their database tests on SQLite and PostgreSQL.
+    if "engine" in metafunc.fixturenames and engines.runs_on_both(metafunc.definition.nodeid):
+        metafunc.parametrize("engine", ["sqlite", "postgres"])
+
+
 @pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "threads.db"
+def engine():
+    """The engine a test runs on: ``"sqlite"`` unless its module is in ``engines.BOTH``."""
+    return "sqlite"
+
+
+@pytest.fixture
+def db_path(tmp_path, engine, request):
+    """The database a test opens: a file in tmp_path, or on PostgreSQL a URL naming a schema
+    of its own (see tests/engines.py)."""
+    if engine == "sqlite":
+        return tmp_path / "threads.db"
+    reason = engines.sqlite_only(request.node.nodeid)
+    if reason is not None:
+        pytest.skip(f"SQLite only: {reason}")
+    schema = engines.Schema()
+    request.addfinalizer(schema.drop)
+    return schema.url
 
 
 @pytest.fixture

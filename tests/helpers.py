@@ -16,7 +16,12 @@ from threadtree.store import database_of
 
 def logical_dump(db_path: os.PathLike[str] | str) -> dict[str, Any]:
     """Everything a caller could observe in the file: header fields and every row of every
-    table, read through a separate connection (so only committed data counts)."""
+    table, read through a separate connection (so only committed data counts). A
+    PostgreSQL URL (tests/engines.py) is dumped the same way, table by table."""
+    if isinstance(db_path, str) and db_path.startswith("postgresql://"):
+        from .engines import dump
+
+        return dump(db_path)
     conn = apsw.Connection(os.fspath(db_path), flags=apsw.SQLITE_OPEN_READONLY)
     try:
         dump: dict[str, Any] = {

@@ -16,13 +16,23 @@ NAN, INF = float("nan"), float("inf")
 
 
 def _append(**override):
-    args = {"thread_id": "t", "role": "user", "content": "hi"} | override
-    return lambda store, ids: store.append(args.pop("thread_id"), args.pop("role"), args.pop("content"), **args)
+    given = {"thread_id": "t", "role": "user", "content": "hi"} | override
+
+    def call(store, ids):  # a copy each time: the case runs once per engine
+        args = dict(given)
+        return store.append(args.pop("thread_id"), args.pop("role"), args.pop("content"), **args)
+
+    return call
 
 
 def _fork(**override):
-    args = {"role": "user", "content": "hi"} | override
-    return lambda store, ids: store.fork(args.pop("entry_id", ids["a"]), args.pop("role"), args.pop("content"), **args)
+    given = {"role": "user", "content": "hi"} | override
+
+    def call(store, ids):
+        args = dict(given)
+        return store.fork(args.pop("entry_id", ids["a"]), args.pop("role"), args.pop("content"), **args)
+
+    return call
 
 
 # (call, error, pattern the message must match)

@@ -173,6 +173,8 @@ def _every_call(store):
     store.leaves(thread.id, include_hidden=False)
     store.resolve_thread("all")  # an exact id, then a prefix and a title
     store.resolve_thread("x")
+    with pytest.raises(threadtree.NotFound):
+        store.resolve_thread("nothing-of-that-id")  # a prefix long enough to look for
     store.subtree(ids["b"])
     store.common_ancestor(ids["d"], ids["y"])
     store.rewind(thread.id, ids["c"])
@@ -335,6 +337,7 @@ PLANNED = [
     ("leaves", {"thread_id": "t"}),
     ("visible_leaves", {"thread_id": "t"}),
     ("threads_by_id_prefix", {"low": "t1", "high": "t2", "limit": 11}),
+    ("thread_listed", {"thread_id": "t"}),
     ("threads_titled", {"title": "x", "limit": 11}),
     ("subtree", {"entry_id": 5}),
     ("delete_subtree", {"entry_id": 5}),

@@ -49,6 +49,7 @@ from ._api.threads import Threads
 from ._api.views import Views
 from ._api.writing import Writing
 from ._db import Database, open_database
+from ._db.postgres.url import is_url
 from ._db.sqlite import default_path
 from .errors import InvalidInput
 
@@ -69,7 +70,8 @@ class Store(Threads, Writing, Reading, Navigation, Views, AgentState, Jobs, Runs
 
     @property
     def filename(self) -> str:
-        """The database file this store was opened on (``":memory:"`` for a memory store)."""
+        """The database file this store was opened on (``":memory:"`` for a memory store; for a
+        PostgreSQL store its URL without the password)."""
         return self._db.target
 
     @property
@@ -114,8 +116,10 @@ def open(
 ) -> Store:
     """Open (creating and migrating as needed) a threadtree database and return its Store.
 
-    :param path: the database file; ``":memory:"`` for a private in-memory database; ``None``
-        for ``$THREADTREE_DB`` (set but empty raises :class:`InvalidInput`), else
+    :param path: the database file; ``":memory:"`` for a private in-memory database; a
+        ``postgresql://`` (or ``postgres://``) URL for a PostgreSQL server (needs
+        ``pip install 'threadtree[postgres]'``; see the README); ``None`` for ``$THREADTREE_DB``
+        (a file or a URL; set but empty raises :class:`InvalidInput`), else
         ``threadtree.db`` in the user data directory (see :func:`threadtree.default_path`;
         that folder is created when missing).
     :param synchronous: ``"FULL"`` (default): a write acknowledged by a return survives power
@@ -148,7 +152,10 @@ def open(
     wait = _validate.timeout(timeout)
     readonly = _validate.flag(readonly, "readonly")
     cap = _validate.max_size(max_size)
-    if path is None:
+    from_env = os.environ.get("THREADTREE_DB") if path is None else None
+    if from_env is not None and is_url(from_env):
+        filename = from_env
+    elif path is None:
         target = default_path()
         if "THREADTREE_DB" not in os.environ and not readonly:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -242,7 +242,7 @@ class Threads(StoreBase):
         """
         given = _validate.name(text, "thread")
         with self._db.snapshot() as tx:
-            exact = threads.by_id_range(tx, given, given + "\x00", 1)  # ids are BINARY: just `given`
+            exact = threads.listed(tx, given)
             if exact:
                 return exact[0]
             prefix, _, rest = given.partition(":")

@@ -12,6 +12,7 @@ from .engine import Tx, UniqueViolation
 
 __all__ = [
     "by_id_range",
+    "listed",
     "by_title",
     "create",
     "delete",
@@ -95,6 +96,12 @@ def find_by_title(tx: Tx, title: str) -> Thread | None:
     ignored), or ``None``."""
     row = tx.one("find_thread", {"name": title})
     return None if row is None else Thread.from_row(row)
+
+
+def listed(tx: Tx, tid: str) -> list[Thread]:
+    """The thread ``tid`` as a listing gives it (with its counts), alone in a list, or ``[]``."""
+    row = tx.one("thread_listed", {"thread_id": tid})
+    return [] if row is None else [Thread.from_row(row)]
 
 
 def by_id_range(tx: Tx, low: str, high: str | bytes, limit: int) -> list[Thread]:

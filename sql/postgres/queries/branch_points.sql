@@ -1,0 +1,25 @@
+-- branch_points: for each entry on the path from :entry_id up to its root that has siblings
+-- (other children of its parent; for a root, the other roots of its thread): its id, its
+-- parent's id and the ids of all its siblings, itself included, as a JSON array (in id order,
+-- as the index holds them; the caller sorts them all the same).
+-- Leaf first. Bindings: :entry_id. The walk of path_to.sql; at each level one SEARCH of
+-- entries_thread_parent for a second child of the parent (the index holds the ids in order,
+-- so `exists` stops at once for an only child), and the array only where there is one.
+with recursive chain (id, thread_id, parent_entry_id) as (
+  select id, thread_id, parent_entry_id
+  from entries
+  where id = :entry_id
+  union all
+  select e.id, e.thread_id, e.parent_entry_id
+  from chain
+  cross join entries as e
+  where e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
+)
+select chain.id, chain.parent_entry_id,
+       (select json_group_array(s.id) from entries as s
+        where s.thread_id = chain.thread_id and s.parent_entry_id is chain.parent_entry_id)
+from chain
+where exists (
+  select 1 from entries as s
+  where s.thread_id = chain.thread_id and s.parent_entry_id is chain.parent_entry_id and s.id <> chain.id
+)

@@ -1,0 +1,16 @@
+-- live_path_from: the ids of a thread's live path from its current leaf up to depth :depth
+-- (the part a search hit at that depth or below can lie on). Bindings: :thread_id, :depth.
+-- The walk of path_to.sql from the leaf, stopping at :depth: one primary-key SEARCH a level.
+with recursive chain (id, thread_id, parent_entry_id, depth) as (
+  select e.id, e.thread_id, e.parent_entry_id, e.depth
+  from threads as t
+  cross join entries as e
+  where t.id = :thread_id and e.id = t.current_leaf_id and e.thread_id = t.id and e.depth >= :depth
+  union all
+  select e.id, e.thread_id, e.parent_entry_id, e.depth
+  from chain
+  cross join entries as e
+  where e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
+    and e.depth >= :depth
+)
+select id from chain

@@ -1,0 +1,48 @@
+-- visible_leaves: the branch tips of :thread_id once its hidden entries are left out: the
+-- visible entries with no visible descendant, oldest first. Bindings: :thread_id.
+--
+-- A hidden entry in the middle of a branch changes no tip; only hidden tips do. So: every
+-- visible tip of the leaves table is one; from each hidden tip, walk up through hidden
+-- entries to the first visible one (`up`); that one is a tip unless a visible entry hangs
+-- below it behind hidden ones (`below` walks down from it through hidden children only).
+-- Cost: the leaves range, the hidden runs above hidden tips, the children of the entries
+-- reached and the hidden entries under them; every step a primary key or
+-- entries_thread_parent SEARCH, never the whole thread.
+with recursive
+  up (id, parent_entry_id, hidden) as (
+    select e.id, e.parent_entry_id, e.hidden
+    from leaves as l
+    cross join entries as e
+    where l.thread_id = :thread_id and e.id = l.entry_id and e.hidden
+    union
+    select p.id, p.parent_entry_id, p.hidden
+    from up
+    cross join entries as p
+    where up.hidden and p.id = up.parent_entry_id
+  ),
+  below (top, id, hidden) as (
+    select up.id, c.id, c.hidden
+    from up
+    cross join entries as c
+    where not up.hidden and c.thread_id = :thread_id and c.parent_entry_id = up.id
+    union
+    select below.top, c.id, c.hidden
+    from below
+    cross join entries as c
+    where below.hidden and c.thread_id = :thread_id and c.parent_entry_id = below.id
+  ),
+  tip (id) as (
+    select l.entry_id
+    from leaves as l
+    cross join entries as e
+    where l.thread_id = :thread_id and e.id = l.entry_id and not e.hidden
+    union
+    select id from up where not hidden
+    except
+    select top from below where not hidden
+  )
+select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage, e.merged_from
+from tip
+cross join entries as e
+where e.id = tip.id
+order by e.id

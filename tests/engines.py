@@ -1,0 +1,120 @@
+"""Which tests run on both engines, and a throwaway PostgreSQL schema for each test.
+
+A test runs on PostgreSQL too when its module is in ``BOTH`` and it asks for the ``db_path``
+fixture (directly, or through ``store``): that fixture then gives a ``postgresql://`` URL
+instead of a file, and ``threadtree.open``, ``--db`` and ``helpers.logical_dump`` take either.
+``SQLITE_ONLY`` names the tests of those modules that are about SQLite itself (a trigger made
+to fail, a file on disk) with the reason, shown when they are skipped on PostgreSQL.
+
+The server: ``$THREADTREE_TEST_POSTGRES``, a URL of a database the tests may create schemas in
+(``.ci/run`` starts one and sets it). Each test gets a schema of its own (``search_path`` in
+the URL's options), dropped at its end. Without the variable the PostgreSQL runs skip with one
+line saying so; under CI (``THREADTREE_CI``) they fail instead: there they must run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+ENV = "THREADTREE_TEST_POSTGRES"
+
+# Not yet (issue 17 goes on): test_check, test_import, test_jobs, test_navigation (search is
+# FTS5), test_runs, test_sources, test_state, test_text_once, test_usage, test_listing (sets
+# times through APSW), test_graph (counts its Mermaid skips), and the CLI, agents and formats modules.
+BOTH = {
+    "test_append.py",
+    "test_fork_rewind.py",
+    "test_threads.py",
+    "test_history.py",
+    "test_lanes.py",
+    "test_bad_input.py",
+    "test_visible.py",
+    "test_roundtrip.py",
+}
+
+SQLITE_ONLY: dict[str, str] = {
+    "test_visible.py::TestVisibleTips::test_the_query_agrees_with_networkx": "a Hypothesis test runs under one executor",
+    "test_history.py::test_history_goes_with_its_thread": "reads the file through APSW",
+    "test_history.py::TestCheckout::test_a_file_from_before_keeps_its_history_and_can_record_checkouts": "an SQLite file of an older schema",
+    "test_append.py::TestExtend::test_a_database_failure_midway_writes_none_of_them": "an SQLite trigger made to fail",
+}
+
+
+def runs_on_both(nodeid: str) -> bool:
+    module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+    return module in BOTH
+
+
+def sqlite_only(nodeid: str) -> str | None:
+    """Why the test is SQLite's alone, or None. Keys name a test, or one of its parameters
+    (``test_x[a]``: the id without the engine's part)."""
+    path, _, rest = nodeid.partition("::")
+    name, _, params = rest.partition("[")
+    module = path.rsplit("/", 1)[-1]
+    params = params[:-1].replace("postgres-", "").replace("-postgres", "").replace("postgres", "")
+    if "\\x00" in params:  # pytest writes a NUL of a parameter's id as \x00
+        return "PostgreSQL text cannot hold NUL characters"
+    found = SQLITE_ONLY.get(f"{module}::{name}")
+    return found if found is not None or not params else SQLITE_ONLY.get(f"{module}::{name}[{params}]")
+
+
+def server_url() -> str:
+    """The test server's URL; skip (fail under CI) without one."""
+    url = os.environ.get(ENV)
+    if url:
+        return url
+    why = f"no PostgreSQL server for the tests: set {ENV}=postgresql://... (see the README)"
+    if os.environ.get("THREADTREE_CI"):
+        pytest.fail(f"{why}; under CI (THREADTREE_CI) the PostgreSQL tests must run")
+    pytest.skip(why)
+
+
+def with_schema(url: str, schema: str) -> str:
+    """``url`` with ``search_path`` set to ``schema`` in its options."""
+    option = quote(f"-c search_path={schema}", safe="")
+    return f"{url}{'&' if '?' in url else '?'}options={option}"
+
+
+class Schema:
+    """A fresh schema on the test server, for one test."""
+
+    def __init__(self) -> None:
+        import psycopg
+
+        self.server = server_url()
+        self.name = f"tt_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.server, autocommit=True) as conn:
+            conn.execute(f"create schema {self.name}")
+        self.url = with_schema(self.server, self.name)
+
+    def drop(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.server, autocommit=True) as conn:
+            conn.execute(f"drop schema {self.name} cascade")
+
+
+def dump(url: str) -> dict[str, Any]:
+    """Every row of every table of the URL's schema (sequences left out: PostgreSQL does not
+    roll them back, by design), and the schema version, as ``helpers.logical_dump`` does for a
+    file."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "select table_name from information_schema.tables"
+                " where table_schema = current_schema() and table_type = 'BASE TABLE' order by 1"
+            )
+        ]
+        result: dict[str, Any] = {}
+        for name in tables:
+            rows = conn.execute(f'select * from "{name}"').fetchall()
+            result[name] = sorted(rows, key=lambda row: [(type(v).__name__, 0 if v is None else v) for v in row])
+        return result

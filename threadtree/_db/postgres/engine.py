@@ -1,0 +1,188 @@
+"""The PostgreSQL engine: one psycopg connection to one server, and the transaction it runs.
+
+How it keeps SQLite's guarantees without SQLite's one writer at a time:
+
+- A write is a READ COMMITTED transaction that locks the row of each thread it touches
+  (``select ... for update``) before its first statement on that thread: writers on one thread
+  take turns, writers on different threads never wait for each other, and every read after
+  the lock sees what the writer before committed, so compare-and-set on the leaf stays exact
+  across connections and machines. The Tx takes the lock by itself, the first time a query of
+  a write is bound to a ``thread_id``: the storage functions, shared with SQLite, need not
+  know. Waiting longer than the timeout (``lock_timeout``), or a deadlock, raises Busy.
+- A read of several statements is one REPEATABLE READ READ ONLY transaction: one snapshot.
+- Queries are the files of ``sql/postgres/queries`` with their ``:name`` bindings rewritten to
+  psycopg's ``%(name)s`` once, when first read (comments are dropped then: a binding named in
+  a comment would otherwise be asked for). They are sent with client-side binding, so that a
+  binding is typed by where it stands, as SQLite types it (``:search is null`` needs no cast).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import psycopg
+from psycopg import errors as pgerrors
+
+from ...errors import Busy, InvalidInput
+from ..engine import Bindings, Features, UniqueViolation
+from ..sql import SqlFolder
+
+__all__ = ["FEATURES", "SQL", "PostgresEngine", "PostgresTx", "to_psycopg"]
+
+FEATURES = Features(name="postgres", one_writer=False, synchronous=True, damage=(pgerrors.DataCorrupted,))
+
+_TOKEN = re.compile(r"'(?:[^']|'')*'|--[^\n]*|::|:([A-Za-z_]\w*)|%")
+
+
+def to_psycopg(text: str) -> str:
+    """A query of ``sql/postgres`` in psycopg's style: ``:name`` -> ``%(name)s``, ``%`` -> ``%%``,
+    comments dropped; string literals and ``::`` casts left as they are."""
+
+    def swap(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if token.startswith("--"):
+            return ""
+        if token == "%":
+            return "%%"
+        if m.group(1) is not None:
+            return f"%({m.group(1)})s"
+        return token
+
+    return _TOKEN.sub(swap, text).strip()
+
+
+class PsycopgSql(SqlFolder):
+    """``sql/postgres``, each query rewritten by :func:`to_psycopg` when first read."""
+
+    def query(self, name: str) -> str:
+        try:
+            return self._texts[name]
+        except KeyError:
+            text = (self.root / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+            converted = self._texts[name] = to_psycopg(text)
+            return converted
+
+
+SQL = PsycopgSql("postgres")
+
+_LOCK_THREAD = "select 1 from threads where id = %(thread_id)s for update"
+
+
+class PostgresTx:
+    """Queries of ``sql/postgres/queries`` on one psycopg connection (see
+    :class:`~threadtree._db.engine.Tx`). In a write, the first query bound to a thread locks
+    that thread's row first."""
+
+    __slots__ = ("_cur", "_engine", "_sql", "locked", "writing")
+
+    def __init__(self, engine: PostgresEngine, cur: psycopg.ClientCursor[Any]) -> None:
+        self._engine = engine
+        self._cur = cur
+        self._sql = SQL
+        self.writing = False
+        self.locked: set[str] = set()
+
+    def _execute(self, name: str, bindings: Bindings) -> psycopg.ClientCursor[Any]:
+        cur = self._cur
+        try:
+            if self.writing and bindings:
+                tid = bindings.get("thread_id")
+                if tid is not None and tid not in self.locked:
+                    cur.execute(_LOCK_THREAD, {"thread_id": tid})
+                    self.locked.add(tid)
+            cur.execute(self._sql.query(name), bindings)
+        except psycopg.Error as exc:
+            raise self._engine.translate(exc) from exc
+        return cur
+
+    def one(self, name: str, bindings: Bindings = None) -> tuple[Any, ...] | None:
+        return self._execute(name, bindings).fetchone()
+
+    def value(self, name: str, bindings: Bindings = None) -> Any:
+        row = self._execute(name, bindings).fetchone()
+        return None if row is None else row[0]
+
+    def rows(self, name: str, bindings: Bindings = None) -> Iterable[tuple[Any, ...]]:
+        return self._execute(name, bindings).fetchall()
+
+    def all(self, name: str, bindings: Bindings = None) -> list[tuple[Any, ...]]:
+        return self._execute(name, bindings).fetchall()
+
+    def run(self, name: str, bindings: Bindings = None) -> int:
+        return self._execute(name, bindings).rowcount
+
+    def many(self, name: str, seq: Iterable[Mapping[str, Any]]) -> None:
+        for bindings in seq:
+            self._execute(name, bindings)
+
+    def script(self, text: str) -> None:
+        """Run every statement of ``text`` (a migration), to its end."""
+        try:
+            self._cur.execute(text.encode())
+        except psycopg.Error as exc:
+            raise self._engine.translate(exc) from exc
+
+
+class PostgresEngine:
+    """An open, checked, migrated psycopg connection (made by ``connect``), as an
+    :class:`~threadtree._db.engine.Engine`."""
+
+    features = FEATURES
+    sql = SQL
+    guard = None
+
+    def __init__(self, conn: psycopg.Connection[Any], target: str, timeout: float) -> None:
+        self.connection = conn
+        self.target = target
+        self._timeout = timeout
+        self.tx = PostgresTx(self, psycopg.ClientCursor(conn))
+
+    def translate(self, exc: psycopg.Error) -> BaseException:
+        """The threadtree error for what the server refused, or ``exc`` itself."""
+        if isinstance(exc, pgerrors.UniqueViolation):
+            diag = exc.diag
+            return UniqueViolation(f"{diag.message_primary} ({diag.message_detail})")
+        if isinstance(exc, (pgerrors.LockNotAvailable, pgerrors.DeadlockDetected, pgerrors.SerializationFailure)):
+            return Busy(
+                f"database {self.target!r}: other writers kept the thread locked for more than "
+                f"{self._timeout:g} s ({exc.diag.message_primary}); nothing was written"
+            )
+        if isinstance(exc, psycopg.DataError) and "NUL" in str(exc):
+            return InvalidInput("PostgreSQL text cannot hold NUL characters (\\x00); SQLite can")
+        return exc
+
+    def begin_read(self) -> None:
+        self.connection.execute("begin isolation level repeatable read read only")
+
+    def end_read(self) -> None:
+        try:
+            self.connection.execute("commit")
+        except psycopg.Error:
+            self._rollback()
+
+    def begin_write(self) -> None:
+        self.connection.execute("begin")
+        self.tx.writing = True
+
+    def end_write(self, commit: bool) -> None:
+        tx = self.tx
+        tx.writing = False
+        tx.locked.clear()
+        if not commit:
+            self._rollback()
+            return
+        try:
+            self.connection.execute("commit")
+        except psycopg.Error as exc:
+            self._rollback()
+            raise self.translate(exc) from exc
+
+    def _rollback(self) -> None:
+        conn = self.connection
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.execute("rollback")
+
+    def close(self) -> None:
+        self.connection.close()
