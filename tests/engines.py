@@ -4,7 +4,7 @@ A test runs on PostgreSQL too when its module is in ``BOTH`` and it asks for the
 fixture (directly, or through ``store``): that fixture then gives a ``postgresql://`` URL
 instead of a file, and ``threadtree.open``, ``--db`` and ``helpers.logical_dump`` take either.
 ``SQLITE_ONLY`` names the tests of those modules that are about SQLite itself (a trigger made
-to fail, a file on disk) with the reason, shown when they are skipped on PostgreSQL.
+to fail, a file on disk) with the reason; their PostgreSQL runs are deselected (tests/conftest.py).
 
 The server: ``$THREADTREE_TEST_POSTGRES``, a URL of a database the tests may create schemas in
 (``.ci/run`` starts one and sets it). Each test gets a schema of its own (``search_path`` in
