@@ -102,6 +102,9 @@ class ThreadWidget(anywidget.AnyWidget):
         self.observe(self._on_selected, names="selected")
         self.on_msg(self._on_message)
 
+    def __repr__(self) -> str:
+        return f"ThreadWidget(thread={self._thread_id!r}, selected={self.selected!r})"
+
     @property
     def thread_id(self) -> str:
         """The id of the thread shown."""
