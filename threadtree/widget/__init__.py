@@ -33,7 +33,7 @@ except ImportError as exc:  # pragma: no cover - the extra is installed wherever
         f"threadtree.widget needs the notebook extra: pip install 'threadtree[notebook]' ({exc})"
     ) from exc
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..serve import data
 
 if TYPE_CHECKING:
@@ -200,7 +200,7 @@ class ThreadWidget(anywidget.AnyWidget):
         if keep is not None:
             try:
                 keep = store.get_entry(keep).id
-            except Exception:
+            except NotFound:  # deleted meanwhile: back to the current leaf
                 keep = None
         target = keep if keep is not None else leaf
         self.path = data.path(store, self._thread_id)  # the live path, unless select() needs another
