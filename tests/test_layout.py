@@ -23,7 +23,7 @@ FLOORS = [
     {"_db"},
     {"_api", "store", "graph", "render", "check", "lanes", "drawing", "__init__"},
     {"formats", "agents"},
-    {"cli", "serve", "__main__"},
+    {"cli", "serve", "widget", "__main__"},
 ]
 
 

@@ -67,6 +67,18 @@ def test_the_wheels_carry_every_sql_file_inside_the_package(built):
         assert "threadtree/py.typed" in names
 
 
+def test_the_wheels_carry_the_viewers_scripts_and_styles(built):
+    """The web viewer and the notebook widget work offline: their front ends ship inside."""
+    wheel, _, wheel_from_sdist = built
+    expected = {
+        "threadtree/serve/static/index.html", "threadtree/serve/static/app.js", "threadtree/serve/static/app.css",
+        "threadtree/widget/widget.js", "threadtree/widget/widget.css",
+    }
+    for path in (wheel, wheel_from_sdist):
+        names = set(zipfile.ZipFile(path).namelist())
+        assert expected <= names, expected - names
+
+
 def test_the_wheels_and_the_sdist_carry_the_mit_licence(built):
     """A licence file, and the metadata that names it: PEP 639's License-Expression, which
     replaces the licence classifier (a build backend may refuse the two together)."""

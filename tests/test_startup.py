@@ -18,7 +18,7 @@ import threadtree
 # Modules only some calls need: the graph, tree, check and drawing calls; connect's settings
 # (apsw.bestpractice imports apsw.ext); importing and exporting.
 HEAVY = ("networkx", "matplotlib", "apsw.ext", "apsw.bestpractice", "threadtree.formats", "threadtree.serve",
-         "starlette", "uvicorn")
+         "starlette", "uvicorn", "threadtree.widget", "anywidget", "ipywidgets")
 
 _LOADED = """
 import json, sys
