@@ -138,6 +138,24 @@ def test_the_tree_is_drawn_and_a_click_on_a_box_opens_that_entry(page, db_path, 
         assert "Pastéis de nata." in page.locator("#reader").inner_text()
 
 
+def test_a_branch_closes_with_x_and_a_double_click_opens_it(page, db_path, trip):
+    with running(db_path) as url:
+        open_thread(page, url)
+        page.locator(f'#tree g.box[data-id="{trip["lisbon"]}"]').click()
+        assert selected(page, trip["lisbon"]) == trip["lisbon"]
+        page.keyboard.press("x")
+        closed = page.locator(f'#tree g.box.closed[data-id="{trip["lisbon"]}"]')
+        closed.wait_for()
+        assert closed.locator("text").text_content().startswith("[+2]")  # food and dish are folded into it
+        assert page.locator("#tree svg g.box.entry").count() == 5
+        assert page.locator(f'#tree g.box[data-id="{trip["dish"]}"]').count() == 0
+        closed.dblclick()
+        page.locator(f'#tree g.box[data-id="{trip["dish"]}"]').wait_for()
+        assert page.locator("#tree svg g.box.entry").count() == 7
+        assert page.locator("#tree g.box.closed").count() == 0
+        assert page.errors == []
+
+
 def test_search_every_branch_and_jump_to_the_hit(page, db_path, trip):
     with running(db_path) as url:
         page.goto(url)

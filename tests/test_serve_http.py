@@ -204,3 +204,29 @@ def test_a_big_thread_is_drawn_as_a_window_around_the_entry_looked_at(store):
     assert len(tree["boxes"]) < 60
     path = data.path(store, thread.id)
     assert len(path["entries"]) == data.PAGE and path["more_above"]
+
+
+def test_a_closed_entry_is_drawn_without_what_lies_below_it_and_gives_its_lanes_back(store):
+    """``closed=``: the subtree below an entry leaves the layout, the entry's box counts it."""
+    thread = store.create_thread("t")
+    q = store.append(thread.id, "user", "q")
+    a = store.append(thread.id, "assistant", "a")
+    for k in range(3):
+        store.fork(a.id, "user", f"follow-up {k}")
+    b = store.fork(q.id, "assistant", "b")
+    whole = data.tree(store, thread.id, collapse=None)
+    assert whole["lanes"] == 4 and {x["closed"] for x in whole["boxes"]} == {0}
+    shut = data.tree(store, thread.id, collapse=None, closed=[a.id, 999])  # an unknown id changes nothing
+    assert {x["id"] for x in shut["boxes"]} == {q.id, a.id, b.id}
+    assert {x["id"]: x["closed"] for x in shut["boxes"]} == {q.id: 0, a.id: 3, b.id: 0}
+    assert shut["lanes"] == 2
+    both = data.tree(store, thread.id, collapse=None, closed=[q.id, a.id])  # the upper one counts all
+    assert [(x["id"], x["closed"]) for x in both["boxes"]] == [(q.id, 5)]
+
+
+def test_closed_must_be_whole_numbers(db_path, trip):
+    with running(db_path) as url:
+        status, _, answer = request(url + "api/thread/trip/tree?closed=1,x")
+        assert (status, answer["error"]) == (400, "InvalidInput") and "closed must be whole numbers" in answer["message"]
+        status, _, tree = request(url + f"api/thread/trip/tree?closed={trip['q']}")
+        assert status == 200 and [(b["id"], b["closed"]) for b in tree["boxes"]] == [(trip["q"], 2)]

@@ -9,7 +9,7 @@ Routes (every answer is JSON except the page and its two static files)::
     GET  /api/version?thread=ID          what changes when someone writes (the page polls it)
     GET  /api/thread/ID                  the thread and its labels
     GET  /api/thread/ID/path?to=&before= a page of a path (the live one by default)
-    GET  /api/thread/ID/tree?around=     the tree laid out by threadtree.lanes.plan
+    GET  /api/thread/ID/tree?around=&closed=   the tree laid out by threadtree.lanes.plan
     GET  /api/entry/N                    one entry in full
     GET  /api/search?q=&thread=          search every branch
     GET  /api/compare?a=&b=              two entries below their common ancestor
@@ -83,6 +83,15 @@ def _int(request: Request, name: str, *, optional: bool = True) -> int | None:
         return int(value)
     except ValueError:
         raise InvalidInput(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _ints(request: Request, name: str) -> list[int]:
+    """A comma-separated list of whole numbers (``closed=5,9``); absent or empty: none."""
+    value = request.query_params.get(name) or ""
+    try:
+        return [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise InvalidInput(f"{name} must be whole numbers separated by commas, not {value!r}") from None
 
 
 def make_app(
@@ -174,6 +183,7 @@ def make_app(
                     around=_int(r, "around"),
                     collapse=_int(r, "collapse") or None if "collapse" in r.query_params else 3,
                     hidden=r.query_params.get("hidden") == "1",
+                    closed=_ints(r, "closed"),
                 )
             ),
         ),

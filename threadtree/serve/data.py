@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from ..lanes import Plan
     from ..navigation import BranchPoint
     from ..records import Entry, Thread
@@ -209,12 +211,19 @@ def _preview(text: str) -> str:
 
 
 def tree(
-    store: Store, thread_id: str, *, around: int | None = None, collapse: int | None = 3, hidden: bool = False
+    store: Store,
+    thread_id: str,
+    *,
+    around: int | None = None,
+    collapse: int | None = 3,
+    hidden: bool = False,
+    closed: Collection[int] = (),
 ) -> dict[str, Any]:
     """The tree as boxes in lanes and levels (:func:`threadtree.lanes.plan`): the whole
     thread up to :data:`WHOLE_TREE` entries, else the window around ``around`` (default: the
     current leaf). Hidden entries are left out (each shown entry under its nearest shown
-    ancestor) unless ``hidden``."""
+    ancestor) unless ``hidden``. The entries of ``closed`` are drawn without what lies below
+    them (their box says how many entries that is), and the rest is laid out without it."""
     from ..graph import without_hidden
     from ..lanes import plan
 
@@ -227,8 +236,25 @@ def tree(
         graph, above = _window(store, t, around if around is not None else t.current_leaf_id)
     if not hidden:
         graph = without_hidden(graph)
+    below = _close(graph, closed)
     picture = plan(graph, collapse=collapse, fold=3)
-    return {"thread_id": t.id, "whole": whole, "above": above, **_plan_json(picture)}
+    return {"thread_id": t.id, "whole": whole, "above": above, **_plan_json(picture, below)}
+
+
+def _close(graph: Any, closed: Collection[int]) -> dict[int, int]:
+    """Take what lies below each entry of ``closed`` out of ``graph`` (an entry below another
+    closed one counts with the upper); return how many entries each closed one hides."""
+    import networkx as nx
+
+    below: dict[int, int] = {}
+    for node in sorted((n for n in closed if n in graph), key=lambda n: graph.nodes[n].get("depth") or 0):
+        if node not in graph:  # below an entry closed before it
+            continue
+        hidden = nx.descendants(graph, node)
+        if hidden:
+            graph.remove_nodes_from(hidden)
+            below[node] = len(hidden)
+    return below
 
 
 def _window(store: Store, t: Thread, around: int | None) -> tuple[Any, int]:
@@ -287,7 +313,7 @@ def _node(e: Entry, current: bool) -> dict[str, Any]:
     }
 
 
-def _plan_json(picture: Plan) -> dict[str, Any]:
+def _plan_json(picture: Plan, below: dict[int, int] | None = None) -> dict[str, Any]:
     def key(node: Any) -> str:
         return str(node) if not isinstance(node, tuple) else f"{node[0]}-{node[1]}"
 
@@ -299,6 +325,7 @@ def _plan_json(picture: Plan) -> dict[str, Any]:
         if box.kind == "entry":
             found.update(id=box.node, role=d.get("role"), preview=_preview(d.get("content") or d.get("preview") or ""))
             found["hidden"] = bool(d.get("hidden"))
+            found["closed"] = (below or {}).get(box.node, 0)
         elif box.kind == "run":
             found.update(id=d.get("first"), count=d.get("collapsed"), first=d.get("first"), last=d.get("last"))
         else:

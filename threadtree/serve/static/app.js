@@ -12,6 +12,7 @@ const S = {
   detail: null,        // the selected entry's /api/entry answer
   visited: new Map(),  // parent id -> the child last visited under it
   marked: null,        // entry id marked for compare
+  closed: new Set(),   // entry ids drawn without what lies below them (x, or a double click)
   version: null, hits: [], hit: 0,
   keys: Promise.resolve(),  // the key presses still being carried out
 };
@@ -85,7 +86,7 @@ async function loadThreads() {
 // -- a thread: reader, tree, detail --
 
 async function openThread(id, tip) {
-  S.threadId = id; S.visited.clear(); S.marked = null; $("compare").replaceChildren();
+  S.threadId = id; S.visited.clear(); S.marked = null; S.closed.clear(); $("compare").replaceChildren();
   history.replaceState(null, "", `#thread=${encodeURIComponent(id)}`);
   await reload(false, tip);
   loadThreads().catch(() => {});
@@ -142,6 +143,7 @@ function renderReader() {
 async function loadTree(around) {
   const q = new URLSearchParams({ hidden: $("show-hidden").checked ? "1" : "0", collapse: $("fold-runs").checked ? "3" : "0" });
   if (around != null) q.set("around", around);
+  if (S.closed.size) q.set("closed", [...S.closed].join(","));
   const plan = await api(`/api/thread/${encodeURIComponent(S.threadId)}/tree?${q}`);
   drawTree(plan);
 }
@@ -162,19 +164,29 @@ function drawTree(plan) {
     root.append(svg("path", { d, class: "edge" + (e.live ? " live" : "") }));
   }
   for (const b of plan.boxes) {
-    const g = svg("g", { class: `box ${b.kind}${b.live ? " live" : ""}${b.tip ? " tip" : ""}${b.hidden ? " hidden" : ""}`, "data-key": b.key, "data-id": b.id, transform: `translate(${5 + b.x * LANE},${top(b)})` });
+    const g = svg("g", { class: `box ${b.kind}${b.live ? " live" : ""}${b.tip ? " tip" : ""}${b.hidden ? " hidden" : ""}${b.closed ? " closed" : ""}`, "data-key": b.key, "data-id": b.id, transform: `translate(${5 + b.x * LANE},${top(b)})` });
     g.append(svg("rect", { width: BOX_W, height: BOX_H, rx: 4 }));
-    const label = b.kind === "entry" ? `${b.id} ${b.role}: ${b.preview}` : b.kind === "run" ? `… ${count(b.count, "entry", "entries")}` : `… ${b.count} more`;
+    const label = b.kind === "entry" ? `${b.closed ? `[+${b.closed}] ` : ""}${b.id} ${b.role}: ${b.preview}` : b.kind === "run" ? `… ${count(b.count, "entry", "entries")}` : `… ${b.count} more`;
     const text = svg("text", { x: 5, y: 16 });
     text.textContent = label.length > 24 ? label.slice(0, 23) + "…" : label;
     const title = svg("title");
     title.textContent = label;
     g.append(text, title);
     g.addEventListener("click", () => goTo(b.id));
+    if (b.kind === "entry") g.addEventListener("dblclick", () => toggleClosed(b.id));
     root.append(g);
   }
   $("tree").replaceChildren(root);
   markSelected();
+}
+
+// Fold the subtree below an entry into its box, or open it again; the layout is redone
+// without it, so a closed branch gives its lanes back.
+async function toggleClosed(id) {
+  if (id == null) return;
+  if (!S.closed.delete(id)) S.closed.add(id);
+  await loadTree(S.selected);
+  status(S.closed.has(id) ? `entry ${id} closed: x opens it again` : `entry ${id} opened`);
 }
 
 function markSelected() {
@@ -339,7 +351,7 @@ function writeForms(e) {
 
 const KEYS = [
   ["k / ↑", "parent"], ["j / ↓", "child (the one last visited)"], ["h / ←", "previous sibling"], ["l / →", "next sibling"],
-  ["n", "next branch point on this path"], ["/", "search every branch (Enter opens the hit)"], ["m", "mark this entry for compare"],
+  ["n", "next branch point on this path"], ["/", "search every branch (Enter opens the hit)"], ["x", "close or open the branches below this entry (or double-click its box)"], ["m", "mark this entry for compare"],
   ["c", "compare the marked entry with this one"], ["s", "switch the live branch here (--write)"], ["?", "these keys"], ["Esc", "close"],
 ];
 
@@ -351,7 +363,7 @@ function toggleHelp() {
 
 const ACTIONS = {
   k: parent, ArrowUp: parent, j: child, ArrowDown: child, h: () => sibling(-1), ArrowLeft: () => sibling(-1),
-  l: () => sibling(1), ArrowRight: () => sibling(1), n: nextBranchPoint, m: mark, c: compare,
+  l: () => sibling(1), ArrowRight: () => sibling(1), n: nextBranchPoint, m: mark, c: compare, x: () => toggleClosed(S.selected),
   s: () => S.config.write && S.selected != null && write(`/api/entry/${S.selected}/switch`, {}, `switched to the branch of ${S.selected}`),
 };
 
