@@ -4,8 +4,8 @@ Targets (issue 19): a thread of 100,000 entries opens in under 1 s (the page's f
 requests: the thread, a page of its live path, its tree, the selected entry), a file of
 100,000 threads lists its first page in under 200 ms, and an open page shows another
 process's write within 2 s (measured in the system's headless Chromium through Playwright,
-when both are installed: from the commit of an append to its entry in the page's reader). Two threads of 100,000 entries: a
-chain, and a "wide" one (1,000 branches off a 100,000-entry trunk... here: a branch every 100
+when both are installed: from the commit of an append to its entry in the page's reader).
+Two threads of 100,000 entries: a chain, and a "wide" one (1,000 branches off a 100,000-entry trunk... here: a branch every 100
 entries). Baseline in the same run: store.graph() of the same thread, what drawing the whole
 tree would cost. Medians of N rounds; run it on a quiet machine, and read the ratios.
 
