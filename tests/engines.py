@@ -35,6 +35,8 @@ BOTH = {
     "test_bad_input.py",
     "test_visible.py",
     "test_roundtrip.py",
+    "test_usage.py",
+    "test_text_once.py",
 }
 
 SQLITE_ONLY: dict[str, str] = {
