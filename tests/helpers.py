@@ -118,13 +118,22 @@ def damage(db_path: os.PathLike[str] | str, *statements: str, params: Any = ()) 
     """Run raw SQL with foreign keys, CHECK constraints and threadtree's triggers off, then put
     the triggers back: what another tool, or a bug, could do to a file. On PostgreSQL
     (a URL) the session runs as a replica, which fires no trigger and so checks no foreign
-    key; CHECK constraints still hold there."""
+    key, and CHECK constraints are dropped, then put back NOT VALID (holding for new rows
+    only, as SQLite's do after ``ignore_check_constraints``)."""
     if _is_url(db_path):
         conn = connect(db_path)
         try:
             conn.execute("set session_replication_role = replica")
+            checks = conn.execute(
+                "select conrelid::regclass::text, conname, pg_get_constraintdef(oid) from pg_constraint"
+                " where contype = 'c' and connamespace = current_schema()::regnamespace"
+            ).fetchall()
+            for table, name, _ in checks:
+                conn.execute(f'alter table {table} drop constraint "{name}"')
             for statement in statements:
                 conn.execute(statement, params)
+            for table, name, definition in checks:  # NOT VALID: kept for new rows, not checked on old ones
+                conn.execute(f'alter table {table} add constraint "{name}" {definition} not valid')
         finally:
             conn.close()
         return
