@@ -36,6 +36,7 @@ BOTH = {
     "test_visible.py",
     "test_roundtrip.py",
     "test_check.py",
+    "test_jobs.py",
     "test_usage.py",
     "test_text_once.py",
 }
@@ -45,6 +46,9 @@ SQLITE_ONLY: dict[str, str] = {
     "test_history.py::test_history_goes_with_its_thread": "reads the file through APSW",
     "test_history.py::TestCheckout::test_a_file_from_before_keeps_its_history_and_can_record_checkouts": "an SQLite file of an older schema",
     "test_append.py::TestExtend::test_a_database_failure_midway_writes_none_of_them": "an SQLite trigger made to fail",
+    "test_jobs.py::TestSetTools::test_odd_values_round_trip": "PostgreSQL text cannot hold NUL characters",
+    "test_jobs.py::TestSetTools::test_a_failure_in_the_middle_of_the_write_keeps_the_old_list": "an SQLite trigger made to fail",
+    "test_jobs.py::TestToolRulesInTheDatabase::test_bad_rows_are_refused[values3]": "bytes in a text column: PostgreSQL's column type stores them as text",
     "test_check.py::test_a_root_with_a_depth": "reads SQLite's PRAGMA integrity_check",
     "test_check.py::test_a_damaged_page_is_reported_even_when_integrity_check_cannot_finish": "scribbles over a page of the SQLite file",
 }

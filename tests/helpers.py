@@ -222,11 +222,13 @@ def raw_conn(store: threadtree.Store) -> apsw.Connection:
     return engine.connection
 
 
-def constraint_error(db_path: os.PathLike[str] | str) -> type[Exception]:
-    """What the raw connection of :func:`connect` raises when the schema refuses a row:
-    a constraint or one of threadtree's triggers."""
+def constraint_error(db_path: os.PathLike[str] | str) -> type[Exception] | tuple[type[Exception], ...]:
+    """What the raw connection of :func:`connect` raises when the schema refuses a row: a
+    constraint or one of threadtree's triggers, and on PostgreSQL a value its column's type
+    refuses (text for a number, bytes for text), which SQLite leaves to a CHECK."""
     if _is_url(db_path):
         import psycopg
 
-        return psycopg.errors.IntegrityError
+        errors = psycopg.errors
+        return (errors.IntegrityError, errors.RaiseException, errors.DataError, errors.DatatypeMismatch)
     return apsw.ConstraintError
