@@ -39,6 +39,7 @@ BOTH = {
     "test_jobs.py",
     "test_usage.py",
     "test_text_once.py",
+    "test_state.py",
 }
 
 SQLITE_ONLY: dict[str, str] = {
@@ -49,6 +50,8 @@ SQLITE_ONLY: dict[str, str] = {
     "test_jobs.py::TestSetTools::test_odd_values_round_trip": "PostgreSQL text cannot hold NUL characters",
     "test_jobs.py::TestSetTools::test_a_failure_in_the_middle_of_the_write_keeps_the_old_list": "an SQLite trigger made to fail",
     "test_jobs.py::TestToolRulesInTheDatabase::test_bad_rows_are_refused[values3]": "bytes in a text column: PostgreSQL's column type stores them as text",
+    "test_state.py::TestSchemaRules::test_a_call_id_is_unique_across_threads": "PostgreSQL's keys hold call ids per thread (for Citus); the store refuses a taken one",
+    "test_state.py::test_state_queries_never_scan_a_table": "reads SQLite's query plans",
     "test_check.py::test_a_root_with_a_depth": "reads SQLite's PRAGMA integrity_check",
     "test_check.py::test_a_damaged_page_is_reported_even_when_integrity_check_cannot_finish": "scribbles over a page of the SQLite file",
 }
