@@ -40,6 +40,8 @@ BOTH = {
     "test_usage.py",
     "test_text_once.py",
     "test_state.py",
+    "test_import.py",
+    "test_sources.py",
 }
 
 SQLITE_ONLY: dict[str, str] = {
@@ -52,6 +54,7 @@ SQLITE_ONLY: dict[str, str] = {
     "test_jobs.py::TestToolRulesInTheDatabase::test_bad_rows_are_refused[values3]": "bytes in a text column: PostgreSQL's column type stores them as text",
     "test_state.py::TestSchemaRules::test_a_call_id_is_unique_across_threads": "PostgreSQL's keys hold call ids per thread (for Citus); the store refuses a taken one",
     "test_state.py::test_state_queries_never_scan_a_table": "reads SQLite's query plans",
+    "test_sources.py::test_a_file_of_the_first_schema_is_migrated_and_keeps_everything": "an SQLite file of an older schema",
     "test_check.py::test_a_root_with_a_depth": "reads SQLite's PRAGMA integrity_check",
     "test_check.py::test_a_damaged_page_is_reported_even_when_integrity_check_cannot_finish": "scribbles over a page of the SQLite file",
 }
