@@ -42,6 +42,7 @@ BOTH = {
     "test_state.py",
     "test_import.py",
     "test_sources.py",
+    "test_runs.py",
 }
 
 SQLITE_ONLY: dict[str, str] = {
