@@ -23,9 +23,9 @@ import pytest
 
 ENV = "THREADTREE_TEST_POSTGRES"
 
-# Not yet (issue 17 goes on): test_check, test_import, test_jobs, test_navigation (search is
-# FTS5), test_runs, test_sources, test_state, test_text_once, test_usage, test_listing (sets
-# times through APSW), test_graph (counts its Mermaid skips), and the CLI, agents and formats modules.
+# Not yet (issue 17 goes on): test_navigation (search is FTS5; its other tests pass on
+# PostgreSQL), test_listing (sets times through APSW), test_graph (counts its Mermaid skips),
+# and the CLI, agents and formats modules.
 BOTH = {
     "test_append.py",
     "test_fork_rewind.py",
