@@ -18,7 +18,7 @@ def logical_dump(db_path: os.PathLike[str] | str) -> dict[str, Any]:
     """Everything a caller could observe in the file: header fields and every row of every
     table, read through a separate connection (so only committed data counts). A
     PostgreSQL URL (tests/engines.py) is dumped the same way, table by table."""
-    if isinstance(db_path, str) and db_path.startswith("postgresql://"):
+    if _is_url(db_path):
         from .engines import dump
 
         return dump(db_path)
@@ -116,7 +116,27 @@ def schema_at(db_path: os.PathLike[str] | str, version: int) -> apsw.Connection:
 
 def damage(db_path: os.PathLike[str] | str, *statements: str, params: Any = ()) -> None:
     """Run raw SQL with foreign keys, CHECK constraints and threadtree's triggers off, then put
-    the triggers back: what another tool, or a bug, could do to a file."""
+    the triggers back: what another tool, or a bug, could do to a file. On PostgreSQL
+    (a URL) the session runs as a replica, which fires no trigger and so checks no foreign
+    key, and CHECK constraints are dropped, then put back NOT VALID (holding for new rows
+    only, as SQLite's do after ``ignore_check_constraints``)."""
+    if _is_url(db_path):
+        conn = connect(db_path)
+        try:
+            conn.execute("set session_replication_role = replica")
+            checks = conn.execute(
+                "select conrelid::regclass::text, conname, pg_get_constraintdef(oid) from pg_constraint"
+                " where contype = 'c' and connamespace = current_schema()::regnamespace"
+            ).fetchall()
+            for table, name, _ in checks:
+                conn.execute(f'alter table {table} drop constraint "{name}"')
+            for statement in statements:
+                conn.execute(statement, params)
+            for table, name, definition in checks:  # NOT VALID: kept for new rows, not checked on old ones
+                conn.execute(f'alter table {table} add constraint "{name}" {definition} not valid')
+        finally:
+            conn.close()
+        return
     conn = apsw.Connection(os.fspath(db_path))
     try:
         triggers = conn.execute("select name, sql from sqlite_schema where type = 'trigger'").fetchall()
@@ -130,6 +150,36 @@ def damage(db_path: os.PathLike[str] | str, *statements: str, params: Any = ()) 
             conn.execute(sql)
     finally:
         conn.close()
+
+
+def _is_url(db_path: os.PathLike[str] | str) -> bool:
+    return isinstance(db_path, str) and db_path.startswith("postgresql://")
+
+
+class Qmark:
+    """A psycopg connection that takes SQLite's ``?`` placeholders, so that a test's raw SQL
+    runs on either engine (the SQL itself must be valid on both)."""
+
+    def __init__(self, conn: Any, own: bool = False) -> None:
+        self._conn = conn
+        self._own = own
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        return self._conn.execute(sql.replace("?", "%s"), params or None)
+
+    def close(self) -> None:
+        if self._own:
+            self._conn.close()
+
+
+def connect(db_path: os.PathLike[str] | str) -> Any:
+    """A raw connection of its own to the test's database, for SQL behind the store's back:
+    an APSW connection to a file, or (a URL) an autocommitting psycopg one taking ``?``."""
+    if _is_url(db_path):
+        import psycopg
+
+        return Qmark(psycopg.connect(os.fspath(db_path), autocommit=True), own=True)
+    return apsw.Connection(os.fspath(db_path))
 
 
 def run_together(script: os.PathLike[str] | str, args_per_worker: list[list[str]], timeout: float = 180) -> list[str]:
@@ -164,5 +214,21 @@ def run_together(script: os.PathLike[str] | str, args_per_worker: list[list[str]
 
 def raw_conn(store: threadtree.Store) -> apsw.Connection:
     """The APSW connection under a store on SQLite, for tests that look below the API (query
-    plans, damage made behind the store's back). It is the store's own: take no lock on it."""
-    return database_of(store).engine().connection
+    plans, damage made behind the store's back). It is the store's own: take no lock on it.
+    On PostgreSQL, the store's psycopg connection, taking ``?`` placeholders."""
+    engine = database_of(store).engine()
+    if engine.features.name == "postgres":
+        return Qmark(engine.connection)
+    return engine.connection
+
+
+def constraint_error(db_path: os.PathLike[str] | str) -> type[Exception] | tuple[type[Exception], ...]:
+    """What the raw connection of :func:`connect` raises when the schema refuses a row: a
+    constraint or one of threadtree's triggers, and on PostgreSQL a value its column's type
+    refuses (text for a number, bytes for text), which SQLite leaves to a CHECK."""
+    if _is_url(db_path):
+        import psycopg
+
+        errors = psycopg.errors
+        return (errors.IntegrityError, errors.RaiseException, errors.DataError, errors.DatatypeMismatch)
+    return apsw.ConstraintError

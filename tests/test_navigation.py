@@ -232,7 +232,7 @@ class TestLabels:
         store.delete_branch(trip["lisbon"])
         assert [lb.name for lb in store.labels("trip")] == ["start"]
         store.delete_thread("trip")
-        assert raw_conn(store).execute("select count(*) from labels").get == 0
+        assert raw_conn(store).execute("select count(*) from labels").fetchone()[0] == 0
 
     def test_an_unknown_label_is_not_found_and_nothing_is_written(self, store, db_path, trip):
         before = logical_dump(db_path)

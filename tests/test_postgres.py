@@ -48,6 +48,9 @@ class TestUrls:
             ("postgresql://ann@db/tt?password=s3cret&sslmode=require", "postgresql://ann@db/tt?password=***&sslmode=require"),
             ("postgres://ann:p%40ss@h:5433/tt", "postgres://ann:***@h:5433/tt"),
             ("postgresql:///tt?host=/tmp/sock", "postgresql:///tt?host=/tmp/sock"),
+            # the rest of the query as given: a space of options written '+' would not open
+            ("postgresql:///tt?host=/s&options=-c%20search_path%3Dx", "postgresql:///tt?host=/s&options=-c%20search_path%3Dx"),
+            ("postgresql://a:pw@/tt?options=-c%20x%3D1&sslpassword=k", "postgresql://a:***@/tt?options=-c%20x%3D1&sslpassword=***"),
         ],
     )
     def test_a_password_is_never_shown(self, given, shown):

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import math
 
-import apsw
 import pytest
 
 import threadtree
 from threadtree import BranchRun, Conflict, Decision, InvalidInput, LeafRun, NotFound, Run, RunTrace
 
-from .helpers import logical_dump
+from .helpers import connect, constraint_error, logical_dump
 
 
 @pytest.fixture
@@ -126,12 +125,13 @@ class TestLifecycle:
     def test_the_schema_holds_the_lifecycle_itself(self, store, db_path, thread):
         run = store.start_run(thread.id, "w", "g")
         store.finish_run(run.run_id, "completed")
-        conn = apsw.Connection(str(db_path))
-        with pytest.raises(apsw.ConstraintError, match="a run moves"):
+        conn = connect(db_path)
+        refused = constraint_error(db_path)
+        with pytest.raises(refused, match="a run moves"):
             conn.execute("update workflow_runs set status = 'running', completed_at = null where run_id = ?", (run.run_id,))
-        with pytest.raises(apsw.ConstraintError):  # a result on a run that did not complete
+        with pytest.raises(refused):  # a result on a run that did not complete
             conn.execute("update workflow_runs set error = null, result = '1', status = 'cancelled' where run_id = ?", (run.run_id,))
-        with pytest.raises(apsw.ConstraintError, match="stays in its thread"):
+        with pytest.raises(refused, match="stays in its thread"):
             conn.execute("update workflow_runs set thread_id = 'other' where run_id = ?", (run.run_id,))
         conn.close()
 

@@ -9,7 +9,7 @@ import threadtree
 from threadtree import Conflict, InvalidInput, NotFound
 from threadtree._db.sqlite import SQL as _sql
 
-from .helpers import logical_dump, raw_conn
+from .helpers import constraint_error, logical_dump, raw_conn
 
 
 def test_a_retried_append_returns_the_entry_the_first_attempt_wrote(store, thread):
@@ -118,15 +118,13 @@ def test_a_file_of_the_first_schema_is_migrated_and_keeps_everything(db_path):
     assert logical_dump(db_path)["user_version"] == len(_sql.migrations())
 
 
-def test_the_schema_refuses_a_duplicate_source_id_and_half_a_thread_source(store, thread):
-    import apsw
-
+def test_the_schema_refuses_a_duplicate_source_id_and_half_a_thread_source(store, thread, db_path):
     store.append(thread.id, "user", "a", source_id="k")
     conn = raw_conn(store)
-    with pytest.raises(apsw.ConstraintError):
+    with pytest.raises(constraint_error(db_path)):
         conn.execute("insert into entries (thread_id, role, content, created_at, depth, source_id) "
                      "values ('t', 'user', 'b', 0, 0, 'k')")
-    with pytest.raises(apsw.ConstraintError):
+    with pytest.raises(constraint_error(db_path)):
         conn.execute("update threads set source_format = 'chatgpt' where id = 't'")
-    with pytest.raises(apsw.ConstraintError):
+    with pytest.raises(constraint_error(db_path)):
         conn.execute("update entries set hidden = 2")

@@ -8,6 +8,7 @@ its own (raw SQL), and the plans of the queries.
 from __future__ import annotations
 
 import itertools
+import os
 from types import SimpleNamespace
 
 import apsw
@@ -18,27 +19,28 @@ import threadtree
 from threadtree import Checkpoint, Conflict, Event, InvalidInput, NotFound, ToolCall
 from threadtree._db.sqlite import SQL as _sql
 from threadtree._db import state as _state
-from threadtree._db.sqlite import engine as sqlite_engine
+from threadtree.store import database_of
 
-from .helpers import BRANCHED, build, logical_dump, plan_lines, raw_conn
+from .helpers import BRANCHED, build, connect, constraint_error, logical_dump, plan_lines, raw_conn
 
 STATE_TABLES = ("checkpoints", "events", "event_floors", "tool_calls")
 
 
 def count_rows(db_path, table, thread_id=None):
     """Rows of a table in the file, read through a connection of its own."""
-    conn = apsw.Connection(str(db_path), flags=apsw.SQLITE_OPEN_READONLY)
+    conn = connect(db_path)
     try:
         if thread_id is None:
-            return conn.execute(f"select count(*) from {table}").get
-        return conn.execute(f"select count(*) from {table} where thread_id = ?", (thread_id,)).get
+            return conn.execute(f"select count(*) from {table}").fetchone()[0]
+        return conn.execute(f"select count(*) from {table} where thread_id = ?", (thread_id,)).fetchone()[0]
     finally:
         conn.close()
 
 
 def raw_connection(db_path, foreign_keys=True):
-    conn = apsw.Connection(str(db_path))
-    conn.pragma("foreign_keys", foreign_keys)
+    conn = connect(db_path)
+    if isinstance(conn, apsw.Connection):  # PostgreSQL holds foreign keys on every connection
+        conn.pragma("foreign_keys", foreign_keys)
     return conn
 
 
@@ -460,18 +462,19 @@ class TestDeleteEventsBefore:
         for _ in range(4):
             store.append_event("t", "e")
         before = logical_dump(db_path)
-        real = sqlite_engine.SQL.query
+        sql = database_of(store).engine().sql
+        real = sql.query
 
         def failing(name):
             if name == "event_set_floor":
                 raise RuntimeError("injected")
             return real(name)
 
-        monkeypatch.setattr(sqlite_engine.SQL, "query", failing)
+        monkeypatch.setattr(sql, "query", failing)
         with pytest.raises(RuntimeError, match="injected"):
             store.delete_events_before("t", 10)
         assert logical_dump(db_path) == before
-        monkeypatch.setattr(sqlite_engine.SQL, "query", real)
+        monkeypatch.setattr(sql, "query", real)
         assert store.delete_events_before("t", 10) == 4
         assert store.append_event("t", "e") == 5
 
@@ -702,64 +705,67 @@ class TestSchemaRules:
         store.append("other", "user", "theirs")
         store.save_checkpoint("t", "p", 0)
         store.create_tool_call("t", "c", "tool", {})
+        self.error = constraint_error(db_path)
+        self.postgres = not isinstance(db_path, os.PathLike)
         conn = raw_connection(db_path)
         yield conn
         conn.close()
 
     def foreign_entry(self, raw):
-        return raw.execute("select id from entries where thread_id = 'other'").get
+        return raw.execute("select id from entries where thread_id = 'other'").fetchone()[0]
 
     def test_a_checkpoint_cannot_be_pinned_to_another_threads_entry(self, raw):
-        with pytest.raises(apsw.ConstraintError, match="FOREIGN KEY"):
+        with pytest.raises(self.error, match="(?i)foreign key"):
             raw.execute("insert into checkpoints values ('t', 'x', ?, null, '1', 0, 99)", (self.foreign_entry(raw),))
 
     def test_a_parent_checkpoint_must_exist_in_the_thread(self, raw):
-        with pytest.raises(apsw.ConstraintError, match="parent checkpoint must exist"):
+        with pytest.raises(self.error, match="parent checkpoint must exist"):
             raw.execute("insert into checkpoints values ('other', 'x', null, 'p', '1', 0, 1)")
-        with pytest.raises(apsw.ConstraintError, match="parent checkpoint must exist"):
+        with pytest.raises(self.error, match="parent checkpoint must exist"):
             raw.execute("update checkpoints set parent_checkpoint_id = 'missing' where checkpoint_id = 'p'")
 
     def test_a_checkpoint_is_not_its_own_parent(self, raw):
-        with pytest.raises(apsw.ConstraintError, match="CHECK"):
+        with pytest.raises(self.error, match="(?i)check"):
             raw.execute("update checkpoints set parent_checkpoint_id = 'p' where checkpoint_id = 'p'")
 
     def test_save_order_is_unique_per_thread(self, raw):
-        with pytest.raises(apsw.ConstraintError, match="UNIQUE"):
+        with pytest.raises(self.error, match="(?i)unique"):
             raw.execute("insert into checkpoints values ('t', 'x', null, null, '1', 0, 1)")
 
     @pytest.mark.parametrize("seq, type", [(0, "e"), (1, ""), (1, None)])
     def test_events_have_a_positive_seq_and_a_type(self, raw, seq, type):
-        with pytest.raises(apsw.ConstraintError):
+        with pytest.raises(self.error):
             raw.execute("insert into events values ('t', ?, ?, null, 0)", (seq, type))
 
     def test_an_event_seq_is_taken_once(self, raw):
         raw.execute("insert into events values ('t', 1, 'e', null, 0)")
-        with pytest.raises(apsw.ConstraintError, match="UNIQUE"):
+        with pytest.raises(self.error, match="(?i)unique"):
             raw.execute("insert into events values ('t', 1, 'e', null, 0)")
 
     def test_a_tool_calls_entry_is_in_its_thread(self, raw):
-        with pytest.raises(apsw.ConstraintError, match="entry of its thread"):
+        # SQLite's trigger names the rule; PostgreSQL holds it by the composite foreign key.
+        with pytest.raises(self.error, match="foreign key" if self.postgres else "entry of its thread"):
             raw.execute("update tool_calls set entry_id = ? where call_id = 'c'", (self.foreign_entry(raw),))
 
     @pytest.mark.parametrize("status", ["completed", "executing", "failed"])
     def test_a_pending_call_moves_only_to_approved_or_denied(self, raw, status):
-        with pytest.raises(apsw.ConstraintError):
+        with pytest.raises(self.error):
             raw.execute("update tool_calls set status = ?, started_at = 1, completed_at = 1 where call_id = 'c'", (status,))
 
     @pytest.mark.parametrize("assignment", [
         "result = '1'", "error = 'x'", "started_at = 1", "completed_at = 1",
     ])
     def test_columns_follow_the_status(self, raw, assignment):
-        with pytest.raises(apsw.ConstraintError, match="CHECK"):
+        with pytest.raises(self.error, match="(?i)check"):
             raw.execute(f"update tool_calls set {assignment} where call_id = 'c'")
 
     def test_a_status_is_one_of_the_six(self, raw):
-        with pytest.raises(apsw.ConstraintError, match="CHECK"):
+        with pytest.raises(self.error, match="(?i)check"):
             raw.execute("insert into tool_calls (call_id, thread_id, name, parameters, status, created_at, updated_at) "
                         "values ('n', 't', 'tool', '{}', 'bogus', 0, 0)")
 
     def test_a_call_id_is_unique_across_threads(self, raw):
-        with pytest.raises(apsw.ConstraintError, match="UNIQUE"):
+        with pytest.raises(self.error, match="(?i)unique"):
             raw.execute("insert into tool_calls (call_id, thread_id, name, parameters, created_at, updated_at) "
                         "values ('c', 'other', 'tool', '{}', 0, 0)")
 

@@ -3,7 +3,6 @@ place and the place in content_path (migration 0004); every read puts the text b
 
 from __future__ import annotations
 
-import apsw
 import orjson
 import pytest
 
@@ -12,7 +11,7 @@ from threadtree import _json
 from threadtree._db import tree
 from threadtree.store import database_of
 
-from .helpers import logical_dump, raw_conn
+from .helpers import connect, constraint_error, logical_dump, raw_conn
 
 LONG = "What do 2 and 40 make, and is that a lucky number?"
 
@@ -99,7 +98,7 @@ def test_an_item_json_cannot_hold_is_refused_by_its_part_even_when_the_text_is_c
 
 
 def _damage(db_path, sql):
-    conn = apsw.Connection(str(db_path))
+    conn = connect(db_path)
     conn.execute(sql)
     conn.close()
 
@@ -124,10 +123,10 @@ def test_a_content_path_that_leads_nowhere_is_a_schema_error_and_a_bad_value(sto
 
 def test_the_schema_refuses_a_content_path_without_an_item(store, thread, db_path):
     store.append(thread.id, "user", LONG, item={"role": "user", "content": LONG})
-    conn = apsw.Connection(str(db_path))
-    with pytest.raises(apsw.ConstraintError):
+    conn = connect(db_path)
+    with pytest.raises(constraint_error(db_path)):
         conn.execute("update entries set item = null")
-    with pytest.raises(apsw.ConstraintError):
+    with pytest.raises(constraint_error(db_path)):
         conn.execute("update entries set content_path = 'content'")
     conn.close()
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import apsw
 import pytest
 
 import threadtree
 from threadtree.formats import export_thread, jsonl
 
-from .helpers import logical_dump
+from .helpers import connect, logical_dump
 
 SDK_USAGE = {
     "requests": 1, "input_tokens": 812, "output_tokens": 95, "total_tokens": 907,
@@ -97,7 +96,7 @@ def test_usage_survives_a_jsonl_dump_and_restore(tmp_path, store, thread):
 
 def test_check_names_usage_that_is_not_a_json_object(store, thread, db_path):
     entry = store.append(thread.id, "assistant", "x", usage={"output_tokens": 1})
-    conn = apsw.Connection(str(db_path))
+    conn = connect(db_path)
     conn.execute("update entries set usage = '[1, 2]'")
     conn.close()
     problems = [p for p in store.check() if p.kind == "bad-value"]

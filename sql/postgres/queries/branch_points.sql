@@ -16,10 +16,10 @@ with recursive chain (id, thread_id, parent_entry_id) as (
   where e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
 )
 select chain.id, chain.parent_entry_id,
-       (select json_group_array(s.id) from entries as s
-        where s.thread_id = chain.thread_id and s.parent_entry_id is chain.parent_entry_id)
+       (select json_agg(s.id)::text from entries as s
+        where s.thread_id = chain.thread_id and s.parent_entry_id is not distinct from chain.parent_entry_id)
 from chain
 where exists (
   select 1 from entries as s
-  where s.thread_id = chain.thread_id and s.parent_entry_id is chain.parent_entry_id and s.id <> chain.id
+  where s.thread_id = chain.thread_id and s.parent_entry_id is not distinct from chain.parent_entry_id and s.id <> chain.id
 )

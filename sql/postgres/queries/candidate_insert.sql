@@ -3,4 +3,5 @@
 -- :rationale, :selected (its place in select, NULL: not selected), :branch_deleted_at.
 insert into run_candidates (decision_id, position, thread_id, entry_id, score, passed, rationale, selected,
                             branch_deleted_at)
-values (:decision_id, :position, :thread_id, :entry_id, :score, :passed, :rationale, :selected, :branch_deleted_at)
+values (:decision_id, :position, :thread_id, :entry_id, :score, cast(:passed as boolean), :rationale, :selected,
+        :branch_deleted_at)

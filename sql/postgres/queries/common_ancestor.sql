@@ -15,5 +15,5 @@ with recursive up (side, id, thread_id, parent_entry_id) as (
 select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage, e.merged_from
 from entries as e
 where e.id = (
-  select max(id) from (select id from up where side = 'a' intersect select id from up where side = 'b')
+  select max(id) from (select id from up where side = 'a' intersect select id from up where side = 'b') as shared
 )

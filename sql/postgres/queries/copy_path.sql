@@ -15,7 +15,7 @@ with recursive chain (id, thread_id, parent_entry_id) as (
   from chain
   cross join entries as e
   where e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
-    and chain.id is not :start_id
+    and chain.id is distinct from :start_id
 )
 insert into entries (
   id, thread_id, parent_entry_id, role, content, item, created_at, depth, source_id, hidden, content_path, usage, merged_from

@@ -5,7 +5,7 @@
 select run_id, thread_id, leaf_id, input_hash, entry_id, status, output, artifacts, error, created_at,
        branch_deleted_at
 from leaf_runs
-where thread_id = :thread_id and run_id = :run_id and leaf_id = :leaf_id and input_hash is :input_hash
+where thread_id = :thread_id and run_id = :run_id and leaf_id = :leaf_id and input_hash is not distinct from :input_hash
   and status = 'completed'
 order by id desc
 limit 1

@@ -3,10 +3,9 @@
 -- Bindings: :entry_id, :limit (a large number for all). One primary-key SEARCH per level.
 -- The walk only follows a parent that is older and in the same thread: the schema guarantees
 -- both, and on a damaged file the walk still ends instead of looping or leaving the thread.
--- CROSS JOIN (standard SQL) tells SQLite to keep the walk as the outer loop: left to guess,
--- the planner may scan all of entries against the CTE. No ORDER BY: sorting the rows with
--- their texts and items took a third of the query (36 ms against 23 ms at depth 5,000), and
--- the walk already yields them in order; Store._path_to puts them root first.
+-- ORDER BY steps: unlike SQLite, PostgreSQL may join the walk's rows back to entries in any
+-- order (a hash join did, on a thread whose parents had been rewritten into a cycle), so the
+-- order is asked for; Store._path_to puts them root first.
 with recursive chain (id, thread_id, parent_entry_id, steps) as (
   select id, thread_id, parent_entry_id, 1
   from entries
@@ -22,3 +21,4 @@ select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.create
 from chain
 cross join entries as e
 where e.id = chain.id
+order by chain.steps

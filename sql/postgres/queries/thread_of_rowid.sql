@@ -1,3 +1,3 @@
--- thread_of_rowid: the id of the thread stored at a rowid (PRAGMA foreign_key_check reports
--- rows of threads by rowid). Bindings: :rowid.
-select id from threads where rowid = :rowid
+-- thread_of_rowid: the id of the thread at a row named by foreign_key_check, which names none
+-- here (PostgreSQL has no rowid). Bindings: :rowid.
+select id from threads where false and :rowid is null

@@ -6,12 +6,12 @@ No psycopg here: ``threadtree.open`` asks :func:`is_url` of every path it is giv
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["is_url", "redact"]
 
 _SCHEMES = ("postgresql://", "postgres://")
-_SECRET_KEYS = {"password", "sslpassword"}
+_SECRET_VALUE = re.compile(r"(^|&)((?:ssl)?password)=[^&]*", re.IGNORECASE)
 
 
 def is_url(target: str) -> bool:
@@ -30,12 +30,10 @@ def redact(url: str) -> str:
             if ":" in user:
                 user = user.split(":", 1)[0] + ":***"
             netloc = f"{user}@{host}"
-        query = parts.query
-        if query:
-            pairs = [
-                (k, "***" if k.lower() in _SECRET_KEYS else v) for k, v in parse_qsl(query, keep_blank_values=True)
-            ]
-            query = urlencode(pairs, safe="/*")
+        # Only the secret values change: the rest of the query stays as given, so that the
+        # shown URL still opens the same database (re-encoding it wrote a space of options as
+        # '+', which libpq reads as a '+').
+        query = _SECRET_VALUE.sub(r"\1\2=***", parts.query)
         if netloc == parts.netloc and query == parts.query:
             return url  # nothing secret in it: as given (urlunsplit would drop an empty host's //)
         return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
