@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import threadtree  # noqa: E402
-from tests.serve_server import request, running  # noqa: E402
+from tests.serve_server import chromium, request, running  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 N = 10_000 if QUICK else 100_000
@@ -64,18 +64,16 @@ def open_thread(url: str, tid: str) -> None:
 def live_update(url: str, db: Path) -> float | None:
     """Median seconds from an append in this process to its entry in an open page's reader;
     None without Playwright or a system Chromium."""
-    import shutil
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    path = chromium()
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return None
-    if chromium is None:
+    if path is None:
         return None
     times = []
     with sync_playwright() as p, threadtree.open(db) as store:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
         page = browser.new_page()
         store.create_thread("live", thread_id="live")
         store.append("live", "user", "first")

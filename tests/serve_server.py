@@ -12,6 +12,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -19,6 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +32,33 @@ def need(what: str, why: str) -> None:
     if os.environ.get("THREADTREE_CI"):
         pytest.fail(f"{why}; under CI (THREADTREE_CI) the {what} tests must run")
     pytest.skip(why)
+
+
+def chromium() -> str | None:
+    """The system's Chromium (``$THREADTREE_CHROMIUM`` first), or None."""
+    for name in (os.environ.get("THREADTREE_CHROMIUM"), "chromium", "chromium-browser", "/usr/bin/chromium"):
+        if name and (found := shutil.which(name)):
+            return found
+    return None
+
+
+@contextlib.contextmanager
+def launched_browser() -> Iterator[Any]:
+    """The system's headless Chromium through Playwright (never a downloaded browser); skip
+    (fail under CI) without either."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need("browser", "Playwright for Python is not installed (pip install -e '.[test]')")
+    path = chromium()
+    if path is None:
+        need("browser", "no system Chromium (Debian: apt-get install chromium)")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 @contextlib.contextmanager

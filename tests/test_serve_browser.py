@@ -9,14 +9,13 @@ by .ci/run, which installs Debian's chromium) they fail instead.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 import threadtree
 
-from .serve_server import need, running
+from .serve_server import launched_browser, running
 
 pytestmark = pytest.mark.slow
 
@@ -24,26 +23,10 @@ pytest.importorskip("starlette", reason="the serve extra (starlette) is not inst
 pytest.importorskip("uvicorn", reason="the serve extra (uvicorn) is not installed")
 
 
-def _chromium() -> str | None:
-    for name in (os.environ.get("THREADTREE_CHROMIUM"), "chromium", "chromium-browser", "/usr/bin/chromium"):
-        if name and (found := shutil.which(name)):
-            return found
-    return None
-
-
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need("browser", "Playwright for Python is not installed (pip install -e '.[test]')")
-    path = _chromium()
-    if path is None:
-        need("browser", "no system Chromium (Debian: apt-get install chromium)")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
+    with launched_browser() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ import pytest
 
 import threadtree
 
-from .test_serve_browser import _chromium
-from .serve_server import need
+from .serve_server import launched_browser
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("anywidget")
@@ -59,17 +58,8 @@ _HOST = """async ([esm, css, state]) => {
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need("browser", "Playwright for Python is not installed (pip install -e '.[test]')")
-    path = _chromium()
-    if path is None:
-        need("browser", "no system Chromium (Debian: apt-get install chromium)")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
+    with launched_browser() as launched:
         yield launched
-        launched.close()
 
 
 def _state(widget):
