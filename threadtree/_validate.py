@@ -283,17 +283,22 @@ def time_bound(value: Any, field: str) -> float | None:
     (SQLite would turn NaN into NULL, which here means "no bound": refused instead.)"""
     if value is None:
         return None
+    return finite(value, field, unit=" of Unix seconds", alternative=" or None")
+
+
+def finite(value: Any, field: str, *, unit: str = "", alternative: str = "") -> float:
+    """A finite int or float (not a bool), as a float: ``field must be a number{unit}`` when
+    it is not a number, ``a finite number{unit}`` when it is NaN, infinite or too large for a
+    float; ``alternative`` names what else the field takes (``" or None"``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInput(
-            f"{field} must be a number of Unix seconds or None, not {type(value).__name__} {_short(value)}"
-        )
+        raise InvalidInput(f"{field} must be a number{unit}{alternative}, not {type(value).__name__} {_short(value)}")
     try:
-        seconds = float(value)
+        number = float(value)
     except OverflowError:
-        seconds = math.inf
-    if not math.isfinite(seconds):
-        raise InvalidInput(f"{field} must be a finite number of Unix seconds, not {_short(value)}")
-    return seconds
+        number = math.inf
+    if not math.isfinite(number):
+        raise InvalidInput(f"{field} must be a finite number{unit}, not {_short(value)}")
+    return number
 
 
 def thread_order(value: Any) -> str:

@@ -4,7 +4,6 @@ same records back from a dump. Each raises :class:`InvalidInput` naming the argu
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -51,15 +50,7 @@ def choice(value: Any, field: str, choices: Iterable[str]) -> str:
 
 def score(value: Any, field: str) -> float:
     """A finite int or float, as a float (SQLite would store NaN as NULL)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInput(f"{field} must be a number, not {type(value).__name__} {_validate._short(value)}")
-    try:
-        number = float(value)
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
-        raise InvalidInput(f"{field} must be a finite number, not {_validate._short(value)}")
-    return number
+    return _validate.finite(value, field)
 
 
 _CANDIDATE_KEYS = frozenset({"entry_id", "score", "passed", "rationale"})
