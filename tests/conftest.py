@@ -27,16 +27,21 @@ def pytest_generate_tests(metafunc):
 def pytest_collection_modifyitems(config, items):
     # A test about SQLite itself (engines.SQLITE_ONLY) has no PostgreSQL run: deselected (and
     # counted as such) rather than skipped, since under CI a database test may not skip.
-    dropped = [item for item in items if "postgres" in item.nodeid and _sqlite_only(item)]
+    kept, dropped = [], []
+    for item in items:
+        (dropped if _sqlite_only(item) else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if item not in dropped]
+        items[:] = kept
 
 
 def _sqlite_only(item) -> bool:
+    """A PostgreSQL run of a test that engines.SQLITE_ONLY keeps to SQLite."""
     callspec = getattr(item, "callspec", None)
-    return callspec is not None and callspec.params.get("engine") == "postgres" and (
-        engines.sqlite_only(item.nodeid) is not None
+    return (
+        callspec is not None
+        and callspec.params.get("engine") == "postgres"
+        and engines.sqlite_only(item.nodeid) is not None
     )
 
 
