@@ -151,6 +151,12 @@ def _cut_text(path: bytes, item: bytes, content: bytes) -> str | None:
 
 _NUMBER = ("integer", "real")
 
+# What a row of the search index that matches no entry means (``_db.checks.search_index``).
+_STRAY = {
+    "gone": "the search index holds entry {eid}, which does not exist",
+    "twice": "entry {eid} is in the search index and pending for it too: its next batch would count its words twice",
+}
+
 
 def _values(tx: Tx, thread_ids: list[str] | None, all_ids: list[str] | None = None) -> list[Problem]:
     """Values of the wrong type or encoding (kind ``bad-value``), for the given threads (None:
@@ -257,9 +263,7 @@ def _engine_checks(tx: Tx) -> list[Problem]:
         Problem(tid, eid, "search-index", f"entry {eid} is not in the search index: search() cannot find it")
         for eid, tid in missing
     )
-    problems.extend(
-        Problem(None, eid, "search-index", f"the search index holds entry {eid}, which does not exist") for eid in extra
-    )
+    problems.extend(Problem(None, eid, "search-index", _STRAY[what].format(eid=eid)) for eid, what in extra)
     return problems
 
 

@@ -58,7 +58,7 @@ class Navigation(StoreBase):
             raise InvalidInput("limit must be an int of at least 1, not None")
         hidden = _validate.flag(include_hidden, "include_hidden")
         with self._db.snapshot() as tx:
-            return navigation.search(tx, phrases, tid, n, hidden)
+            return navigation.search(tx, phrases, tid, n, hidden, pending=self._db.features.search_pending)
 
     # -- labels --
 

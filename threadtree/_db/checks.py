@@ -45,11 +45,12 @@ def entry_values(tx: Tx, tid: str) -> Iterable[tuple[Any, ...]]:
     return tx.rows("entry_values", {"thread_id": tid})
 
 
-def search_index(tx: Tx) -> tuple[list[tuple[int, str]], list[int]]:
+def search_index(tx: Tx) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """The search index against the entries: (entry id, thread id) of the entries it has no
-    row for, and the ids it has rows for that are no entry."""
+    row for, and (id, what) of the rows it holds that no entry matches, ``what`` being
+    ``"gone"`` (no such entry) or ``"twice"`` (indexed and pending both)."""
     missing = [(eid, tid) for eid, tid in tx.rows("search_unindexed")]
-    return missing, [eid for (eid,) in tx.rows("search_orphans")]
+    return missing, [(eid, what) for eid, what in tx.rows("search_orphans")]
 
 
 def all_threads(tx: Tx) -> list[tuple[str, int | None]]:

@@ -34,12 +34,15 @@ class Features:
     :ivar synchronous: commits follow the ``synchronous`` setting (``FULL`` or ``NORMAL``).
     :ivar damage: what the driver raises when it meets a damaged file or page mid-query
         (``check()`` reports it and stops instead of failing).
+    :ivar search_pending: the search index takes new entries in batches, and a search matches
+        the entries it has not taken yet on its own (``_db.navigation.search``).
     """
 
     name: str
     one_writer: bool
     synchronous: bool
     damage: tuple[type[BaseException], ...] = ()
+    search_pending: bool = False
 
 
 class UniqueViolation(Conflict):

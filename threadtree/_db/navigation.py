@@ -45,8 +45,14 @@ _OPEN, _CLOSE = "\x02", "\x03"
 # -- search --
 
 
-def search(tx: Tx, phrases: list[str], tid: str | None, limit: int, include_hidden: bool) -> list[SearchHit]:
-    """The entries holding every phrase, best first (run in a snapshot)."""
+def search(
+    tx: Tx, phrases: list[str], tid: str | None, limit: int, include_hidden: bool, *, pending: bool = False
+) -> list[SearchHit]:
+    """The entries holding every phrase, best first (run in a snapshot).
+
+    ``pending``: the engine's index takes new entries in batches (SQLite, see migration
+    0010): those not taken yet are matched from a temporary index of them made here, and the
+    two lists merged by rank."""
     if tid is not None:
         tree.leaf(tx, tid)  # NotFound for an unknown thread
     bindings = {
@@ -56,6 +62,13 @@ def search(tx: Tx, phrases: list[str], tid: str | None, limit: int, include_hidd
         "limit": limit,
     }
     rows = tx.all("search_entries", bindings)
+    if pending:
+        tx.run("search_tail_rows")
+        tx.run("search_tail_index")
+        tx.run("search_tail_rebuild")
+        tail = tx.all("search_tail_entries", bindings)
+        if tail:
+            rows = sorted(rows + tail, key=lambda row: (row[14], -row[0]))[:limit]
     with GcPaused():
         entries = Entry.from_rows(row[:13] for row in rows)
     # A hit is on the live path when its thread's walk up from the current leaf passes it:

@@ -1,6 +1,15 @@
--- search_orphans: the rowids the search index holds that are no entry (deleted behind the
--- triggers' back), in order. Bindings: none. The two primary keys, merged.
-select d.id
+-- search_orphans: (id, what) of the rows of the search index that no entry matches (deleted
+-- behind the triggers' back), in id order. what is 'gone' for an id the index or its pending
+-- list (migration 0010) holds that is no entry, 'twice' for an entry both in the index and
+-- pending (its batch would count its words twice). Bindings: none. Primary keys merged:
+-- entries_search_docsize is FTS5's own table of the indexed rowids; the pending list holds at
+-- most 255 ids.
+select d.id, 'gone'
 from entries_search_docsize as d
 where not exists (select 1 from entries as e where e.id = d.id)
-order by d.id
+union all
+select p.id, case when exists (select 1 from entries as e where e.id = p.id) then 'twice' else 'gone' end
+from entries_search_pending as p
+where not exists (select 1 from entries as e where e.id = p.id)
+   or exists (select 1 from entries_search_docsize as d where d.id = p.id)
+order by 1

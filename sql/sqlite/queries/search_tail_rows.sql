@@ -1,0 +1,8 @@
+-- search_tail_rows: the entries the search index has not taken yet (see migration 0010), as
+-- the content of the temporary index search_tail_index makes: a view of this connection's
+-- temp schema, made once. Bindings: none.
+create temp view if not exists entries_search_tail_rows (id, content) as
+  select e.id, e.content
+  from main.entries_search_pending as p
+  cross join main.entries as e
+  where e.id = p.id
