@@ -19,7 +19,7 @@ How it keeps SQLite's guarantees without SQLite's one writer at a time:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -117,6 +117,26 @@ class PostgresTx:
         for bindings in seq:
             self._execute(name, bindings)
 
+    def stream(self, name: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        # A server-side cursor: the server sends ``size`` rows at a time, inside the
+        # transaction (and the snapshot) this Tx is in.
+        try:
+            with self._engine.connection.cursor(name="threadtree_stream") as cur:
+                cur.execute(self._sql.query(name))
+                while batch := cur.fetchmany(size):
+                    yield batch
+        except psycopg.Error as exc:
+            raise self._engine.translate(exc) from exc
+
+    def load(self, name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        # COPY ... FROM STDIN: one statement for all the rows, without a round trip per row.
+        try:
+            with self._cur.copy(self._sql.query(name)) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as exc:
+            raise self._engine.translate(exc) from exc
+
     def script(self, text: str) -> None:
         """Run every statement of ``text`` (a migration), to its end."""
         try:
@@ -149,7 +169,7 @@ class PostgresEngine:
                 f"database {self.target!r}: other writers kept the thread locked for more than "
                 f"{self._timeout:g} s ({exc.diag.message_primary}); nothing was written"
             )
-        if isinstance(exc, psycopg.DataError) and "NUL" in str(exc):
+        if isinstance(exc, psycopg.DataError) and ("NUL" in str(exc) or "0x00" in str(exc)):
             return InvalidInput("PostgreSQL text cannot hold NUL characters (\\x00); SQLite can")
         return exc
 
