@@ -86,7 +86,7 @@ def copy_into(source: Database, destination: Database, *, progress: Progress | N
         nothing was written.
     """
     with source.snapshot() as src, destination.write() as dst:
-        if not destination.features.one_writer:
+        if not destination.features.one_writer:  # PostgreSQL
             dst.run("copy_lock")
         if not dst.value("copy_is_empty"):
             raise Conflict(
@@ -96,7 +96,7 @@ def copy_into(source: Database, destination: Database, *, progress: Progress | N
         counts = {}
         leaves: list[dict[str, Any]] = []
         for name, columns in TABLES:
-            counts[name], later = _copy_table(src, dst, name, columns, progress)
+            counts[name], later = _copy_table(src, dst, name, columns, progress, destination.features.one_writer)
             if name == "threads":
                 leaves = later
             elif name == "entries":
@@ -110,7 +110,7 @@ def copy_into(source: Database, destination: Database, *, progress: Progress | N
 
 
 def _copy_table(
-    src: Tx, dst: Tx, name: str, columns: tuple[str, ...], progress: Progress | None
+    src: Tx, dst: Tx, name: str, columns: tuple[str, ...], progress: Progress | None, one_writer: bool
 ) -> tuple[int, list[dict[str, Any]]]:
     """Stream one table across; return its row count and the values it wrote as NULL (the
     threads' current leaves, the checkpoints' parents) as bindings to set them with."""
@@ -127,10 +127,16 @@ def _copy_table(
                 if row[_PARENT] is not None
             )
             batch = [(*row[:_PARENT], None, *row[_PARENT + 1 :]) for row in batch]
+        first_on_postgres = done == 0 and name == "entries" and not one_writer
+        if first_on_postgres:  # see copy_plans: lookups on keys, not over the growing table
+            dst.run("copy_plans_custom")
         try:
             dst.load(f"copy_write_{name}", columns, batch)
         except InvalidInput as exc:
             raise InvalidInput(f"copying {name}: {exc}") from exc
+        if first_on_postgres:
+            dst.run("copy_plans")
+            dst.run("copy_plans_generic")
         done += len(batch)
         if progress is not None:
             progress(name, done)
