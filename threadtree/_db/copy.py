@@ -9,6 +9,11 @@ table is read by ``copy_read_<table>`` and written by ``copy_write_<table>``, st
 batches (an INSERT per row on SQLite, one COPY per batch on PostgreSQL); the destination's
 triggers check every row as they check any write.
 
+On PostgreSQL the copy takes a lock that keeps other writers out of the destination until it
+commits (``copy_lock``), and has the lookups each row's checks make planned on keys once the
+first batch of entries is in (``copy_plans``): plans made on the empty tables would otherwise
+walk the growing table for every row.
+
 Two columns name rows written later than their own: a thread's current leaf (an entry) and a
 checkpoint's parent (a re-saved checkpoint is newer than its children). They are written as
 NULL and set once their targets are in. What is derived is not copied but rebuilt by the
