@@ -77,12 +77,16 @@ def _pg_bin() -> str:
     return str(versions[-1].parent)
 
 
+SCHEMAS: list[str] = []  # made on a server given by --url: dropped at the end
+
+
 def new_schema(server_url: str) -> str:
     import psycopg
 
     name = f"bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f"create schema {name}")
+    SCHEMAS.append(name)
     option = quote(f"-c search_path={name}", safe="")
     return f"{server_url}{'&' if '?' in server_url else '?'}options={option}"
 
@@ -304,6 +308,12 @@ def main() -> int:
     finally:
         if server is not None:
             server.stop()
+        elif SCHEMAS:
+            import psycopg
+
+            with psycopg.connect(args.url, autocommit=True) as conn:
+                for name in SCHEMAS:
+                    conn.execute(f"drop schema {name} cascade")
         shutil.rmtree(folder, ignore_errors=True)
 
 
