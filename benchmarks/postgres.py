@@ -100,8 +100,17 @@ def server_facts(server_url: str) -> str:
             "select name, setting from pg_settings where name in"
             " ('fsync', 'synchronous_commit', 'wal_sync_method', 'full_page_writes', 'shared_buffers')"
         ).fetchall())
+        trips = []
+        for _ in range(200):
+            started = time.perf_counter()
+            conn.execute("select 1").fetchone()
+            trips.append(time.perf_counter() - started)
     shown = ", ".join(f"{k}={settings[k]}" for k in sorted(settings))
-    return f"PostgreSQL {version} ({shown}; threadtree's connections set synchronous_commit=on)"
+    return (
+        f"PostgreSQL {version} ({shown}; threadtree's connections set synchronous_commit=on)\n"
+        f"one round trip to the server (select 1): median {median_ms(trips):.3f} ms, p99 "
+        f"{sorted(trips)[197] * 1000:.3f} ms"
+    )
 
 
 # -- single writer --
