@@ -163,6 +163,7 @@ class PostgresTx:
 
     def script(self, text: str) -> None:
         """Run every statement of ``text`` (a migration), to its end."""
+        self.started()
         try:
             self._cur.execute(text.encode())
         except psycopg.Error as exc:
