@@ -16,7 +16,8 @@ Exit codes: 0 success; 1 a threadtree error, a database error, or problems found
 2 a usage error.
 
 This module holds the parser and :func:`main`; the commands are in :mod:`.reading`,
-:mod:`.writing` and :mod:`.transfer` (import, export), what they write in :mod:`.output`.
+:mod:`.writing`, :mod:`.transfer` (import, export) and :mod:`.copy` (copy-database, which
+opens two databases of its own), what they write in :mod:`.output`.
 """
 
 from __future__ import annotations
