@@ -42,6 +42,40 @@ def logical_dump(db_path: os.PathLike[str] | str) -> dict[str, Any]:
         conn.close()
 
 
+
+# What canonical_dump leaves out: each engine's own bookkeeping (SQLite's AUTOINCREMENT record
+# and full-text index, PostgreSQL's schema version), which has no counterpart on the other.
+ENGINE_TABLES = ("sqlite_sequence", "entries_search", "threadtree_schema")
+
+
+def canonical_dump(db_path: os.PathLike[str] | str) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every threadtree table as ``{column: value}``, comparable across engines:
+    booleans as 0/1 (SQLite keeps them so), rows sorted, the engines' own tables left out."""
+    if _is_url(db_path):
+        import psycopg
+
+        conn: Any = psycopg.connect(os.fspath(db_path), autocommit=True)
+        names = [n for (n,) in conn.execute(
+            "select table_name from information_schema.tables"
+            " where table_schema = current_schema() and table_type = 'BASE TABLE'"
+        )]
+    else:
+        conn = apsw.Connection(os.fspath(db_path), flags=apsw.SQLITE_OPEN_READONLY)
+        names = [n for (n,) in conn.execute("select name from sqlite_schema where type = 'table'")]
+    try:
+        result = {}
+        for name in sorted(n for n in names if not n.startswith(ENGINE_TABLES)):
+            cur = conn.execute(f'select * from "{name}"')
+            columns = [d[0] for d in cur.description]
+            rows = [
+                {c: int(v) if isinstance(v, bool) else v for c, v in zip(columns, row)} for row in cur.fetchall()
+            ]
+            result[name] = sorted(rows, key=lambda r: sorted((k, str(v)) for k, v in r.items()))
+        return result
+    finally:
+        conn.close()
+
+
 #   a - b - c - d            appended in this order, then e forked from a, r a second root,
 #   |    \                   x forked from b and y appended under it: the live path is
 #   |     x - y              a b x y, the leaves d e r y

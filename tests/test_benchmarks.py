@@ -155,3 +155,21 @@ def test_the_serve_benchmark_runs_and_reports_every_measure():
     for measure in ("store.graph(chain)", "open the chain thread", "open the wide thread", "first page of the thread list",
                     "another process's write in an open page"):  # "...: not measured" without a browser
         assert measure in done.stdout
+
+
+@pytest.mark.slow
+def test_the_postgres_benchmark_runs_and_reports_every_measure():
+    """On the test server when there is one (a throwaway server of its own is the script's
+    default, too slow to start here); skips without one, fails under CI (tests/engines.py)."""
+    from . import engines
+
+    url = engines.server_url()
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "postgres.py"), "--quick", "--url", url],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ("append", "fork at depth 10 ", "path at depth", "leaves of", "8 writer processes on 8 threads",
+                    "compare-and-set", "nothing lost or duplicated, one chain", "rows/s", "PostgreSQL 1"):
+        assert measure in done.stdout, done.stdout
+    assert "MISS nothing lost" not in done.stdout, done.stdout

@@ -3,6 +3,8 @@ common_ancestor; and the sql/ files behind them (used, bound right, index-driven
 
 from __future__ import annotations
 
+import contextlib
+
 import apsw
 import apsw.ext
 import pytest
@@ -149,12 +151,18 @@ class _RecordingConnection:
         self.executed.append((sql, frozenset(bindings or ())))
         return self._conn.execute(sql, bindings)
 
+    def executemany(self, sql, seq):
+        seq = list(seq)
+        self.executed.extend((sql, frozenset(bindings)) for bindings in seq)
+        return self._conn.executemany(sql, seq)
+
     def __getattr__(self, name):
         return getattr(self._conn, name)
 
 
-def _every_call(store):
-    """One call of every Store method, enough to run every query file."""
+def _every_call(store, copy_database=None):
+    """One call of every Store method, enough to run every query file; ``copy_database()`` is
+    called while every table holds a row (so that it runs every copy_ query)."""
     thread = store.create_thread("all", thread_id="all")
     ids = build(store, thread.id, BRANCHED)
     store.extend(thread.id, [{"role": "user", "content": "z"}])
@@ -242,6 +250,10 @@ def _every_call(store):
     store.upsert_job("j", "n", "queued")
     store.get_job("j")
     store.list_jobs()
+    if copy_database is not None:
+        store.set_label(ids["a"], "kept")
+        store.save_checkpoint(thread.id, "child", 2, parent_checkpoint_id="p")
+        copy_database()
     store.delete_job("j")
     store.delete_thread(thread.id)
     # A damaged leaf, made behind the store's back, makes check() name a row of threads.
@@ -299,14 +311,32 @@ def _import_twice(store):
     assert jsonl.write(store, jsonl.Block("dump", lines[0], lines[1:])).status == "imported"
 
 
-def test_every_query_file_is_used_with_exactly_its_bindings(store):
+@contextlib.contextmanager
+def _recording(store):
+    """Record the SQL the store's connection runs (its ``executed`` list), for the block."""
     tx = database_of(store).engine().tx
     recorder = _RecordingConnection(tx._conn)
     tx._conn = recorder
     try:
-        _every_call(store)
+        yield recorder
     finally:
         tx._conn = recorder._conn
+
+
+def test_every_query_file_is_used_with_exactly_its_bindings(store, tmp_path):
+    # copy_database reads one store and writes another, which records what it writes; a copy
+    # of a database that handed out entry ids but kept no entry starts AUTOINCREMENT's record.
+    with (
+        threadtree.open(tmp_path / "copy.db") as copy,
+        threadtree.open(tmp_path / "ids.db") as ids,
+        threadtree.open(":memory:") as emptied,
+    ):
+        emptied.append(emptied.create_thread(thread_id="gone").id, "user", "x")
+        emptied.delete_thread("gone")
+        with _recording(store) as recorder, _recording(copy) as copied, _recording(ids) as started:
+            _every_call(store, lambda: threadtree.copy_database(store, copy))
+            threadtree.copy_database(emptied, ids)
+    recorder.executed += copied.executed + started.executed
     by_text = {_sql.query(name): name for name in _sql.query_names()}
     used = {}
     for sql, bound in recorder.executed:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._api.copying import copy_database
 from ._db.sqlite import default_path
 from .errors import Ambiguous, Busy, Conflict, InvalidInput, NotFound, SchemaError, ThreadTreeError
 from .navigation import BranchPoint, Comparison, Label, SearchHit
@@ -79,6 +80,7 @@ __all__ = [
     "Thread",
     "ThreadTreeError",
     "ToolCall",
+    "copy_database",
     "default_path",
     "draw",
     "open",

@@ -11,7 +11,7 @@ and leave the dialect to the engine's own ``sql/<dialect>/`` folder.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -89,6 +89,18 @@ class Tx(Protocol):
 
     def many(self, name: str, seq: Iterable[Mapping[str, Any]]) -> None:
         """Run a statement once for each bindings of ``seq``."""
+        ...
+
+    def stream(self, name: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of a query without bindings, in lists of at most ``size``, read from the
+        database as they are asked for (a whole table need not fit in memory). Take them all
+        before the next query of this transaction."""
+        ...
+
+    def load(self, name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Write many rows at once with a bulk statement: an INSERT whose bindings are
+        ``columns`` (SQLite), or a COPY of those columns (PostgreSQL); each row gives its
+        values in the order of ``columns``."""
         ...
 
 

@@ -16,7 +16,8 @@ Exit codes: 0 success; 1 a threadtree error, a database error, or problems found
 2 a usage error.
 
 This module holds the parser and :func:`main`; the commands are in :mod:`.reading`,
-:mod:`.writing` and :mod:`.transfer` (import, export), what they write in :mod:`.output`.
+:mod:`.writing`, :mod:`.transfer` (import, export) and :mod:`.copy` (copy-database, which
+opens two databases of its own), what they write in :mod:`.output`.
 """
 
 from __future__ import annotations
@@ -34,16 +35,9 @@ from .. import _lazy
 from .._db import driver_errors
 from ..errors import ThreadTreeError
 from ..records import RUN_STATUSES
-from .navigate import (
-    cmd_copy,
-    cmd_forks,
-    cmd_label,
-    cmd_labels,
-    cmd_merge,
-    cmd_search,
-    cmd_switch,
-    cmd_unlabel,
-)
+from .copy import NAME as COPY_DATABASE
+from .copy import add_copy_database
+from .navigate import cmd_copy, cmd_forks, cmd_label, cmd_labels, cmd_merge, cmd_search, cmd_switch, cmd_unlabel
 from .output import Output
 from .reading import (
     cmd_check,
@@ -337,6 +331,7 @@ def parser() -> argparse.ArgumentParser:
 
     command("demo", cmd_demo, "build a sample branching conversation and show it")
     add_serve(command)
+    add_copy_database(command)
     return top
 
 
@@ -416,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Output(sys.stdout)
     failures: tuple[type[BaseException], ...] = (ThreadTreeError, OSError, *driver_errors())  # told in one line
     try:
+        if args.command == COPY_DATABASE:  # two databases of its own, no --db
+            return args.run(None, args, out)
         if _no_database_yet(args):
             if args.json:
                 out.json([])

@@ -19,7 +19,7 @@ How it keeps SQLite's guarantees without SQLite's one writer at a time:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -67,7 +67,7 @@ class PsycopgSql(SqlFolder):
 
 SQL = PsycopgSql("postgres")
 
-_LOCK_THREAD = "select 1 from threads where id = %(thread_id)s for update"
+_LOCK_THREAD = "select 1 from threads where id = %(thread_id)s for update;"
 
 
 class PostgresTx:
@@ -75,7 +75,7 @@ class PostgresTx:
     :class:`~threadtree._db.engine.Tx`). In a write, the first query bound to a thread locks
     that thread's row first."""
 
-    __slots__ = ("_cur", "_engine", "_sql", "locked", "writing")
+    __slots__ = ("_cur", "_engine", "_sql", "begin", "locked", "writing")
 
     def __init__(self, engine: PostgresEngine, cur: psycopg.ClientCursor[Any]) -> None:
         self._engine = engine
@@ -83,19 +83,41 @@ class PostgresTx:
         self._sql = SQL
         self.writing = False
         self.locked: set[str] = set()
+        # The BEGIN of a transaction not yet sent: it goes with the first query (see _execute).
+        self.begin: str | None = None
 
     def _execute(self, name: str, bindings: Bindings) -> psycopg.ClientCursor[Any]:
+        # One round trip for what the server need not answer on its own: a pending BEGIN and
+        # the thread's row lock are sent in one message with the query (client-side binding
+        # sends it as a simple query; the cursor is left on the query's result).
         cur = self._cur
+        query = self._sql.query(name)
+        before = self.begin or ""
+        if self.writing and bindings:
+            tid = bindings.get("thread_id")
+            if tid is not None and tid not in self.locked:
+                before += _LOCK_THREAD
+                self.locked.add(tid)
         try:
-            if self.writing and bindings:
-                tid = bindings.get("thread_id")
-                if tid is not None and tid not in self.locked:
-                    cur.execute(_LOCK_THREAD, {"thread_id": tid})
-                    self.locked.add(tid)
-            cur.execute(self._sql.query(name), bindings)
+            if before:
+                self.begin = None
+                cur.execute(before + query, bindings)
+                while cur.nextset():
+                    pass
+            else:
+                cur.execute(query, bindings)
         except psycopg.Error as exc:
             raise self._engine.translate(exc) from exc
         return cur
+
+    def started(self) -> None:
+        """Send a pending BEGIN now, for what cannot carry it (a server cursor, a COPY)."""
+        if self.begin:
+            begin, self.begin = self.begin, None
+            try:
+                self._cur.execute(begin)
+            except psycopg.Error as exc:
+                raise self._engine.translate(exc) from exc
 
     def one(self, name: str, bindings: Bindings = None) -> tuple[Any, ...] | None:
         return self._execute(name, bindings).fetchone()
@@ -117,8 +139,31 @@ class PostgresTx:
         for bindings in seq:
             self._execute(name, bindings)
 
+    def stream(self, name: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        # A server-side cursor: the server sends ``size`` rows at a time, inside the
+        # transaction (and the snapshot) this Tx is in.
+        self.started()
+        try:
+            with self._engine.connection.cursor(name="threadtree_stream") as cur:
+                cur.execute(self._sql.query(name))
+                while batch := cur.fetchmany(size):
+                    yield batch
+        except psycopg.Error as exc:
+            raise self._engine.translate(exc) from exc
+
+    def load(self, name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        # COPY ... FROM STDIN: one statement for all the rows, without a round trip per row.
+        self.started()
+        try:
+            with self._cur.copy(self._sql.query(name)) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as exc:
+            raise self._engine.translate(exc) from exc
+
     def script(self, text: str) -> None:
         """Run every statement of ``text`` (a migration), to its end."""
+        self.started()
         try:
             self._cur.execute(text.encode())
         except psycopg.Error as exc:
@@ -149,27 +194,36 @@ class PostgresEngine:
                 f"database {self.target!r}: other writers kept the thread locked for more than "
                 f"{self._timeout:g} s ({exc.diag.message_primary}); nothing was written"
             )
-        if isinstance(exc, psycopg.DataError) and "NUL" in str(exc):
+        if isinstance(exc, psycopg.DataError) and ("NUL" in str(exc) or "0x00" in str(exc)):
             return InvalidInput("PostgreSQL text cannot hold NUL characters (\\x00); SQLite can")
         return exc
 
+    # BEGIN is not sent here but with the transaction's first query (PostgresTx._execute): a
+    # round trip less for every call; a transaction that ran no query has nothing to end.
+
     def begin_read(self) -> None:
-        self.connection.execute("begin isolation level repeatable read read only")
+        self.tx.begin = "begin isolation level repeatable read read only;"
 
     def end_read(self) -> None:
+        if self.tx.begin is not None:
+            self.tx.begin = None
+            return
         try:
             self.connection.execute("commit")
         except psycopg.Error:
             self._rollback()
 
     def begin_write(self) -> None:
-        self.connection.execute("begin")
+        self.tx.begin = "begin;"
         self.tx.writing = True
 
     def end_write(self, commit: bool) -> None:
         tx = self.tx
         tx.writing = False
         tx.locked.clear()
+        if tx.begin is not None:
+            tx.begin = None
+            return
         if not commit:
             self._rollback()
             return

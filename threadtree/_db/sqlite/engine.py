@@ -11,7 +11,8 @@ deadlocking against a lock holder in the same process until the timeout). See
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import apsw
@@ -77,6 +78,14 @@ class SQLiteTx:
                 pass
         except apsw.ConstraintError as exc:
             raise _unique(exc) from exc
+
+    def stream(self, name: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        cursor = iter(self._conn.execute(self._sql.query(name)))
+        while batch := list(itertools.islice(cursor, size)):
+            yield batch
+
+    def load(self, name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        self.many(name, (dict(zip(columns, row)) for row in rows))
 
     def script(self, text: str) -> None:
         """Run every statement of ``text`` (a migration), to its end."""
