@@ -155,3 +155,18 @@ def test_the_serve_benchmark_runs_and_reports_every_measure():
     for measure in ("store.graph(chain)", "open the chain thread", "open the wide thread", "first page of the thread list",
                     "another process's write in an open page"):  # "...: not measured" without a browser
         assert measure in done.stdout
+
+
+@pytest.mark.slow
+def test_the_bare_schema_benchmark_runs_and_reports_every_measure():
+    pytest.importorskip("agents")  # the depth part times the agents session's fork_at
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bare.py"), "--quick", "--rounds", "1"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ("append, NORMAL", "append, FULL", "without the search index", "fork, NORMAL", "fork, FULL",
+                    "path at depth", "bytes per message", "path(limit=50) at depth 10,000",
+                    "fork_at(-2), new session, depth 10,000", "render_tree: 20,000-entry chain",
+                    "graph: 20,000", "check(thread): 20,000"):
+        assert measure in done.stdout, done.stdout
