@@ -321,6 +321,40 @@ class TestBranching:
             assert run(fresh.fork_at(1)).item == six[1]
         assert [e.item for e in store.path("chat")] == six[:2]
 
+    @pytest.mark.parametrize("move", ["fork_at", "rewind"])
+    def test_a_fresh_session_moving_from_the_end_reads_only_the_last_items(self, store, six, move):
+        """fork_at(-k) and rewind(k) without a prior read cost the same at any depth: the
+        session reads the last k entries of the live path, not all of it (issue 20)."""
+        limits = []
+
+        def trace(cursor, sql, bindings):
+            if "with recursive chain" in sql and isinstance(bindings, dict) and "limit" in bindings:
+                limits.append(bindings["limit"])
+            return True
+
+        conn = threadtree.store.database_of(store).engine().connection
+        conn.exec_trace = trace
+        try:
+            with ThreadTreeSession("chat", store) as fresh:
+                entry = run(fresh.fork_at(-2) if move == "fork_at" else fresh.rewind(2))
+                kept = 5 if move == "fork_at" else 4
+                assert run(fresh.get_items()) == six[:kept]
+        finally:
+            conn.exec_trace = None
+        assert entry.item == six[kept - 1]
+        assert limits[0] == 2, limits  # the move's own read; get_items reads the whole path after
+
+    def test_a_fresh_session_moving_past_hidden_entries_reads_enough(self, store, six):
+        """Hidden entries are left out of the items but count in a read's limit: a tail
+        that holds too few visible items is read again, whole."""
+        store.append("chat", "system", "note", hidden=True)
+        with ThreadTreeSession("chat", store) as fresh:
+            assert run(fresh.fork_at(-2)).item == six[-2]
+        with ThreadTreeSession("chat", store) as fresh:
+            with pytest.raises(InvalidInput, match="has 5 items"):
+                run(fresh.rewind(6))
+            assert run(fresh.rewind(5)) is None
+
     def test_fork_at_after_another_writer_moved_the_thread_uses_the_new_path(self, session, store, six):
         run(session.get_items())
         with ThreadTreeSession("chat", store) as other:

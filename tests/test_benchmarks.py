@@ -173,3 +173,17 @@ def test_the_postgres_benchmark_runs_and_reports_every_measure():
                     "compare-and-set", "nothing lost or duplicated, one chain", "rows/s", "PostgreSQL 1"):
         assert measure in done.stdout, done.stdout
     assert "MISS nothing lost" not in done.stdout, done.stdout
+
+
+def test_the_bare_schema_benchmark_runs_and_reports_every_measure():
+    pytest.importorskip("agents")  # the depth part times the agents session's fork_at
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bare.py"), "--quick", "--rounds", "1"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ("append, NORMAL", "append, FULL", "without the search index", "fork, NORMAL", "fork, FULL",
+                    "path at depth", "bytes per message", "path(limit=50) at depth 10,000",
+                    "fork_at(-2), new session, depth 10,000", "render_tree: 20,000-entry chain",
+                    "graph: 20,000", "check(thread): 20,000"):
+        assert measure in done.stdout, done.stdout

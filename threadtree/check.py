@@ -40,6 +40,7 @@ of entries, one thread at a time.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import orjson
@@ -287,14 +288,13 @@ def _thread(tx: Tx, tid: str, leaf: int | None) -> list[Problem]:
     def found(eid: int | None, kind: str, message: str) -> None:
         problems.append(Problem(tid, eid, kind, message))
 
-    graph = nx.DiGraph()
-    graph.add_nodes_from(depth_of)
+    edges = []
     detached = set()  # entries whose parent is missing or foreign: roots of what is left
     for eid, parent, _ in rows:
         if parent is None:
             continue
         if parent in depth_of:
-            graph.add_edge(parent, eid)
+            edges.append((parent, eid))
             continue
         detached.add(eid)
         owner = checks.entry_thread(tx, parent)
@@ -303,34 +303,14 @@ def _thread(tx: Tx, tid: str, leaf: int | None) -> list[Problem]:
         else:
             found(eid, "cross-thread-parent", f"entry {eid} has parent {parent}, an entry of thread {owner!r}")
 
-    on_cycle: set[int] = set()
-    if graph and not nx.is_branching(graph):  # one parent each, so only a cycle can do this
-        cycles = [
-            sorted(c)
-            for c in nx.strongly_connected_components(graph)
-            if len(c) > 1 or graph.has_edge(next(iter(c)), next(iter(c)))
-        ]
-        for cycle in sorted(cycles):
-            on_cycle.update(cycle)
-            below = set().union(*(nx.descendants(graph, n) for n in cycle)) - set(cycle)
-            ring = " -> ".join(str(n) for n in _ring(graph, cycle[0]))
-            hanging = f"; {len(below)} more entries hang below it" if below else ""
-            found(cycle[0], "cycle", f"parents run in a circle: {ring}{hanging}")
-
-    for parent, eid in graph.edges:
-        if parent >= eid and not (parent in on_cycle and eid in on_cycle):
-            found(eid, "parent-not-older", f"entry {eid} has parent {parent}, which is not older (a larger id)")
-
-    # True depths, walking down from the roots (an entry with a broken parent counts as a
-    # root at its stored depth, so only the entry that is wrong gets reported).
-    expected = {eid: (depth_of[eid] if eid in detached else 0) for eid, deg in graph.in_degree() if deg == 0}
-    todo = deque(expected)
-    while todo:
-        node = todo.popleft()
-        for child in graph.successors(node):
-            if child not in expected:
-                expected[child] = expected[node] + 1
-                todo.append(child)
+    if all(parent < eid for parent, eid in edges):
+        # Every parent older (what the schema holds): no cycle, and the rows, in id order,
+        # reach each parent before its children, so true depths come in one pass.
+        expected: dict[int, int] = {}
+        for eid, parent, depth in rows:
+            expected[eid] = depth if eid in detached else 0 if parent is None else expected[parent] + 1
+    else:
+        expected = _tangled(edges, depth_of, detached, found)
     for eid, _, depth in rows:
         if eid in expected and depth != expected[eid]:
             found(eid, "wrong-depth", f"entry {eid} has depth {depth}, but it is {expected[eid]} below its root")
@@ -350,6 +330,48 @@ def _thread(tx: Tx, tid: str, leaf: int | None) -> list[Problem]:
         why = "has children" if eid in depth_of else "is not an entry of this thread"
         found(eid, "leaves-table", f"the leaves table lists entry {eid}, which {why}")
     return problems
+
+
+def _tangled(
+    edges: list[tuple[int, int]],
+    depth_of: dict[int, int],
+    detached: set[int],
+    found: Callable[[int | None, str, str], None],
+) -> dict[int, int]:
+    """The checks of a thread where some parent is not older than its child (a damaged file):
+    cycles and parents that are not older are reported through ``found``; returns the true
+    depths of the entries a root reaches (an entry with a broken parent counts as a root at
+    its stored depth, so only the entry that is wrong gets reported)."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(depth_of)
+    graph.add_edges_from(edges)
+    on_cycle: set[int] = set()
+    if not nx.is_branching(graph):  # one parent each, so only a cycle can do this
+        cycles = [
+            sorted(c)
+            for c in nx.strongly_connected_components(graph)
+            if len(c) > 1 or graph.has_edge(next(iter(c)), next(iter(c)))
+        ]
+        for cycle in sorted(cycles):
+            on_cycle.update(cycle)
+            below = set().union(*(nx.descendants(graph, n) for n in cycle)) - set(cycle)
+            ring = " -> ".join(str(n) for n in _ring(graph, cycle[0]))
+            hanging = f"; {len(below)} more entries hang below it" if below else ""
+            found(cycle[0], "cycle", f"parents run in a circle: {ring}{hanging}")
+
+    for parent, eid in graph.edges:
+        if parent >= eid and not (parent in on_cycle and eid in on_cycle):
+            found(eid, "parent-not-older", f"entry {eid} has parent {parent}, which is not older (a larger id)")
+
+    expected = {eid: (depth_of[eid] if eid in detached else 0) for eid, deg in graph.in_degree() if deg == 0}
+    todo = deque(expected)
+    while todo:
+        node = todo.popleft()
+        for child in graph.successors(node):
+            if child not in expected:
+                expected[child] = expected[node] + 1
+                todo.append(child)
+    return expected
 
 
 def _ring(graph: nx.DiGraph, start: int) -> list[int]:

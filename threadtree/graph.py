@@ -91,27 +91,25 @@ def build_graph(thread: Any, rows: Iterable[tuple]) -> nx.DiGraph:
                 f"entry {entry_id} of thread {thread.id!r} holds a value of the wrong type (written by "
                 "another tool, or damaged): run `threadtree check`"
             )
-    graph.add_nodes_from(
-        (
-            entry_id,
-            {
-                "role": role,
-                "content": content,
-                "preview": preview(content),
-                "depth": depth,
-                "created_at": created_at,
-                "hidden": bool(hidden and hidden[0]),
-                "leaf": True,
-                "current": False,
-            },
-        )
-        for entry_id, _, role, content, created_at, depth, *hidden in rows
-    )
+    ids = {row[0] for row in rows}
+    edges = [(row[1], row[0]) for row in rows if row[1] in ids and row[1] != row[0]]
+    parents = {parent for parent, _ in edges}
+    # Ids alone, then each node's attributes into its dict: given (id, attributes) pairs,
+    # networkx raises and catches a TypeError per node to tell them from ids (3x the time).
+    graph.add_nodes_from(row[0] for row in rows)
     nodes = graph.nodes
-    for entry_id, parent, *_ in rows:
-        if parent is not None and parent in nodes and parent != entry_id:
-            graph.add_edge(parent, entry_id)
-            nodes[parent]["leaf"] = False
+    for entry_id, _, role, content, created_at, depth, *hidden in rows:
+        nodes[entry_id].update(
+            role=role,
+            content=content,
+            preview=preview(content),
+            depth=depth,
+            created_at=created_at,
+            hidden=bool(hidden and hidden[0]),
+            leaf=entry_id not in parents,
+            current=False,
+        )
+    graph.add_edges_from(edges)  # in id order, as the rows come: siblings keep their order
     step = thread.current_leaf_id
     seen = set()
     while step is not None and step in nodes and step not in seen:  # a cycle cannot trap it

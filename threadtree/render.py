@@ -1,8 +1,10 @@
 """The tree of a thread as text for a terminal: one line per entry, the live path marked,
 lines cut to the terminal's width.
 
-The text is drawn by :func:`networkx.generate_network_text` from the graph of
-:mod:`threadtree.graph` (whose ``collapse_chains`` and ``without_hidden`` prepare it). Widths
+The text is the one :func:`networkx.generate_network_text` writes for the graph of
+:mod:`threadtree.graph` (whose ``collapse_chains`` and ``without_hidden`` prepare it): a healthy
+tree (a forest) is drawn by this module's own walk of it, which writes the same lines several
+times faster; a damaged file's graph (a cycle, two parents) by networkx itself. Widths
 are counted in terminal columns, not characters: CJK and most emoji take two, combining marks
 none.
 """
@@ -10,11 +12,12 @@ none.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import _lazy
 from .errors import InvalidInput
-from .graph import _ascii, _head, _label, collapse_chains, preview, roots
+from .graph import _ascii, _head, _label, collapse_chains, node_order, preview, roots
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -84,10 +87,106 @@ def fitted_preview(content: str, width: int, *, ascii_only: bool = False) -> str
 _SPACER = " │╎╽|:!"
 _TOKEN = "\x00"  # ends each label handed to networkx, followed by the node's index
 
+# networkx's glyphs (readwrite/text.py), in the order _forest_lines takes them: a tree of the
+# forest that is not / is the last, what runs beside the trees below it, a child that is not /
+# is the last, what runs beside its siblings, and the edge between two entries of a chain.
+_UTF = ("╟── ", "╙── ", "╎   ", "    ", "├─╼ ", "└─╼ ", "│   ", "╽")
+_ASCII = ("+-- ", "+-- ", ":   ", "    ", "|-> ", "L-> ", "|   ", "!")
+
+
+def _forest_roots(graph: nx.DiGraph) -> tuple[list, dict] | None:
+    """The roots of ``graph`` in id order and its children by node (networkx's own dicts,
+    read through no view) when it is a forest: every node has at most one parent and a root
+    above it. ``None`` otherwise: a damaged file's graph, drawn by networkx."""
+    succ = dict(graph.adjacency())
+    below: set = set()
+    for children in succ.values():
+        below.update(children)
+    found = [node for node in succ if node not in below]
+    if sum(map(len, succ.values())) != len(succ) - len(found):
+        return None  # a node with two parents
+    reached, stack = 0, list(found)
+    while stack:  # a cycle hangs under no root: fewer nodes reached than there are
+        node = stack.pop()
+        reached += 1
+        stack.extend(succ[node])
+    if reached != len(succ):
+        return None
+    found.sort(key=node_order)
+    return found, succ
+
+
+def _forest_lines(forest: tuple[list, dict], max_depth: int | None, ascii_only: bool) -> Iterator[tuple]:
+    """(prefix, node) for each line :func:`networkx.generate_network_text` writes for a forest
+    with ``vertical_chains=True``, where every node is drawn once and has no other parent to
+    name: ``node`` is ``None`` for the edge line between two entries of a chain (the prefix is
+    the whole line) and ``...`` where ``max_depth`` cut the tree. The same walk as networkx's
+    (a stack of frames; ``level`` is the length of its list of indents, which a chain does not
+    grow), without its bookkeeping for nodes reached twice, which a forest has none of."""
+    top_mid, top_last, beside_trees, after_trees, mid, last, beside, vertical = _ASCII if ascii_only else _UTF
+    sources, succ = forest
+    cut = -1 if max_depth is None else max_depth - 1
+    stack = [(node, "", 0, k == 0, False) for k, node in enumerate(reversed(sources))]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, indent, level, is_last, chained = pop()
+        if not level:
+            prefix, below, below_level = (top_last, after_trees, 1) if is_last else (top_mid, beside_trees, 1)
+        elif chained:
+            prefix, below, below_level = indent, indent, level
+            yield indent + vertical, None
+        else:
+            prefix = indent + (last if is_last else mid)
+            below, below_level = indent + (after_trees if is_last else beside), level + 1
+        yield prefix, node
+        if node is ...:
+            continue
+        children = list(succ[node])
+        if level == cut and children:
+            children = [...]
+        one = len(children) == 1
+        for k, child in enumerate(reversed(children)):
+            push((child, below, below_level, k == 0, one))
+
 
 def _check_depth(max_depth: Any) -> None:
     if max_depth is not None and (isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 1):
         raise InvalidInput(f"max_depth must be an int of at least 1 or None, not {max_depth!r}")
+
+
+def _drawn(graph: nx.DiGraph, max_depth: int | None, ascii_only: bool) -> Iterator[tuple[str, dict | None, str]]:
+    """The lines of the drawing: (line, ``None``, "") for one of drawing only, (prefix and
+    :func:`_head`, the node's attributes, the back edges a damaged graph names) for an
+    entry's. A forest is drawn by :func:`_forest_lines`; anything else by networkx."""
+    forest = _forest_roots(graph)
+    if forest is not None:
+        nodes = graph.nodes
+        for prefix, node in _forest_lines(forest, max_depth, ascii_only):
+            if node is None or node is ...:
+                yield (prefix if node is None else f"{prefix} ..."), None, ""
+            else:
+                data = nodes[node]
+                yield prefix + _head(node, data), data, ""
+        return
+    order = list(graph.nodes(data=True))
+    labelled = nx.DiGraph()
+    labelled.add_nodes_from(
+        (node, {"label": f"{_head(node, data)}{_TOKEN}{index}"}) for index, (node, data) in enumerate(order)
+    )
+    labelled.add_edges_from(graph.edges)
+    for line in nx.generate_network_text(
+        labelled,
+        sources=roots(graph),
+        max_depth=max_depth,
+        ascii_only=ascii_only,
+        vertical_chains=True,
+    ):
+        start, token, rest = line.partition(_TOKEN)
+        if not token:
+            yield line, None, ""
+        else:
+            index, _, suffix = rest.partition(" ")  # a suffix only in a damaged graph (a back edge)
+            yield start, order[int(index)][1], suffix
 
 
 def tree_lines(
@@ -109,28 +208,13 @@ def tree_lines(
         graph = collapse_chains(graph, collapse)
     if not graph:
         return []
-    order = list(graph.nodes(data=True))
-    labelled = nx.DiGraph()
-    labelled.add_nodes_from(
-        (node, {"label": f"{_head(node, data)}{_TOKEN}{index}"}) for index, (node, data) in enumerate(order)
-    )
-    labelled.add_edges_from(graph.edges)
     convert = _ascii if ascii_only else str
     lines: list[tuple[str, dict | None]] = []
-    for line in nx.generate_network_text(
-        labelled,
-        sources=roots(graph),
-        max_depth=max_depth,
-        ascii_only=ascii_only,
-        vertical_chains=True,
-    ):
-        start, token, rest = line.partition(_TOKEN)
-        if not token:
-            if spacers or line.strip(_SPACER):
-                lines.append((convert(line), None))
+    for start, data, suffix in _drawn(graph, max_depth, ascii_only):
+        if data is None:
+            if spacers or start.strip(_SPACER):
+                lines.append((convert(start), None))
             continue
-        index, _, suffix = rest.partition(" ")  # a suffix only in a damaged graph (a back edge)
-        data = order[int(index)][1]
         text = convert(start)
         if "collapsed" not in data:
             if width is None:
@@ -154,7 +238,7 @@ def render_tree(
     spacers: bool = True,
 ) -> str:
     """The tree as text, one line per entry (id, role, preview), the live path marked with
-    ``●`` (``*`` with ``ascii_only``), via :func:`networkx.write_network_text`.
+    ``●`` (``*`` with ``ascii_only``), as :func:`networkx.write_network_text` draws it.
 
     Chains are drawn vertically, so a long conversation does not drift to the right;
     ``collapse=N`` also folds runs of more than N plain chain entries into one line.
@@ -184,7 +268,18 @@ def render_tree(
         graph = collapse_chains(graph, collapse)
     if not graph:
         return ""
-    labelled = nx.DiGraph()  # whole labels, lines as networkx writes them: the fast way
+    forest = _forest_roots(graph)
+    if forest is not None:
+        nodes = graph.nodes
+        return "".join(
+            f"{prefix}\n"
+            if node is None
+            else f"{prefix} ...\n"
+            if node is ...
+            else f"{prefix}{_label(node, nodes[node], ascii_only=ascii_only)}\n"
+            for prefix, node in _forest_lines(forest, max_depth, ascii_only)
+        )
+    labelled = nx.DiGraph()  # whole labels, lines as networkx writes them
     labelled.add_nodes_from(
         (node, {"label": _label(node, data, ascii_only=ascii_only)}) for node, data in graph.nodes(data=True)
     )

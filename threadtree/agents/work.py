@@ -195,11 +195,10 @@ class SessionWork:
         live path this session knows, checking under the write lock that the path is still
         the one it knows."""
         for _ in range(_RETRIES):
-            if self._path is None or self._leaf is UNKNOWN:
-                leaf, steps, _ = self._live_items()
-                self._check_strict(leaf)
-                self._leaf, self._path = leaf, steps
-            steps = self._path if self._path is not None else Steps()
+            whole = self._path is not None and self._leaf is not UNKNOWN
+            steps = self._path if whole else self._read_for_move(field, value)
+            if steps is None:
+                whole, steps = True, self._path or Steps()
             target: int | None  # None: the path empties (rewinding past its first item)
             if field == "item_index":
                 if not -len(steps) <= value < len(steps):
@@ -217,11 +216,29 @@ class SessionWork:
                     raise
                 self._path = None  # another writer moved the leaf: read the path again
                 continue
-            steps.cut(keep)
-            self._path = steps
+            if whole:
+                steps.cut(keep)
+            self._path = steps if whole else None  # a tail alone cannot count items from the root
             self._leaf = target
             return entry
         raise Conflict(f"thread {self.session_id!r} kept moving: gave up after {_RETRIES} tries")
+
+    def _read_for_move(self, field: str, value: int) -> Steps | None:
+        """For a move the session has no view of the path for: the last items of the live
+        path when the move counts from its end (``rewind(steps)``, a negative ``item_index``)
+        and they are enough, so that the move costs the same at any depth; else ``None``,
+        with the whole path read into ``_path``."""
+        need = value if field == "steps" else -value
+        if need > 0:
+            leaf, steps, _ = self._live_items(need)
+            self._check_strict(leaf)
+            self._leaf = leaf
+            if len(steps) >= need:
+                return steps
+        leaf, self._path, _ = self._live_items()
+        self._check_strict(leaf)
+        self._leaf = leaf
+        return None
 
     def _move_to(self, eid: int, reason: str) -> Entry:
         entry = self._move(eid, self._expected(), reason)
