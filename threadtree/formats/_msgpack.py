@@ -20,11 +20,11 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Reader", "decode", "skip", "unpack"]
+__all__ = ["CUT_SHORT", "Reader", "decode", "header_length", "skip", "unpack"]
 
 Ext = Callable[[int, bytes], Any]
 
-_CUT = "MessagePack value cut short"
+CUT_SHORT = "MessagePack value cut short"
 # first byte -> (size of the length that follows, struct format of it), for str/bin/ext/array/map
 _LENGTHS = {
     0xC4: (1, ">B"), 0xC5: (2, ">H"), 0xC6: (4, ">I"),  # bin
@@ -49,11 +49,11 @@ def _plain_ext(code: int, data: bytes) -> Any:
     return {"msgpack_ext": code, "data": data.hex()}
 
 
-def _length(data: bytes, pos: int, first: int) -> tuple[int, int]:
+def header_length(data: bytes, pos: int, first: int) -> tuple[int, int]:
     """(length, position after it) of a str/bin/ext/array/map header of ``first`` at ``pos - 1``."""
     size, form = _LENGTHS[first]
     if pos + size > len(data):
-        raise ValueError(_CUT)
+        raise ValueError(CUT_SHORT)
     return _unpack_from(form, data, pos)[0], pos + size
 
 
@@ -61,7 +61,7 @@ def decode(data: bytes, pos: int, ext: Ext = _plain_ext) -> tuple[Any, int]:
     """(the value at ``pos``, the position after it). Map keys that are not strings become
     their ``str``; extension values become what ``ext(code, data)`` returns."""
     if pos >= len(data):
-        raise ValueError(_CUT)
+        raise ValueError(CUT_SHORT)
     first = data[pos]
     pos += 1
     if first < 0xC0:
@@ -70,7 +70,7 @@ def decode(data: bytes, pos: int, ext: Ext = _plain_ext) -> tuple[Any, int]:
         if first >= 0xA0:  # fixstr
             end = pos + (first & 0x1F)
             if end > len(data):
-                raise ValueError(_CUT)
+                raise ValueError(CUT_SHORT)
             return data[pos:end].decode("utf-8"), end
         if first >= 0x90:  # fixarray
             found = []
@@ -86,12 +86,12 @@ def decode(data: bytes, pos: int, ext: Ext = _plain_ext) -> tuple[Any, int]:
     if first in _NUMBERS:
         size, form = _NUMBERS[first]
         if pos + size > len(data):
-            raise ValueError(_CUT)
+            raise ValueError(CUT_SHORT)
         return _unpack_from(form, data, pos)[0], pos + size
     if first in _FIXEXT:
         length = _FIXEXT[first]
     elif first in _LENGTHS:
-        length, pos = _length(data, pos, first)
+        length, pos = header_length(data, pos, first)
         kind = _KINDS[first]
         if kind == "array":
             found = []
@@ -104,22 +104,44 @@ def decode(data: bytes, pos: int, ext: Ext = _plain_ext) -> tuple[Any, int]:
         if kind != "ext":
             end = pos + length
             if end > len(data):
-                raise ValueError(_CUT)
+                raise ValueError(CUT_SHORT)
             return (data[pos:end].decode("utf-8") if kind == "str" else data[pos:end]), end
     else:
         raise ValueError(f"not a MessagePack value (byte {first:#04x} at {pos - 1})")
     end = pos + 1 + length  # an extension value: its code, then its bytes
     if end > len(data):
-        raise ValueError(_CUT)
+        raise ValueError(CUT_SHORT)
     return ext(_unpack_from(">b", data, pos)[0], data[pos + 1 : end]), end
 
 
 def _map(data: bytes, pos: int, length: int, ext: Ext) -> tuple[dict[str, Any], int]:
-    found = {}
+    found: dict[str, Any] = {}
+    size = len(data)
     for _ in range(length):
-        key, pos = decode(data, pos, ext)
-        value, pos = decode(data, pos, ext)
-        found[key if isinstance(key, str) else str(key)] = value
+        # Keys and most values are short strings: read here, without a call each.
+        first = data[pos] if pos < size else -1
+        if 0xA0 <= first <= 0xBF:
+            end = pos + 1 + (first & 0x1F)
+            if end > size:
+                raise ValueError(CUT_SHORT)
+            key: Any = data[pos + 1 : end].decode("utf-8")
+            pos = end
+        else:
+            key, pos = decode(data, pos, ext)
+            if not isinstance(key, str):
+                key = str(key)
+        first = data[pos] if pos < size else -1
+        if 0xA0 <= first <= 0xBF:
+            end = pos + 1 + (first & 0x1F)
+            if end > size:
+                raise ValueError(CUT_SHORT)
+            found[key] = data[pos + 1 : end].decode("utf-8")
+            pos = end
+        elif first == 0xC0:
+            found[key] = None
+            pos += 1
+        else:
+            found[key], pos = decode(data, pos, ext)
     return found, pos
 
 
@@ -127,7 +149,7 @@ def skip(data: bytes, pos: int) -> int:
     """The position after the value at ``pos``, found without decoding it (strings, bytes and
     extension values in one step)."""
     if pos >= len(data):
-        raise ValueError(_CUT)
+        raise ValueError(CUT_SHORT)
     first = data[pos]
     pos += 1
     if first < 0xC0:
@@ -146,7 +168,7 @@ def skip(data: bytes, pos: int) -> int:
     elif first in _FIXEXT:
         end = pos + 1 + _FIXEXT[first]
     elif first in _LENGTHS:
-        length, pos = _length(data, pos, first)
+        length, pos = header_length(data, pos, first)
         kind = _KINDS[first]
         if kind == "array" or kind == "map":
             for _ in range(length if kind == "array" else 2 * length):
@@ -156,7 +178,7 @@ def skip(data: bytes, pos: int) -> int:
     else:
         raise ValueError(f"not a MessagePack value (byte {first:#04x} at {pos - 1})")
     if end > len(data):
-        raise ValueError(_CUT)
+        raise ValueError(CUT_SHORT)
     return end
 
 
@@ -176,7 +198,7 @@ class Reader:
         ``"ext"``, the code is the next byte; for ``"scalar"`` call :meth:`value`."""
         data, pos = self.data, self.position
         if pos >= len(data):
-            raise ValueError(_CUT)
+            raise ValueError(CUT_SHORT)
         first = data[pos]
         if 0x80 <= first <= 0x8F:
             self.position += 1
@@ -191,7 +213,7 @@ class Reader:
             self.position += 1
             return "ext", _FIXEXT[first]
         if first in _LENGTHS:
-            length, self.position = _length(data, pos + 1, first)
+            length, self.position = header_length(data, pos + 1, first)
             return _KINDS[first], length
         return "scalar", 0
 
