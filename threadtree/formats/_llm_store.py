@@ -161,7 +161,8 @@ class MessageStore:
             digest.add(turn)
         digest.add(*order)
         fallback = iso_seconds(self.threads[root][4])
-        nodes = [self._node(mid, made_by.get(mid), fallback) for mid in order]
+        parts = self._parts(order)
+        nodes = [self._node(mid, made_by.get(mid), fallback, parts) for mid in order]
         used = max(members, key=self._last_used)
         leaf = self.threads[used][2]
         metadata = {
@@ -179,9 +180,23 @@ class MessageStore:
             + [_when({"datetime_utc": self.threads[tid][4], "id": tid})]
         )
 
-    def _node(self, mid: str, turn: dict[str, Any] | None, fallback: float | None) -> Node:
+    def _parts(self, hashes: list[Any]) -> dict[Any, list[tuple[Any, ...]]]:
+        """The parts' rows of these messages, by message: read in one statement (a message's
+        hash is a string; anything else, in a damaged file, is looked up on its own)."""
+        found: dict[Any, list[tuple[Any, ...]]] = {}
+        named = [mid for mid in hashes if type(mid) is str]
+        for mid, *row in self.peer.rows("llm_family_parts", {"message_hashes": orjson.dumps(named).decode()}):
+            found.setdefault(mid, []).append(tuple(row))
+        for mid in hashes:
+            if type(mid) is not str:
+                found[mid] = list(self.peer.rows("llm_parts", {"message_hash": mid}))
+        return found
+
+    def _node(
+        self, mid: str, turn: dict[str, Any] | None, fallback: float | None, rows: dict[Any, list[tuple[Any, ...]]]
+    ) -> Node:
         parent, role, provider_metadata = self.messages[mid]
-        parts = [self._part(*row) for row in self.peer.rows("llm_parts", {"message_hash": mid})]
+        parts = [self._part(*row) for row in rows.get(mid, ())]
         item: dict[str, Any] = {"hash": mid, "role": role, "parts": parts}
         if provider_metadata is not None:
             item["provider_metadata"] = json_or_text(provider_metadata)
