@@ -25,6 +25,7 @@ How it maps onto threadtree:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -207,7 +208,7 @@ class MessageStore:
                 for key, value in turn.items()
             }
             usage = numbers({"input_tokens": turn.get("input_tokens"), "output_tokens": turn.get("output_tokens")})
-        at = iso_seconds(turn.get("datetime_utc")) if turn is not None else None
+        at = _seconds(turn.get("datetime_utc")) if turn is not None else None
         role = role if isinstance(role, str) and role.strip() else "other"
         return Node(mid, parent, role, _text(parts), item, role == "system", at or fallback, usage or None)
 
@@ -283,4 +284,9 @@ def _moved(node: Node, parent: str | None) -> Node:
 
 
 def _when(turn: dict[str, Any]) -> tuple[float, str]:
-    return (iso_seconds(turn.get("datetime_utc")) or 0.0, str(turn.get("id")))
+    return (_seconds(turn.get("datetime_utc")) or 0.0, str(turn.get("id")))
+
+
+# A turn's time is wanted three times (sorting a family's turns, finding the thread used last,
+# dating the messages it made): parsed once. Column values are all hashable.
+_seconds = functools.lru_cache(maxsize=1024, typed=True)(iso_seconds)
