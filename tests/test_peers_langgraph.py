@@ -193,3 +193,40 @@ def test_the_command_line_imports_in_a_real_process_and_leaves_the_file_alone(ch
     again = cli_import(db, checkpoints, "--format", "langgraph")
     assert again.returncode == 0 and "2 unchanged" in again.stdout
     watch.check()
+
+
+def test_a_checkpoint_is_not_read_past_its_own_messages_where_its_bytes_repeat_its_parents(tmp_path):
+    """A checkpoint's messages that repeat its parent's are recognised by their bytes: a child
+    with fewer messages must not take the parent's next one because the bytes after its list
+    (here a map key written as that very message) happen to be the same."""
+    import ormsgpack
+
+    def message(kind, text, mid):
+        fields = {"content": text, "type": kind, "id": mid}
+        name = {"human": "HumanMessage", "ai": "AIMessage"}[kind]
+        return ormsgpack.packb(ormsgpack.Ext(5, ormsgpack.packb(["langchain_core.messages", name, fields, "x"])))
+
+    first, second = message("human", "hello", "m1"), message("ai", "hi there", "m2")
+
+    def checkpoint(cid, entries, values):  # a map: v, ts, id, channel_values (its entries written raw)
+        head = ormsgpack.packb({"v": 4, "ts": "2025-01-31T12:00:00+00:00", "id": cid})
+        return bytes([0x84]) + head[1:] + ormsgpack.packb("channel_values") + bytes([0x80 + entries]) + values
+
+    parent = checkpoint("1", 1, ormsgpack.packb("messages") + bytes([0x92]) + first + second)
+    # the child's list holds only the first message; the next key of channel_values is the
+    # parent's second message, its value 0
+    child = checkpoint("2", 2, ormsgpack.packb("messages") + bytes([0x91]) + first + second + bytes([0x00]))
+    path = tmp_path / "checkpoints.sqlite"
+    conn = sqlite3.connect(path, check_same_thread=False)
+    SqliteSaver(conn).setup()
+    conn.executemany("insert into checkpoints values (?, '', ?, ?, 'msgpack', ?, '{}')",
+                     [("t", "1", None, parent), ("t", "2", "1", child)])
+    conn.commit()
+    conn.close()
+    with threadtree.open(tmp_path / "tt.db") as store:
+        (outcome,) = import_file(store, path).outcomes
+        assert (outcome.status, outcome.added, outcome.notes) == ("imported", 2, [])
+        thread = store.get_thread(outcome.thread_id)
+        # the latest checkpoint (the child) holds the first message only: the live leaf
+        assert [e.content for e in store.path(thread.id)] == ["hello"]
+        assert [(e.content, e.parent_id is None) for e in store.entries(thread.id)] == [("hello", True), ("hi there", False)]

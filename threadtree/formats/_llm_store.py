@@ -25,6 +25,7 @@ How it maps onto threadtree:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -161,7 +162,8 @@ class MessageStore:
             digest.add(turn)
         digest.add(*order)
         fallback = iso_seconds(self.threads[root][4])
-        nodes = [self._node(mid, made_by.get(mid), fallback) for mid in order]
+        parts = self._parts(order)
+        nodes = [self._node(mid, made_by.get(mid), fallback, parts) for mid in order]
         used = max(members, key=self._last_used)
         leaf = self.threads[used][2]
         metadata = {
@@ -179,9 +181,23 @@ class MessageStore:
             + [_when({"datetime_utc": self.threads[tid][4], "id": tid})]
         )
 
-    def _node(self, mid: str, turn: dict[str, Any] | None, fallback: float | None) -> Node:
+    def _parts(self, hashes: list[Any]) -> dict[Any, list[tuple[Any, ...]]]:
+        """The parts' rows of these messages, by message: read in one statement (a message's
+        hash is a string; anything else, in a damaged file, is looked up on its own)."""
+        found: dict[Any, list[tuple[Any, ...]]] = {}
+        named = [mid for mid in hashes if type(mid) is str]
+        for mid, *row in self.peer.rows("llm_family_parts", {"message_hashes": orjson.dumps(named).decode()}):
+            found.setdefault(mid, []).append(tuple(row))
+        for mid in hashes:
+            if type(mid) is not str:
+                found[mid] = list(self.peer.rows("llm_parts", {"message_hash": mid}))
+        return found
+
+    def _node(
+        self, mid: str, turn: dict[str, Any] | None, fallback: float | None, rows: dict[Any, list[tuple[Any, ...]]]
+    ) -> Node:
         parent, role, provider_metadata = self.messages[mid]
-        parts = [self._part(*row) for row in self.peer.rows("llm_parts", {"message_hash": mid})]
+        parts = [self._part(*row) for row in rows.get(mid, ())]
         item: dict[str, Any] = {"hash": mid, "role": role, "parts": parts}
         if provider_metadata is not None:
             item["provider_metadata"] = json_or_text(provider_metadata)
@@ -192,7 +208,7 @@ class MessageStore:
                 for key, value in turn.items()
             }
             usage = numbers({"input_tokens": turn.get("input_tokens"), "output_tokens": turn.get("output_tokens")})
-        at = iso_seconds(turn.get("datetime_utc")) if turn is not None else None
+        at = _seconds(turn.get("datetime_utc")) if turn is not None else None
         role = role if isinstance(role, str) and role.strip() else "other"
         return Node(mid, parent, role, _text(parts), item, role == "system", at or fallback, usage or None)
 
@@ -268,4 +284,9 @@ def _moved(node: Node, parent: str | None) -> Node:
 
 
 def _when(turn: dict[str, Any]) -> tuple[float, str]:
-    return (iso_seconds(turn.get("datetime_utc")) or 0.0, str(turn.get("id")))
+    return (_seconds(turn.get("datetime_utc")) or 0.0, str(turn.get("id")))
+
+
+# A turn's time is wanted three times (sorting a family's turns, finding the thread used last,
+# dating the messages it made): parsed once. Column values are all hashable.
+_seconds = functools.lru_cache(maxsize=1024, typed=True)(iso_seconds)

@@ -37,12 +37,12 @@ import json
 import struct
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 from ._model import Conversation, Node, Skipped
-from ._msgpack import Reader
+from ._msgpack import CUT_SHORT, decode, header_length, skip
 from ._peers import Digest, PeerFile, each_conversation, has, looks_like, numbers
 from ._reading import iso_seconds
 
@@ -52,7 +52,6 @@ NAME = "langgraph"
 DESCRIPTION = "LangGraph SqliteSaver checkpoints of a graph with messages (checkpoints, writes)"
 
 _SALT = b"threadtree langgraph reader 1\0"
-_Read = tuple[list[bytes], list[str]]  # a checkpoint read: the bytes of its messages, their node keys
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool", "function": "tool"}
 # LangGraph's msgpack extension codes (langgraph/checkpoint/serde/jsonplus.py)
 _PYDANTIC = (4, 5)
@@ -87,6 +86,15 @@ def _threads(peer: PeerFile) -> Iterator[Conversation]:
         yield _Thread(str(thread_id), int(root or 0), int(nested or 0)).read(peer)
 
 
+class _Read(NamedTuple):
+    """What was read of one checkpoint: the bytes of its messages, their node keys, and the
+    span of the messages' bytes in the checkpoint (what a child that repeats them starts with)."""
+
+    elements: list[bytes]
+    keys: list[str]
+    span: bytes | memoryview
+
+
 class _Thread:
     """One LangGraph thread's checkpoints, read into a conversation."""
 
@@ -106,7 +114,7 @@ class _Thread:
             if isinstance(blob, bytes):
                 digest.add_bytes(blob)
             rows[str(cid)] = (parent, kind, blob)
-        # (elements, node keys) of each checkpoint read, kept while it has children to read
+        # what was read of each checkpoint, kept while it has children to read
         done: dict[str, _Read] = {}
         waiting = {cid: 0 for cid in rows}
         for parent, _, _ in rows.values():
@@ -114,17 +122,16 @@ class _Thread:
                 waiting[parent] += 1
         for cid in _parents_first(rows):
             parent, kind, blob = rows[cid]
-            got = self._checkpoint(cid, kind, blob)
+            base = done.get(parent) if parent is not None else None
+            got = self._checkpoint(cid, kind, blob, base)
             if got is not None:
-                moment, elements = got
-                base = done.get(parent) if parent is not None else None
-                done[cid] = (elements, self._keys(elements, base, moment))
+                done[cid] = got
             if parent in waiting:
                 waiting[parent] -= 1
                 if waiting[parent] == 0 and parent in done and parent != cid:
-                    done[parent] = ([], done[parent][1][-1:])  # only its leaf is still wanted
+                    done[parent] = _Read([], done[parent].keys[-1:], b"")  # only its leaf is still wanted
         latest = max(rows, default=None)
-        leaf_keys = done.get(latest, ([], []))[1] if latest is not None else []
+        leaf_keys = done[latest].keys if latest in done else []
         if latest is not None and latest not in done:
             self.notes.append(f"the latest checkpoint {latest} could not be read; took the newest leaf")
         return Conversation(
@@ -141,30 +148,24 @@ class _Thread:
             digest=digest.hexdigest(),
         )
 
-    def _checkpoint(self, cid: str, kind: Any, blob: Any) -> tuple[float | None, list[bytes]] | None:
-        """(time, the bytes of each message) of one checkpoint, or None (with a note)."""
+    def _checkpoint(self, cid: str, kind: Any, blob: Any, base: _Read | None) -> _Read | None:
+        """What one checkpoint holds (its messages' bytes and node keys, new nodes added on
+        the way), or None (with a note)."""
         try:
             if kind == "msgpack" and isinstance(blob, bytes):
-                return _msgpack_messages(blob)
+                ts, elements, shared, span = _msgpack_messages(blob, base)
+            else:
+                self.notes.append(f"checkpoint {cid} is stored as {kind!r}, which threadtree does not read")
+                return None
         except (ValueError, struct.error) as exc:
             self.notes.append(f"checkpoint {cid} is damaged ({exc}); not read")
             return None
-        self.notes.append(f"checkpoint {cid} is stored as {kind!r}, which threadtree does not read")
-        return None
-
-    def _keys(
-        self, elements: list[bytes], base: tuple[list[bytes], list[str]] | None, moment: float | None
-    ) -> list[str]:
-        """The node key of each message of a checkpoint; new nodes are added on the way."""
-        keys: list[str] = []
-        same = base is not None
-        for index, element in enumerate(elements):
-            if same and base is not None and index < len(base[0]) and base[0][index] == element:
-                keys.append(base[1][index])  # the parent checkpoint's message, in the same place
-                continue
-            same = False
-            keys.append(self._node(element, keys[-1] if keys else None, moment))
-        return keys
+        keys = base.keys[:shared] if base is not None else []
+        if shared < len(elements):
+            moment = iso_seconds(ts)  # the time of the nodes it adds
+            for element in elements[shared:]:
+                keys.append(self._node(element, keys[-1] if keys else None, moment))
+        return _Read(elements, keys, span)
 
     def _node(self, element: bytes, parent: str | None, moment: float | None) -> str:
         if element not in self.decoded:
@@ -194,59 +195,102 @@ def _parents_first(rows: dict[str, tuple[Any, ...]]) -> list[str]:
     return order  # a cycle of parents, never reached from a root, is left out
 
 
-def _msgpack_messages(blob: bytes) -> tuple[float | None, list[bytes]]:
-    """(ts, the bytes of each element of channel_values["messages"]) of a msgpack checkpoint."""
-    reader = Reader(blob)
-    kind, size = reader.head()
-    if kind != "map":
-        raise ValueError("the checkpoint is not a map")
-    moment: float | None = None
+def _key(blob: bytes, pos: int) -> tuple[Any, int]:
+    """(the map key at ``pos``, the position after it): a short string read here, without a call."""
+    first = blob[pos] if pos < len(blob) else -1
+    if 0xA0 <= first <= 0xBF:
+        end = pos + 1 + (first & 0x1F)
+        if end > len(blob):
+            raise ValueError(CUT_SHORT)
+        return blob[pos + 1 : end].decode("utf-8"), end
+    return decode(blob, pos)
+
+
+def _msgpack_messages(blob: bytes, base: _Read | None) -> tuple[Any, list[bytes], int, bytes | memoryview]:
+    """(ts, the bytes of each element of channel_values["messages"], how many of them are the
+    parent checkpoint's first ones (``base``), the span of the elements' bytes) of a msgpack
+    checkpoint. The whole checkpoint is walked (a damaged one is not read), but what repeats the
+    parent's messages is recognised by its bytes, not stepped over message by message."""
+    ts: Any = None
     elements: list[bytes] = []
+    shared: int = 0
+    span: bytes | memoryview = b""
+    if not blob:
+        raise ValueError(CUT_SHORT)
+    first = blob[0]
+    if 0x80 <= first <= 0x8F:
+        size, pos = first & 0x0F, 1
+    elif first in (0xDE, 0xDF):
+        size, pos = header_length(blob, 1, first)
+    else:
+        raise ValueError("the checkpoint is not a map")
     for _ in range(size):
-        key = reader.value()
-        if key == "ts":
-            moment = iso_seconds(reader.value())
-        elif key == "channel_values":
-            kind, entries = reader.head()
-            if kind != "map":
-                raise ValueError("channel_values is not a map")
-            for _ in range(entries):
-                if reader.value() != "messages":
-                    reader.skip()
-                    continue
-                elements = _elements(reader)
+        name, pos = _key(blob, pos)
+        if name == "ts":
+            ts, pos = decode(blob, pos)
+            continue
+        if name != "channel_values":
+            pos = skip(blob, pos)
+            continue
+        if pos >= len(blob):
+            raise ValueError(CUT_SHORT)
+        first = blob[pos]
+        if 0x80 <= first <= 0x8F:
+            entries, pos = first & 0x0F, pos + 1
+        elif first in (0xDE, 0xDF):
+            entries, pos = header_length(blob, pos + 1, first)
         else:
-            reader.skip()
-    return moment, elements
+            raise ValueError("channel_values is not a map")
+        for _ in range(entries):
+            name, pos = _key(blob, pos)
+            if name == "messages":
+                elements, shared, span, pos = _elements(blob, pos, base)
+            else:
+                pos = skip(blob, pos)
+    return ts, elements, shared, span
 
 
-def _elements(reader: Reader) -> list[bytes]:
-    """The bytes of each item of the array at the reader (unwrapping a delta snapshot)."""
-    start = reader.position
-    kind, count = reader.head()
-    if kind == "ext":
-        code = struct.unpack(">b", reader.data[reader.position : reader.position + 1])[0]
+def _elements(data: bytes, pos: int, base: _Read | None) -> tuple[list[bytes], int, bytes | memoryview, int]:
+    """(the bytes of each item of the array at ``pos`` (a delta snapshot unwrapped), how many
+    are ``base``'s first ones, their span, the position after the value)."""
+    first = data[pos] if pos < len(data) else -1
+    if 0x90 <= first <= 0x9F:
+        count, start = first & 0x0F, pos + 1
+    elif first in (0xDC, 0xDD):
+        count, start = header_length(data, pos + 1, first)
+    elif first in (0xC7, 0xC8, 0xC9, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8):
+        size, at = header_length(data, pos + 1, first) if first < 0xD4 else (1 << (first - 0xD4), pos + 1)
+        code = struct.unpack(">b", data[at : at + 1])[0]
         if code != _DELTA_SNAPSHOT:
             raise ValueError(f"the messages are an extension value of code {code}, not a list")
-        inner = Reader(reader.data[reader.position + 1 : reader.position + 1 + count])
-        reader.position += 1 + count
-        return _elements(inner)
-    if kind != "array":
-        reader.position = start
-        reader.skip()
-        return []
-    found = []
-    for _ in range(count):
-        begin = reader.position
-        reader.skip()
-        found.append(reader.data[begin : reader.position])
-    return found
+        inner = _elements(data[at + 1 : at + 1 + size], 0, base)
+        return inner[0], inner[1], inner[2], at + 1 + size
+    else:
+        return [], 0, b"", skip(data, pos)
+    end = start
+    found: list[bytes] = []
+    if base is not None and base.elements:
+        if count >= len(base.elements) and data.startswith(base.span, start):
+            found = base.elements[:]  # the parent's messages, all of them, then new ones
+            end += len(base.span)
+        else:  # a fork or an edit: the parent's messages up to the first that differs
+            for element in base.elements[:count]:
+                if not data.startswith(element, end):
+                    break
+                found.append(element)
+                end += len(element)
+    shared = len(found)
+    for _ in range(count - shared):
+        begin = end
+        end = skip(data, end)
+        found.append(data[begin:end])
+    return found, shared, memoryview(data)[start:end], end
 
 
 def _ext(code: int, data: bytes) -> Any:
     """LangGraph's extension values as JSON: a pydantic model (a LangChain message) as its
     fields, anything else as ``{"lc_ext": code, "type": "module.Name", "args": ...}``."""
-    value = Reader(data, 0, _ext).value()
+    value = decode(data, 0, _ext)[0]
     if code in _PYDANTIC and isinstance(value, list) and len(value) >= 3 and isinstance(value[2], dict):
         return value[2] | {"lc_class": f"{value[0]}.{value[1]}"}
     if code == _DELTA_SNAPSHOT:
@@ -270,7 +314,7 @@ def _jsonable(value: Any) -> Any:
 
 def _message(element: bytes) -> tuple[str | None, str, str, Any, bool, Any]:
     """(id, role, text, item, hidden, usage) of one message's bytes."""
-    value = _jsonable(Reader(element, 0, _ext).value())
+    value = _jsonable(decode(element, 0, _ext)[0])
     if not isinstance(value, dict):
         return None, "other", orjson.dumps(value).decode(), value, False, None
     item = {k: v for k, v in value.items() if k != "lc_class"}
