@@ -230,3 +230,37 @@ def test_a_checkpoint_is_not_read_past_its_own_messages_where_its_bytes_repeat_i
         # the latest checkpoint (the child) holds the first message only: the live leaf
         assert [e.content for e in store.path(thread.id)] == ["hello"]
         assert [(e.content, e.parent_id is None) for e in store.entries(thread.id)] == [("hello", True), ("hi there", False)]
+
+
+def test_a_message_of_bytes_that_are_not_utf8_is_a_damaged_checkpoint_not_a_failed_import(tmp_path):
+    """A checkpoint whose new message holds a string of bytes that are not UTF-8 is reported as
+    damaged and left out; the import goes on with the rest (it raised UnicodeDecodeError)."""
+    import ormsgpack
+
+    def message(kind, text, mid):
+        fields = {"content": text, "type": kind, "id": mid}
+        name = {"human": "HumanMessage", "ai": "AIMessage"}[kind]
+        inner = ormsgpack.packb(["langchain_core.messages", name, fields, "x"])
+        return ormsgpack.packb(ormsgpack.Ext(5, inner.replace(b"\xa2XY", b"\xa2\xff\xfe")))
+
+    def checkpoint(cid, messages):
+        head = ormsgpack.packb({"v": 4, "ts": "2025-01-31T12:00:00+00:00", "id": cid})
+        values = ormsgpack.packb("messages") + bytes([0x90 + len(messages)]) + b"".join(messages)
+        return bytes([0x84]) + head[1:] + ormsgpack.packb("channel_values") + bytes([0x81]) + values
+
+    first = message("human", "hello", "m1")
+    parent = checkpoint("1", [first])
+    child = checkpoint("2", [first, message("ai", "XY", "m2")])
+    path = tmp_path / "checkpoints.sqlite"
+    conn = sqlite3.connect(path, check_same_thread=False)
+    SqliteSaver(conn).setup()
+    conn.executemany("insert into checkpoints values (?, '', ?, ?, 'msgpack', ?, '{}')",
+                     [("t", "1", None, parent), ("t", "2", "1", child)])
+    conn.commit()
+    conn.close()
+    with threadtree.open(tmp_path / "tt.db") as store:
+        (outcome,) = import_file(store, path).outcomes
+        assert outcome.status == "imported" and outcome.added == 1
+        assert outcome.notes[0].startswith("checkpoint 2 is damaged (") and "utf-8" in outcome.notes[0]
+        assert outcome.notes[1] == "the latest checkpoint 2 could not be read; took the newest leaf"
+        assert [e.content for e in store.path(outcome.thread_id)] == ["hello"]

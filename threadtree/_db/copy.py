@@ -67,7 +67,7 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
 # migration adds a table that is in neither list.
 DERIVED: dict[str, str] = {
     "leaves": "every branch tip: kept by the entries' triggers as the entries go in",
-    "entries_search": "SQLite's full-text index of entries.content and its pending batch: kept by the entries' triggers",
+    "entries_search": "SQLite's full-text index of entries.content, its pending batch: kept by the entries' triggers",
     "sqlite_sequence": "SQLite's AUTOINCREMENT record: the high-water mark is carried over (copy_advance_ids)",
     "threadtree_schema": "PostgreSQL's schema version: the destination's own, from its migrations",
 }

@@ -157,7 +157,10 @@ class _Thread:
             else:
                 self.notes.append(f"checkpoint {cid} is stored as {kind!r}, which threadtree does not read")
                 return None
-        except (ValueError, struct.error) as exc:
+            for element in elements[shared:]:  # decoded here, where a damaged one is a note
+                if element not in self.decoded:
+                    self.decoded[element] = _message(element)
+        except (ValueError, struct.error) as exc:  # UnicodeDecodeError is a ValueError
             self.notes.append(f"checkpoint {cid} is damaged ({exc}); not read")
             return None
         keys = base.keys[:shared] if base is not None else []
@@ -168,8 +171,6 @@ class _Thread:
         return _Read(elements, keys, span)
 
     def _node(self, element: bytes, parent: str | None, moment: float | None) -> str:
-        if element not in self.decoded:
-            self.decoded[element] = _message(element)
         mid, role, text, item, hidden, usage = self.decoded[element]
         key = mid or "m" + hashlib.blake2b(element, digest_size=8).hexdigest()
         if key in self.seen and self.seen[key] != (parent, element):
