@@ -43,6 +43,7 @@ BOTH = {
     "test_import.py",
     "test_sources.py",
     "test_runs.py",
+    "test_navigation.py",
 }
 
 SQLITE_ONLY: dict[str, str] = {

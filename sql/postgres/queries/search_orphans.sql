@@ -1,4 +1,5 @@
--- search_orphans: the ids the search index holds that are no entry: none, PostgreSQL has no
--- search index yet (SQLite's is FTS5). Bindings: none.
+-- search_orphans: the ids the search index holds that are no entry: none on PostgreSQL,
+-- whose index is a column of the entries' own rows (search_words, migration 0005), gone
+-- with them. Bindings: none.
 select null::bigint
 where false
