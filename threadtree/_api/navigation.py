@@ -31,7 +31,8 @@ class Navigation(StoreBase):
         self, query: str, *, thread_id: str | None = None, limit: int = 20, include_hidden: bool = False
     ) -> list[SearchHit]:
         """Entries of every branch (of one thread, or of all) whose text holds every word and
-        every quoted phrase of ``query``, best match first (bm25).
+        every quoted phrase of ``query``, best match first (bm25 on SQLite, ``ts_rank`` on
+        PostgreSQL).
 
         Words are compared without case and accents (``cafe`` finds ``Café``); a word matches
         whole words only. Any text is a valid query: ``"grilled sardines" lisbon`` finds entries
