@@ -112,6 +112,19 @@ class TestSearch:
             store.search(query)
         assert logical_dump(db_path) == before
 
+    def test_a_query_too_long_to_answer_quickly_is_refused(self, store, db_path, trip):
+        """Both engines slow down faster than the words grow (SQLite took minutes for 150,000
+        words) and PostgreSQL's stack overflows on a phrase of 30,000: a clear error instead."""
+        assert [h.entry.id for h in store.search("sardines " * 99 + "bifanas")] == [trip["lisbon"]]
+        long_phrase = '"' + "x-" * 4_999 + '"'  # 10,000 characters, 4,999 words of one phrase
+        assert store.search(long_phrase) == []
+        before = logical_dump(db_path)
+        with pytest.raises(InvalidInput, match="at most 100 words and phrases, not 101"):
+            store.search("sardines " * 101)
+        with pytest.raises(InvalidInput, match="at most 10,000 characters, not 30,000"):
+            store.search("w" * 30_000)
+        assert logical_dump(db_path) == before
+
     @pytest.mark.parametrize(
         "kwargs, field",
         [({"limit": 0}, "limit"), ({"limit": None}, "limit"), ({"include_hidden": 1}, "include_hidden")],
@@ -230,6 +243,14 @@ class TestSearchIndexInStep:
         )
         assert b"Lisbon: grilled sardines" not in stored
         assert MARK_OPEN + "bifanas" + MARK_CLOSE in store.search("bifanas")[0].snippet
+
+    def test_a_text_of_more_words_than_an_index_row_holds_is_written(self, store):
+        """PostgreSQL's tsvector holds 1 MB of distinct words: a longer text is read in part
+        (the README says how much), never refused."""
+        thread = store.create_thread()
+        big = store.append(thread.id, "user", "albatross " + " ".join(f"w{i:07d}x" for i in range(150_000)))
+        [hit] = store.search("albatross")
+        assert hit.entry.id == big.id and hit.snippet.startswith("«albatross» w0000000x w0000001x")
 
     def test_a_failed_write_leaves_the_index_as_it_was(self, store, db_path, trip):
         before = logical_dump(db_path)

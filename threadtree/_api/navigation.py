@@ -44,7 +44,8 @@ class Navigation(StoreBase):
         :param thread_id: search this thread only (default: every thread).
         :param limit: at most this many hits.
         :param include_hidden: also find hidden entries (system prompts, tool plumbing).
-        :raises InvalidInput: an empty or blank query, a bad limit.
+        :raises InvalidInput: an empty or blank query, one of more than 10,000 characters or
+            100 words and phrases, a bad limit.
         :raises NotFound: ``thread_id`` does not exist.
 
         >>> thread = store.create_thread()

@@ -21,6 +21,12 @@
 --     file paths, numbers with a point ('3.14'); hyphenated words are both ('e-mail', 'e'
 --     and 'mail'). The README lists these differences.
 -- A non-UTF8 database (no normalize()) folds no accents; ASCII text skips the work.
+-- PostgreSQL's limits, which SQLite's FTS5 does not have: a tsvector holds at most 1 MB of
+-- distinct words (more is an error, which would refuse the entry), so of a longer text only
+-- the first 700,000 bytes are read, a margin for lower case taking more bytes than upper in
+-- a few scripts (the first 175,000 characters when 700,000 are more bytes); a word of more
+-- than 2,047 bytes is left out; positions stop at 16,383, so past that many words a phrase
+-- is no longer found (its words still are).
 -- threadtree_search_query folds each phrase the same way: keep the two bodies in step. Each
 -- body calls only pg_catalog, by design: a function called from a generated column must not
 -- depend on the search_path of whoever writes the row.
@@ -31,11 +37,18 @@ as $$
   select pg_catalog.to_tsvector(
     'pg_catalog.simple'::pg_catalog.regconfig,
     case
+      when pg_catalog.octet_length(folded) <= 700000 then folded
+      when pg_catalog.octet_length(pg_catalog.left(folded, 700000)) <= 700000 then pg_catalog.left(folded, 700000)
+      else pg_catalog.left(folded, 175000)
+    end
+  )
+  from (
+    select case
       when pg_catalog.octet_length(content) = pg_catalog.char_length(content)
         or pg_catalog.getdatabaseencoding() <> 'UTF8' then content
       else pg_catalog.regexp_replace(pg_catalog.normalize(content, 'NFD'), '[\u0300-\u036f]+', '', 'g')
-    end
-  )
+    end as folded
+  ) as f
 $$;
 
 -- The query of a search: the phrases (a JSON array of strings, each a word or a phrase as
