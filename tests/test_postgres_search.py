@@ -46,7 +46,9 @@ def test_the_words_are_stored_not_the_text(url):
             " where table_schema = current_schema() and table_name = 'entries' and column_name = 'search_words'"
         ).fetchall()
         assert types == [("tsvector",)]
-        [(kind,)] = conn.execute("select indexdef from pg_indexes where indexname = 'entries_search'").fetchall()
+        [(kind,)] = conn.execute(
+            "select indexdef from pg_indexes where schemaname = current_schema() and indexname = 'entries_search'"
+        ).fetchall()
         assert "gin (search_words)" in kind
 
 

@@ -13,6 +13,7 @@ cut, each match (a whole phrase at once) between ``\\x02`` and ``\\x03``, which
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 
@@ -62,10 +63,12 @@ def _window(count: int, found: list[tuple[int, int, int]]) -> tuple[int, int]:
     wins a tie."""
     if count <= WORDS or not found:
         return 0, min(count, WORDS)
+    starts = [a for a, _, _ in found]
     best, best_score = 0, (-1, -1)
     for i, j, _ in found[:_CANDIDATES]:
         first = min(max(0, i - (WORDS - (j - i)) // 2), count - WORDS)
-        inside = [k for a, b, k in found if first <= a and b <= first + WORDS]
+        near = found[bisect.bisect_left(starts, first) : bisect.bisect_left(starts, first + WORDS)]
+        inside = [k for _, b, k in near if b <= first + WORDS]
         score = (len(set(inside)), len(inside))
         if score > best_score:
             best, best_score = first, score
