@@ -2,6 +2,7 @@
 
     python benchmarks/navigation.py              # 1,000,000 entries (about 5-10 min to build)
     python benchmarks/navigation.py --quick      # 20,000 entries, a smoke run
+    python benchmarks/navigation.py --db postgresql://...   # and PostgreSQL's search beside it
 
 Targets (issue 18), each against a baseline measured in the same run:
 - search for a phrase over 1,000,000 entries of realistic text: under 50 ms median (the
@@ -14,6 +15,10 @@ Targets (issue 18), each against a baseline measured in the same run:
 
 The text is made of words drawn with Zipf's law (a few hundred English words first, then
 made-up rarer ones), 10 to 120 words an entry; one entry in 5,000 holds "grilled sardines".
+With ``--db`` (a PostgreSQL database the benchmark may create schemas in, dropped at its end),
+the same entries are written there too, and PostgreSQL's search is measured against SQLite's
+over the same text in the same run, and its append against a schema whose search column is
+dropped (no issue target: figures for the README).
 Times are medians; a ratio is the median of per-round ratios (each round runs both sides
 back to back), so a slow spell of a shared machine weighs on both sides of it.
 """
@@ -143,6 +148,52 @@ def append_rows(db: Path, workdir: Path, rounds: int, text: Text) -> list[tuple[
     return rows
 
 
+def postgres_rows(url: str, db: Path, entries: int, rounds: int) -> list[tuple[str, ...]]:
+    """PostgreSQL's search (the same entries, from the same seed) against SQLite's, and its
+    append against a schema without the search column, each in a schema of its own."""
+    import uuid
+    from urllib.parse import quote
+
+    import psycopg
+
+    def in_schema(name: str) -> str:
+        return f"{url}{'&' if '?' in url else '?'}options={quote(f'-c search_path={name}', safe='')}"
+
+    names = [f"tt_bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    admin = psycopg.connect(url, autocommit=True)
+    for name in names:
+        admin.execute(f"create schema {name}")
+    try:
+        indexed, bare = (threadtree.open(in_schema(name)) for name in names)
+        started = time.perf_counter()
+        build(indexed, entries, Text(18))
+        print(f"built {entries:,} entries on PostgreSQL in {time.perf_counter() - started:.0f} s")
+        admin.execute(f"vacuum analyze {names[0]}.entries")
+        admin.execute(f"alter table {names[1]}.entries drop column search_words")
+        rows = []
+        with threadtree.open(db, readonly=True) as sqlite:
+            for label, query in ((f'phrase "{PHRASE}" (rare)', f'"{PHRASE}"'), ('phrase "of the" (common words)', '"of the"'),
+                                 ("two words: water house", "water house")):
+                t = alternate(rounds, lambda q=query: indexed.search(q), lambda q=query: sqlite.search(q))
+                rows.append(row(f"PostgreSQL search {label}", f"{t.median(0) * 1000:,.1f} ms",
+                                f"{t.median(1) * 1000:,.1f} ms (SQLite)", f"{t.ratio(0, 1):.2f}x", ""))
+        text = Text(5)
+        contents = [text() for _ in range(rounds * 10)]
+        tids = [store.create_thread().id for store in (indexed, bare)]
+        k = itertools.count()
+        t = alternate(rounds * 10, lambda: indexed.append(tids[0], "user", contents[next(k) % len(contents)]),
+                      lambda: bare.append(tids[1], "user", contents[next(k) % len(contents)]))
+        rows.append(row("PostgreSQL append, search words kept", f"{t.median(0) * 1e6:,.0f} us",
+                        f"{t.median(1) * 1e6:,.0f} us (no column)", f"{t.ratio(0, 1):.2f}x", ""))
+        indexed.close()
+        bare.close()
+        return rows
+    finally:
+        for name in names:
+            admin.execute(f"drop schema {name} cascade")
+        admin.close()
+
+
 def tree_rows(workdir: Path, depth: int, rounds: int, text: Text) -> list[tuple[str, ...]]:
     """branch_points against path on a deep path with a sibling every 10 entries; switch
     between two branches at depth 10 and at ``depth``."""
@@ -171,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="20,000 entries, fewer rounds: a smoke run")
     parser.add_argument("--entries", type=int, help="entries to search over (default 1,000,000)")
+    parser.add_argument("--db", metavar="URL", help="a PostgreSQL database to measure its search in too")
     args = parser.parse_args(argv)
     entries = args.entries or (20_000 if args.quick else 1_000_000)
     rounds, depth = (7, 1_000) if args.quick else (31, 10_000)
@@ -189,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += search_rows(db, entries, rounds)
         rows += append_rows(db, workdir, max(5, rounds // 3), text)
         rows += tree_rows(workdir, depth, rounds, text)
+        if args.db:
+            rows += postgres_rows(args.db, db, entries, rounds)
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     rows.insert(1, tuple("-" * w for w in widths))
     for r in rows:

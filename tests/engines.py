@@ -23,9 +23,8 @@ import pytest
 
 ENV = "THREADTREE_TEST_POSTGRES"
 
-# Not yet (issue 17 goes on): test_navigation (search is FTS5; its other tests pass on
-# PostgreSQL), test_listing (sets times through APSW), test_graph (counts its Mermaid skips),
-# and the CLI, agents and formats modules.
+# Not yet (issue 17 goes on): test_listing (sets times through APSW), test_graph (counts its
+# Mermaid skips), and the CLI, agents and formats modules.
 BOTH = {
     "test_append.py",
     "test_fork_rewind.py",
@@ -43,6 +42,8 @@ BOTH = {
     "test_import.py",
     "test_sources.py",
     "test_runs.py",
+    "test_navigation.py",
+    "test_navigation_cli.py",
 }
 
 SQLITE_ONLY: dict[str, str] = {
@@ -58,6 +59,10 @@ SQLITE_ONLY: dict[str, str] = {
     "test_sources.py::test_a_file_of_the_first_schema_is_migrated_and_keeps_everything": "an SQLite file of an older schema",
     "test_check.py::test_a_root_with_a_depth": "reads SQLite's PRAGMA integrity_check",
     "test_check.py::test_a_damaged_page_is_reported_even_when_integrity_check_cannot_finish": "scribbles over a page of the SQLite file",
+    "test_navigation.py::TestSearchIndexInStep::test_the_text_is_stored_once": "reads FTS5's shadow tables (PostgreSQL's words: test_postgres_search.py)",
+    "test_navigation.py::TestSearchIndexInStep::test_check_names_an_index_out_of_step": "FTS5's index is a table of its own, which can keep rows of deleted entries (PostgreSQL's: test_postgres_search.py)",
+    "test_navigation.py::TestSearchIndexInStep::test_a_file_from_before_the_index_gains_it": "an SQLite file of an older schema (PostgreSQL's: test_postgres_search.py)",
+    "test_navigation.py::test_integrity_check_is_engine_specific_and_refused_read_only": "FTS5's integrity-check command, which needs SQLite's write lock",
 }
 
 

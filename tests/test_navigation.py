@@ -13,13 +13,21 @@ import threadtree
 import threadtree.formats
 from threadtree import InvalidInput, NotFound
 from threadtree.navigation import MARK_CLOSE, MARK_OPEN
+from threadtree.store import database_of
 
 from .helpers import BRANCHED, build, contents, damage, logical_dump, raw_conn, schema_at
 
 
 def fts_integrity(store) -> None:
-    """FTS5's own check of the search index against the entries (raises if out of step)."""
-    raw_conn(store).execute("insert into entries_search (entries_search, rank) values ('integrity-check', 1)")
+    """The engine's own check of the search index against the entries: FTS5's integrity-check
+    command (raises if out of step), or on PostgreSQL every entry's stored words against what
+    its text reads as now."""
+    conn = raw_conn(store)
+    if database_of(store).engine().features.name == "postgres":
+        stale = "select id from entries where search_words is distinct from threadtree_search_words(content)"
+        assert conn.execute(stale).fetchall() == []
+        return
+    conn.execute("insert into entries_search (entries_search, rank) values ('integrity-check', 1)")
 
 
 @pytest.fixture
@@ -104,6 +112,19 @@ class TestSearch:
             store.search(query)
         assert logical_dump(db_path) == before
 
+    def test_a_query_too_long_to_answer_quickly_is_refused(self, store, db_path, trip):
+        """Both engines slow down faster than the words grow (SQLite took minutes for 150,000
+        words) and PostgreSQL's stack overflows on a phrase of 30,000: a clear error instead."""
+        assert [h.entry.id for h in store.search("sardines " * 99 + "bifanas")] == [trip["lisbon"]]
+        long_phrase = '"' + "x-" * 4_999 + '"'  # 10,000 characters, 4,999 words of one phrase
+        assert store.search(long_phrase) == []
+        before = logical_dump(db_path)
+        with pytest.raises(InvalidInput, match="at most 100 words and phrases, not 101"):
+            store.search("sardines " * 101)
+        with pytest.raises(InvalidInput, match="at most 10,000 characters, not 30,000"):
+            store.search("w" * 30_000)
+        assert logical_dump(db_path) == before
+
     @pytest.mark.parametrize(
         "kwargs, field",
         [({"limit": 0}, "limit"), ({"limit": None}, "limit"), ({"include_hidden": 1}, "include_hidden")],
@@ -113,6 +134,65 @@ class TestSearch:
             store.search("x", **kwargs)
         with pytest.raises(InvalidInput, match="query"):
             store.search(b"sardines")  # type: ignore[arg-type]
+
+
+    def test_an_accented_match_is_marked_in_the_snippet(self, store, trip):
+        for query in ("cafe", "CAFÉ", "cafe\u0301"):
+            [hit] = store.search(query)
+            assert [hit.snippet[start:end] for start, end in hit.marks] == ["Café"], query
+
+    @pytest.mark.parametrize(
+        "query, matches",
+        [
+            ("sardines & lisbon", "sardines lisbon"),  # '&' is no word: the two words, ANDed
+            ("sardines | kyoto", None),  # '|' is no OR: no entry holds both words
+            ("!lisbon sardines", "lisbon sardines"),  # '!' is no NOT
+            ("sard:*", None),  # ':*' is no prefix match
+            ("grilled<->sardines", '"grilled sardines"'),  # one phrase, as typed
+            ("sardines <2> bifanas", None),  # no distance: 'sardines and bifanas' is no match
+            ("'sardines' & 'lisbon'", "sardines lisbon"),
+            ("'; select pg_sleep(5); --", None),
+            ("sardines) | (kyoto", None),
+        ],
+    )
+    def test_operators_of_either_engine_are_plain_text(self, store, trip, query, matches):
+        """FTS5's and PostgreSQL's tsquery syntax alike: neither is ever read from user text."""
+        expected = [] if matches is None else [h.entry.id for h in store.search(matches)]
+        assert [h.entry.id for h in store.search(query)] == expected
+
+    def test_snippets_have_one_shape_on_both_engines(self, store):
+        """About 16 words around the best match, '…' where cut, a phrase marked whole: FTS5's
+        snippet() on SQLite, the same by threadtree on PostgreSQL."""
+        thread = store.create_thread()
+        words = " ".join(f"w{i}" for i in range(40))
+        for text in (f"{words} grilled sardines {words.replace('w', 'v')}.", f"Grilled sardines. {words}", f"{words} end of it: sardines!"):
+            store.append(thread.id, "user", text)
+        found = {h.snippet for h in store.search("sardines")} | {h.snippet for h in store.search('"grilled sardines"')}
+        assert found == {
+            "…w34 w35 w36 w37 w38 w39 grilled «sardines» v0 v1 v2 v3 v4 v5 v6 v7…",
+            "Grilled «sardines». w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13…",
+            "…w28 w29 w30 w31 w32 w33 w34 w35 w36 w37 w38 w39 end of it: «sardines»!",
+            "…w33 w34 w35 w36 w37 w38 w39 «grilled sardines» v0 v1 v2 v3 v4 v5 v6…",
+            "«Grilled sardines». w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13…",
+        }
+        # Windows of one match each: the earliest wins.
+        assert {h.snippet for h in store.search("sardines w3")} == {
+            "Grilled «sardines». w0 w1 w2 «w3» w4 w5 w6 w7 w8 w9 w10 w11 w12 w13…",
+            "w0 w1 w2 «w3» w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 w14 w15…",
+        }
+
+    def test_where_the_engines_read_words_differently(self, store, engine):
+        """The differences the README lists. SQLite's tokenizer splits at every character that
+        is no letter or digit and folds accents of Latin letters only; PostgreSQL's parser
+        keeps host names and URLs whole, and the index folds accents of every script."""
+        thread = store.create_thread()
+        host = store.append(thread.id, "user", "see example.com/sardines")
+        greek = store.append(thread.id, "user", "Καλημέρα")
+        sqlite = engine == "sqlite"
+        assert [h.entry.id for h in store.search("example")] == ([host.id] if sqlite else [])
+        assert [h.entry.id for h in store.search("example.com")] == [host.id]  # on both
+        assert [h.entry.id for h in store.search("καλημερα")] == ([] if sqlite else [greek.id])
+        assert [h.entry.id for h in store.search("ΚΑΛΗΜΈΡΑ")] == [greek.id]  # case: on both
 
 
 class TestSearchIndexInStep:
@@ -163,6 +243,14 @@ class TestSearchIndexInStep:
         )
         assert b"Lisbon: grilled sardines" not in stored
         assert MARK_OPEN + "bifanas" + MARK_CLOSE in store.search("bifanas")[0].snippet
+
+    def test_a_text_of_more_words_than_an_index_row_holds_is_written(self, store):
+        """PostgreSQL's tsvector holds 1 MB of distinct words: a longer text is read in part
+        (the README says how much), never refused."""
+        thread = store.create_thread()
+        big = store.append(thread.id, "user", "albatross " + " ".join(f"w{i:07d}x" for i in range(150_000)))
+        [hit] = store.search("albatross")
+        assert hit.entry.id == big.id and hit.snippet.startswith("«albatross» w0000000x w0000001x")
 
     def test_a_failed_write_leaves_the_index_as_it_was(self, store, db_path, trip):
         before = logical_dump(db_path)

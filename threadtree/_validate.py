@@ -238,6 +238,15 @@ def messages(value: Any, limit: int = DEFAULT_MAX_SIZE) -> list[Message]:
     return checked
 
 
+SEARCH_MAX_CHARS = 10_000
+"""The longest search query: a pasted passage fits; PostgreSQL evaluates a phrase's words as a
+chain as deep as they are many, which a much longer one would overflow the stack with."""
+
+SEARCH_MAX_TERMS = 100
+"""The most words and phrases a search query ANDs: the cost of a query grows faster than the
+count on both engines (30,000 words: seconds on SQLite; 3,000: seconds on PostgreSQL)."""
+
+
 def search_query(value: Any, field: str = "query") -> list[str]:
     """What a person typed into a search box, as the words and phrases to find (all of them):
     text between double quotes is one phrase (an unclosed quote runs to the end), every other
@@ -245,9 +254,12 @@ def search_query(value: Any, field: str = "query") -> list[str]:
     parentheses and the like are text like any other, so no input is ever a syntax error.
     NUL characters count as blanks (a query engine may stop reading at one).
 
-    :raises InvalidInput: not a string, or no word at all (empty or only blanks and quotes).
+    :raises InvalidInput: not a string, no word at all (empty or only blanks and quotes), over
+        :data:`SEARCH_MAX_CHARS` characters or :data:`SEARCH_MAX_TERMS` words and phrases.
     """
     query = text(value, field).replace("\x00", " ")
+    if len(query) > SEARCH_MAX_CHARS:
+        raise InvalidInput(f"{field} must be at most {SEARCH_MAX_CHARS:,} characters, not {len(query):,}")
     found: list[str] = []
     for number, part in enumerate(query.split('"')):
         if number % 2:  # between quotes
@@ -258,6 +270,8 @@ def search_query(value: Any, field: str = "query") -> list[str]:
             found.extend(part.split())
     if not found:
         raise InvalidInput(f"{field} must hold a word to search for, not {_short(value)}")
+    if len(found) > SEARCH_MAX_TERMS:
+        raise InvalidInput(f"{field} must hold at most {SEARCH_MAX_TERMS} words and phrases, not {len(found):,}")
     return found
 
 

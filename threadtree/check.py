@@ -22,7 +22,9 @@ kind                          meaning
 ``leaves-table``              the leaves table disagrees with the entries
 ``search-index``              the full-text index of :meth:`Store.search` disagrees with the
                               entries: an entry it does not hold, or a row for an entry that
-                              is gone (the entries were changed with its triggers dropped)
+                              is gone (the entries were changed with its triggers dropped);
+                              on PostgreSQL, an entry whose stored words are not what its
+                              text reads as now
 ``bad-value``                 a value threadtree never writes: text that is not UTF-8, a
                               blob where text belongs, an item or metadata that is not JSON,
                               a content_path that does not lead to the place cut out for

@@ -33,7 +33,8 @@ class SearchHit:
     :ivar on_live_path: whether the entry is on its thread's live path (the current leaf or
         one of its ancestors); ``False``: it lies on a branch that is not live (switch to it
         with :meth:`Store.switch`, read it with :meth:`Store.path_to`).
-    :ivar rank: how well it matches, by bm25: smaller is better (hits come sorted by it).
+    :ivar rank: how well it matches, smaller is better (hits come sorted by it): bm25 on
+        SQLite, ``ts_rank`` negated on PostgreSQL, so compare ranks of one engine only.
     """
 
     entry: Entry

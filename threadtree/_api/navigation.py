@@ -31,7 +31,8 @@ class Navigation(StoreBase):
         self, query: str, *, thread_id: str | None = None, limit: int = 20, include_hidden: bool = False
     ) -> list[SearchHit]:
         """Entries of every branch (of one thread, or of all) whose text holds every word and
-        every quoted phrase of ``query``, best match first (bm25).
+        every quoted phrase of ``query``, best match first (bm25 on SQLite, ``ts_rank`` on
+        PostgreSQL).
 
         Words are compared without case and accents (``cafe`` finds ``Café``); a word matches
         whole words only. Any text is a valid query: ``"grilled sardines" lisbon`` finds entries
@@ -43,7 +44,8 @@ class Navigation(StoreBase):
         :param thread_id: search this thread only (default: every thread).
         :param limit: at most this many hits.
         :param include_hidden: also find hidden entries (system prompts, tool plumbing).
-        :raises InvalidInput: an empty or blank query, a bad limit.
+        :raises InvalidInput: an empty or blank query, one of more than 10,000 characters or
+            100 words and phrases, a bad limit.
         :raises NotFound: ``thread_id`` does not exist.
 
         >>> thread = store.create_thread()

@@ -3,9 +3,11 @@ switch that comes back to where a branch was left, copies with their lineage, co
 and merges. Each takes the caller's open transaction (see ``_db/tree.py``).
 
 Engines differ most here: SQLite searches with FTS5 (``sql/sqlite/queries/search_entries.sql``
-turns the phrases into an FTS5 query), PostgreSQL will with its own full-text search. What
-they share is the input: a list of words and phrases (:func:`search` takes them already
-split, see ``threadtree._validate.search_query``), never query syntax typed by a user.
+turns the phrases into an FTS5 query), PostgreSQL with its own full-text search (a tsvector
+column, ``sql/postgres/migrations/0005_search.sql``; its snippets are made in Python, by
+``_db/snippet.py``). What they share is the input: a list of words and phrases (:func:`search`
+takes them already split, see ``threadtree._validate.search_query``), never query syntax
+typed by a user.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .._validate import Message
 from ..errors import InvalidInput, NotFound
 from ..navigation import MARK_CLOSE, MARK_OPEN, BranchPoint, Comparison, Label, SearchHit
 from ..records import Entry, GcPaused, Thread
+from . import snippet as snippets
 from . import threads, tree
 from .engine import Tx
 
@@ -81,7 +84,8 @@ def search(
         live.update(eid for (eid,) in tx.rows("live_path_from", {"thread_id": thread_id, "depth": depth}))
     hits = []
     for entry, row in zip(entries, rows):
-        snippet, marks = _marked(row[13])
+        # An engine whose query makes no snippet (PostgreSQL's) gets one made here.
+        snippet, marks = _marked(row[13] if row[13] is not None else snippets.make(entry.content, phrases))
         hits.append(SearchHit(entry, snippet, marks, entry.id in live, row[14]))
     return hits
 

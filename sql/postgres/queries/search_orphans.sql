@@ -1,4 +1,5 @@
--- search_orphans: (id, what) of the rows the search index holds that no entry matches: none,
--- PostgreSQL has no search index yet (SQLite's is FTS5). Bindings: none.
+-- search_orphans: (id, what) of the rows the search index holds that no entry matches: none on
+-- PostgreSQL, whose index is a column of the entries' own rows (search_words, migration 0005),
+-- gone with them. Bindings: none.
 select null::bigint, null::text
 where false
