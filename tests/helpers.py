@@ -48,6 +48,10 @@ def logical_dump(db_path: os.PathLike[str] | str) -> dict[str, Any]:
 ENGINE_TABLES = ("sqlite_sequence", "entries_search", "threadtree_schema")
 
 
+# Columns an engine computes from the others (PostgreSQL's search words, migration 0005).
+DERIVED_COLUMNS = ("search_words",)
+
+
 def canonical_dump(db_path: os.PathLike[str] | str) -> dict[str, list[dict[str, Any]]]:
     """Every row of every threadtree table as ``{column: value}``, comparable across engines:
     booleans as 0/1 (SQLite keeps them so), rows sorted, the engines' own tables left out."""
@@ -68,7 +72,8 @@ def canonical_dump(db_path: os.PathLike[str] | str) -> dict[str, list[dict[str, 
             cur = conn.execute(f'select * from "{name}"')
             columns = [d[0] for d in cur.description]
             rows = [
-                {c: int(v) if isinstance(v, bool) else v for c, v in zip(columns, row)} for row in cur.fetchall()
+                {c: int(v) if isinstance(v, bool) else v for c, v in zip(columns, row) if c not in DERIVED_COLUMNS}
+                for row in cur.fetchall()
             ]
             result[name] = sorted(rows, key=lambda r: sorted((k, str(v)) for k, v in r.items()))
         return result

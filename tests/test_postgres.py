@@ -162,3 +162,21 @@ def test_eight_writer_processes_on_one_thread_make_one_chain(url):
         assert len(path) == 80
         assert [e.id for e in store.leaves("race")] == [path[-1].id]  # one chain, no fork
         assert [e.parent_id for e in path[1:]] == [e.id for e in path[:-1]]
+
+
+def test_an_entry_is_looked_up_by_its_id_before_any_statistics(url):
+    """The parent check of every insert and PostgreSQL's own foreign-key check look an entry up
+    by (thread_id, id). On a new database (no ANALYZE yet) their cached generic plans took the
+    children's index (thread_id, parent_entry_id) instead, reading the whole thread for every
+    append; migration 0006 leads that index with the parent, so only an index of the id fits."""
+    import psycopg
+
+    with threadtree.open(url) as store:
+        thread = store.create_thread()
+        store.extend(thread.id, [{"role": "user", "content": str(k)} for k in range(50)])
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("set plan_cache_mode = force_generic_plan")
+        conn.execute("prepare lookup (text, bigint) as select 1 from entries where thread_id = $1 and id = $2 for key share")
+        plan = "\n".join(row[0] for row in conn.execute(f"explain execute lookup('{thread.id}', 5)").fetchall())
+    assert "Index Cond: ((thread_id = $1) AND (id = $2))" in plan or "Index Cond: (id = $2)" in plan, plan
+    assert "entries_thread_parent" not in plan and "entries_parent" not in plan, plan

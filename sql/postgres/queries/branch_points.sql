@@ -3,7 +3,7 @@
 -- parent's id and the ids of all its siblings, itself included, as a JSON array (in id order,
 -- as the index holds them; the caller sorts them all the same).
 -- Leaf first. Bindings: :entry_id. The walk of path_to.sql; at each level one SEARCH of
--- entries_thread_parent for a second child of the parent (the index holds the ids in order,
+-- entries_parent for a second child of the parent (the index holds the ids in order,
 -- so `exists` stops at once for an only child), and the array only where there is one.
 with recursive chain (id, thread_id, parent_entry_id) as (
   select id, thread_id, parent_entry_id

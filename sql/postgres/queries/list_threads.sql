@@ -14,7 +14,7 @@
 -- :offset + :limit matches: a page costs the same with 100 or 100,000 threads (ORDER BY a
 -- CASE expression would sort every thread instead). Only the entry_count order counts the
 -- entries of every matching thread, then sorts. The counts of the rows returned are two index
--- range counts each (entries_thread_parent, the leaves table), in this one statement: no
+-- range counts each (the primary key of entries, the leaves table), in this one statement: no
 -- query per thread.
 with
   matching (id, created_at, updated_at) as not materialized (

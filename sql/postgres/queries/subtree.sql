@@ -1,6 +1,6 @@
 -- subtree: the entry :entry_id and all its descendants, in id order (so parents come before
 -- their children: a parent is always older). Bindings: :entry_id. One SEARCH on
--- entries_thread_parent per entry found; only younger children are followed, so a damaged
+-- entries_parent per entry found; only younger children are followed, so a damaged
 -- file cannot make the walk loop.
 with recursive tree (id, thread_id) as (
   select id, thread_id from entries where id = :entry_id

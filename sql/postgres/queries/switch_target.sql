@@ -3,7 +3,7 @@
 -- the seq of the move that left it), else the newest entry of the branch, which has no child
 -- (a child is always newer than its parent) and so is its newest leaf.
 -- Bindings: :thread_id, :entry_id. The walk of subtree.sql (one SEARCH of
--- entries_thread_parent per entry of the branch), one primary-key SEARCH of left_leaves per
+-- entries_parent per entry of the branch), one primary-key SEARCH of left_leaves per
 -- entry: the cost of the branch below the entry, whatever its depth.
 with recursive below (id) as (
   select id from entries where id = :entry_id and thread_id = :thread_id

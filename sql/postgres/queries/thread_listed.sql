@@ -1,6 +1,6 @@
 -- thread_listed: the thread :thread_id as listings give it (with its entry and leaf counts),
 -- or no row. Bindings: :thread_id. One primary-key SEARCH of threads, one range each of
--- entries_thread_parent and leaves.
+-- entries' primary key and of leaves.
 select t.id, t.title, t.metadata, t.created_at, t.updated_at, t.archived_at, t.current_leaf_id,
        t.source_format, t.source_id, t.origin_thread_id, t.origin_entry_id,
        (select count(*) from entries as e where e.thread_id = t.id),

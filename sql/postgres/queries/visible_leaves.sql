@@ -7,7 +7,7 @@
 -- below it behind hidden ones (`below` walks down from it through hidden children only).
 -- Cost: the leaves range, the hidden runs above hidden tips, the children of the entries
 -- reached and the hidden entries under them; every step a primary key or
--- entries_thread_parent SEARCH, never the whole thread.
+-- entries_parent SEARCH, never the whole thread.
 with recursive
   up (id, parent_entry_id, hidden) as (
     select e.id, e.parent_entry_id, e.hidden
