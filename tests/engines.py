@@ -43,6 +43,10 @@ BOTH = {
     "test_import.py",
     "test_sources.py",
     "test_runs.py",
+    "test_cli.py",
+    "test_cli_newcomer.py",
+    "test_state_cli.py",
+    "test_resolve.py",
 }
 
 SQLITE_ONLY: dict[str, str] = {
@@ -57,6 +61,7 @@ SQLITE_ONLY: dict[str, str] = {
     "test_state.py::test_state_queries_never_scan_a_table": "reads SQLite's query plans",
     "test_sources.py::test_a_file_of_the_first_schema_is_migrated_and_keeps_everything": "an SQLite file of an older schema",
     "test_check.py::test_a_root_with_a_depth": "reads SQLite's PRAGMA integrity_check",
+    "test_resolve.py::test_lookups_search_indexes_among_100000_threads": "reads SQLite's query plans",
     "test_check.py::test_a_damaged_page_is_reported_even_when_integrity_check_cannot_finish": "scribbles over a page of the SQLite file",
 }
 
