@@ -47,6 +47,14 @@ BOTH = {
     "test_cli_newcomer.py",
     "test_state_cli.py",
     "test_resolve.py",
+    "test_agents.py",
+    "test_peers_agents.py",
+    "test_peers_files.py",
+    "test_peers_langgraph.py",
+    "test_peers_llm.py",
+    "test_listing.py",
+    "test_graph.py",
+    "test_draw.py",
 }
 
 SQLITE_ONLY: dict[str, str] = {
@@ -61,6 +69,12 @@ SQLITE_ONLY: dict[str, str] = {
     "test_state.py::test_state_queries_never_scan_a_table": "reads SQLite's query plans",
     "test_sources.py::test_a_file_of_the_first_schema_is_migrated_and_keeps_everything": "an SQLite file of an older schema",
     "test_check.py::test_a_root_with_a_depth": "reads SQLite's PRAGMA integrity_check",
+    "test_peers_files.py::TestRecognising::test_a_threadtree_database_is_no_peers_file": "copies the SQLite file's bytes",
+    "test_listing.py::TestCounts::test_the_listing_is_one_statement_whatever_the_number_of_threads": "traces statements through APSW",
+    "test_listing.py::TestPlans::test_time_orders_walk_an_index": "reads SQLite's query plans",
+    "test_listing.py::TestPlans::test_find_thread_searches_an_index": "reads SQLite's query plans",
+    "test_listing.py::TestFindThread::test_titles_differing_after_a_nul_are_different": "PostgreSQL text cannot hold NUL characters",
+    "test_listing.py::test_a_file_from_before_this_migration_gets_the_new_indexes_and_lists": "an SQLite file of an older schema",
     "test_resolve.py::test_lookups_search_indexes_among_100000_threads": "reads SQLite's query plans",
     "test_check.py::test_a_damaged_page_is_reported_even_when_integrity_check_cannot_finish": "scribbles over a page of the SQLite file",
 }

@@ -214,6 +214,25 @@ def connect(db_path: os.PathLike[str] | str) -> Any:
     return apsw.Connection(os.fspath(db_path))
 
 
+class WriteLock:
+    """Another connection holding the database's write lock until :meth:`release`, as a
+    writer in the middle of a transaction would: on SQLite ``BEGIN IMMEDIATE``; on PostgreSQL
+    the threads table locked EXCLUSIVE, which every write of threadtree waits for (each locks
+    or changes a row of threads) while reads go on, as SQLite's readers do."""
+
+    def __init__(self, db_path: os.PathLike[str] | str) -> None:
+        self._conn = connect(db_path)
+        self._conn.execute("begin immediate" if not _is_url(db_path) else "begin")
+        if _is_url(db_path):
+            self._conn.execute("lock table threads in exclusive mode")
+
+    def release(self) -> None:
+        self._conn.execute("commit")
+
+    def close(self) -> None:
+        self._conn.close()
+
+
 def run_together(script: os.PathLike[str] | str, args_per_worker: list[list[str]], timeout: float = 180) -> list[str]:
     """Start ``script`` once per argument list, release the workers at once (each prints
     ``ready`` and waits for ``go`` on stdin), and return each one's output; a worker that
