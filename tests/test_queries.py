@@ -340,6 +340,7 @@ PLANNED = [
     ("visible_leaves", {"thread_id": "t"}),
     ("threads_by_id_prefix", {"low": "t1", "high": "t2", "limit": 11}),
     ("threads_from_id", {"low": "t1", "limit": 11}),
+    ("tool_call_in_thread", {"thread_id": "t", "call_id": "c"}),
     ("thread_listed", {"thread_id": "t"}),
     ("threads_titled", {"title": "x", "limit": 11}),
     ("subtree", {"entry_id": 5}),
