@@ -64,6 +64,9 @@ BOTH = {
     "test_formats_others.py",
     "test_serve_http.py",
     "test_widget.py",
+    "test_concurrency.py",
+    "test_runs_concurrency.py",
+    "test_state_concurrency.py",
 }
 
 SQLITE_ONLY: dict[str, str] = {
