@@ -63,6 +63,25 @@ def db_path(tmp_path, engine, request):
 
 
 @pytest.fixture
+def new_db(tmp_path, engine, request):
+    """For a test that needs several databases: ``new_db("a")`` names database ``a`` (the same
+    one each time it is asked for): a file in tmp_path, or on PostgreSQL a schema of its own."""
+    made: dict[str, object] = {}
+
+    def make(name: str):
+        if name not in made:
+            if engine == "sqlite":
+                made[name] = tmp_path / f"{name}.db"
+            else:
+                schema = engines.Schema()
+                request.addfinalizer(schema.drop)
+                made[name] = schema.url
+        return made[name]
+
+    return make
+
+
+@pytest.fixture
 def store(db_path):
     with threadtree.open(db_path) as store:
         yield store

@@ -191,6 +191,38 @@ def damage(db_path: os.PathLike[str] | str, *statements: str, params: Any = ()) 
         conn.close()
 
 
+def fingerprint(db_path: os.PathLike[str] | str) -> Any:
+    """What must not change when a command only reads: the file's bytes (stricter than its
+    rows: a header field or a page rewritten counts), or on PostgreSQL every row of every table."""
+    if _is_url(db_path):
+        return logical_dump(db_path)
+    return open(db_path, "rb").read()
+
+
+def sql_folder(db_path: os.PathLike[str] | str) -> Any:
+    """The ``SqlFolder`` whose migrations the engine of ``db_path`` runs (to monkeypatch one in)."""
+    if _is_url(db_path):
+        from threadtree._db.postgres.engine import SQL as postgres_sql
+
+        return postgres_sql
+    from threadtree._db.sqlite import SQL as sqlite_sql
+
+    return sqlite_sql
+
+
+def set_schema_version(db_path: os.PathLike[str] | str, version: int) -> None:
+    """Stamp the database with a schema version, as a newer (or older) threadtree would have:
+    SQLite's ``user_version``, PostgreSQL's ``threadtree_schema`` row."""
+    conn = connect(db_path)
+    try:
+        if _is_url(db_path):
+            conn.execute("update threadtree_schema set version = ?", (version,))
+        else:
+            conn.pragma("user_version", version)
+    finally:
+        conn.close()
+
+
 def _is_url(db_path: os.PathLike[str] | str) -> bool:
     return isinstance(db_path, str) and db_path.startswith("postgresql://")
 
@@ -219,6 +251,25 @@ def connect(db_path: os.PathLike[str] | str) -> Any:
 
         return Qmark(psycopg.connect(os.fspath(db_path), autocommit=True), own=True)
     return apsw.Connection(os.fspath(db_path))
+
+
+class WriteLock:
+    """Another connection holding the database's write lock until :meth:`release`, as a
+    writer in the middle of a transaction would: on SQLite ``BEGIN IMMEDIATE``; on PostgreSQL
+    the threads table locked EXCLUSIVE, which every write of threadtree waits for (each locks
+    or changes a row of threads) while reads go on, as SQLite's readers do."""
+
+    def __init__(self, db_path: os.PathLike[str] | str) -> None:
+        self._conn = connect(db_path)
+        self._conn.execute("begin immediate" if not _is_url(db_path) else "begin")
+        if _is_url(db_path):
+            self._conn.execute("lock table threads in exclusive mode")
+
+    def release(self) -> None:
+        self._conn.execute("commit")
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 def run_together(script: os.PathLike[str] | str, args_per_worker: list[list[str]], timeout: float = 180) -> list[str]:

@@ -15,7 +15,6 @@ import threading
 import time
 from pathlib import Path
 
-import apsw
 import pytest
 
 pytest.importorskip("agents")
@@ -28,7 +27,7 @@ from threadtree import Conflict, InvalidInput, NotFound  # noqa: E402
 from threadtree.agents import Branch, ThreadTreeSession, item_role, item_text  # noqa: E402
 
 from .agent_model import RUN_CONFIG, ScriptedModel, make_agent, run_turn  # noqa: E402
-from .helpers import logical_dump  # noqa: E402
+from .helpers import WriteLock, logical_dump  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -469,9 +468,8 @@ class TestStrictTurnOrder:
 
 def test_a_write_waiting_for_another_writer_leaves_the_event_loop_free(session, db_path):
     run(session.add_items([user("q")]))
-    blocker = apsw.Connection(str(db_path))
-    blocker.execute("BEGIN IMMEDIATE")
-    release = threading.Timer(0.5, lambda: blocker.execute("COMMIT"))
+    blocker = WriteLock(db_path)
+    release = threading.Timer(0.5, blocker.release)
 
     async def scenario():
         ticks = 0
@@ -501,9 +499,8 @@ def test_a_write_waiting_for_another_writer_leaves_the_event_loop_free(session, 
 
 
 def test_a_cancelled_add_still_finishes_its_write_before_the_cancellation_arrives(session, db_path):
-    blocker = apsw.Connection(str(db_path))
-    blocker.execute("BEGIN IMMEDIATE")
-    release = threading.Timer(0.3, lambda: blocker.execute("COMMIT"))
+    blocker = WriteLock(db_path)
+    release = threading.Timer(0.3, blocker.release)
 
     async def scenario():
         task = asyncio.ensure_future(session.add_items([user("q")]))

@@ -14,10 +14,9 @@ import apsw
 import pytest
 
 import threadtree
-from threadtree._db.sqlite import SQL as _sql
 from threadtree.cli import main, parser
 
-from .helpers import build, logical_dump
+from .helpers import build, damage, fingerprint, logical_dump, set_schema_version, sql_folder
 
 SCRIPT = Path(sys.executable).with_name("threadtree")
 
@@ -184,10 +183,7 @@ class TestReading:
         assert run(capsys, "check", "t", "--json")[:2] == (0, "[]\n")
 
     def test_check_exits_one_on_problems(self, capsys, db):
-        conn = apsw.Connection(str(db))
-        conn.execute("drop trigger entries_do_not_move")
-        conn.execute("update entries set depth = 9 where id = 2")
-        conn.close()
+        damage(db, "update entries set depth = 9 where id = 2")
         code, out, _ = run(capsys, "check")
         assert code == 1 and out == "thread 't': wrong-depth: entry 2 has depth 9, but it is 1 below its root\n"
         code, out, _ = run(capsys, "check", "--json")
@@ -216,19 +212,20 @@ class TestReading:
         assert out.startswith(start)
 
     def test_reading_never_changes_the_file(self, capsys, db):
-        before = db.read_bytes()
+        before = fingerprint(db)
         for argv in (["threads"], ["show", "t"], ["tree", "t"], ["leaves", "t"], ["diff", "3", "4"],
                      ["check"], ["export", "t", "--format", "jsonl"]):
             assert run(capsys, *argv)[0] == 0
-        assert db.read_bytes() == before
+        assert fingerprint(db) == before
 
     def test_reading_does_not_migrate_and_says_so(self, capsys, db, monkeypatch):
-        real = _sql.migrations()
-        monkeypatch.setattr(_sql, "migrations", lambda: (*real, (len(real) + 1, "create table later (x);")))
-        before = db.read_bytes()
+        sql = sql_folder(db)
+        real = sql.migrations()
+        monkeypatch.setattr(sql, "migrations", lambda: (*real, (len(real) + 1, "create table later (x integer);")))
+        before = fingerprint(db)
         code, _, err = run(capsys, "show", "t")
         assert code == 1 and "needs its schema upgraded" in err and "write command" in err
-        assert db.read_bytes() == before
+        assert fingerprint(db) == before
         assert run(capsys, "new", "--id", "n")[0] == 0  # a write migrates it
         assert run(capsys, "show", "t")[0] == 0
 
@@ -329,9 +326,7 @@ class TestErrors:
             assert code == 1 and "not an SQLite file" in err and err.count("\n") == 1
 
     def test_a_newer_schema(self, capsys, db):
-        conn = apsw.Connection(str(db))
-        conn.pragma("user_version", 99)
-        conn.close()
+        set_schema_version(db, 99)
         code, _, err = run(capsys, "threads")
         assert code == 1 and "newer threadtree" in err
 
@@ -347,6 +342,21 @@ class TestErrors:
         monkeypatch.setattr(threadtree.Store, "list_threads", broken)
         code, _, err = run(capsys, "threads")
         assert (code, err) == (1, "threadtree: error: disk I/O error (IOError)\n")
+
+    def test_a_driver_error_in_a_fresh_process_is_one_line_too(self, db, engine):
+        # A process of its own: PostgreSQL's driver is imported only when a URL is opened,
+        # after the CLI decided which errors it tells in one line.
+        error = "apsw.IOError('disk I/O error')" if engine == "sqlite" else "psycopg.OperationalError('server closed the connection')"
+        code = (
+            "import sys, threadtree\nfrom threadtree.cli import main\n"
+            "def broken(self, *args, **kwargs):\n"
+            f"    import {error.split('.')[0]}\n    raise {error}\n"
+            "threadtree.Store.list_threads = broken\nsys.exit(main(['threads']))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        name = error.split(".")[1].split("(")[0]
+        message = error.split("'")[1]
+        assert (done.returncode, done.stdout, done.stderr) == (1, "", f"threadtree: error: {message} ({name})\n")
 
     def test_db_option_after_the_command_and_environment(self, capsys, db, tmp_path, monkeypatch):
         other = tmp_path / "other.db"

@@ -23,7 +23,7 @@ import pytest
 import threadtree
 from threadtree.graph import columns
 
-from .helpers import logical_dump
+from .helpers import fingerprint, logical_dump
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals")
 
@@ -74,9 +74,9 @@ def on_a_terminal(env, argv, *, answer=None, columns=None):
 
 
 @pytest.fixture
-def env(tmp_path):
+def env(db_path):
     environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR", "THREADTREE_DB")}
-    return environment | {"THREADTREE_DB": str(tmp_path / "cli.db"), "NO_COLOR": "1"}
+    return environment | {"THREADTREE_DB": str(db_path), "NO_COLOR": "1"}
 
 
 @pytest.fixture
@@ -145,13 +145,13 @@ class TestIdsPeopleCanType:
 
 class TestReadingAnyBranch:
     def test_show_entry_prints_another_branch_and_moves_nothing(self, env, trip):
-        before = Path(env["THREADTREE_DB"]).read_bytes()
+        before = fingerprint(env["THREADTREE_DB"])
         out = tt(env, "show", "--entry", str(trip["kyoto"]))
         assert out == (f"[{trip['q']}] user\nWhere should I go in May?\n\n"
                        f"[{trip['kyoto']}] assistant  < 2/2 >\nKyoto, if you like gardens.\n")
         assert tt(env, "show", "-e", str(trip["kyoto"]), "--limit", "1", "--json").count('"id"') == 1
         assert tt(env, "show", "Trip planning", "-e", str(trip["kyoto"])) == out  # both: they must agree
-        assert Path(env["THREADTREE_DB"]).read_bytes() == before  # read-only: the live leaf stayed
+        assert fingerprint(env["THREADTREE_DB"]) == before  # read-only: the live leaf stayed
         assert "What should I eat" in tt(env, "show", trip["id"][:6]).splitlines()[-1]
 
     def test_what_leaves_and_tree_print_pastes_into_show(self, env, trip):

@@ -39,17 +39,17 @@ def _live(store, tid):
 
 
 @pytest.mark.parametrize("fmt", ["openai", "anthropic"])
-def test_an_export_imports_back_as_one_linear_thread_of_its_live_path(tmp_path, fmt):
-    with threadtree.open(tmp_path / "a.db") as store:
+def test_an_export_imports_back_as_one_linear_thread_of_its_live_path(tmp_path, fmt, new_db):
+    with threadtree.open(new_db("a")) as store:
         tid = _thread(store)
-    exported = _run("--db", str(tmp_path / "a.db"), "export", tid, "--format", fmt, cwd=tmp_path)
+    exported = _run("--db", str(new_db("a")), "export", tid, "--format", fmt, cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
     path = tmp_path / f"{fmt}.json"
     path.write_text(exported.stdout, encoding="utf-8")
     assert detect(path) == fmt
-    done = _run("--db", str(tmp_path / "b.db"), "import", str(path), cwd=tmp_path)
+    done = _run("--db", str(new_db("b")), "import", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr + done.stdout
-    with threadtree.open(tmp_path / "b.db") as store:
+    with threadtree.open(new_db("b")) as store:
         (thread,) = store.list_threads()
         assert (thread.source_format, thread.title) == (fmt, "What is 6 x 7?")
         assert _live(store, thread.id) == [
@@ -58,13 +58,13 @@ def test_an_export_imports_back_as_one_linear_thread_of_its_live_path(tmp_path, 
         ]
         assert len(store.entries(thread.id)) == 4 and len(store.leaves(thread.id)) == 1
         assert store.entries(thread.id)[0].source_id == ("system" if fmt == "anthropic" else "message-1")
-    before = logical_dump(tmp_path / "b.db")
-    again = _run("--db", str(tmp_path / "b.db"), "import", str(path), cwd=tmp_path)
+    before = logical_dump(new_db("b"))
+    again = _run("--db", str(new_db("b")), "import", str(path), cwd=tmp_path)
     assert again.returncode == 0 and "0 imported, 0 updated, 1 unchanged" in again.stdout
-    assert logical_dump(tmp_path / "b.db") == before
+    assert logical_dump(new_db("b")) == before
 
 
-def test_an_openai_export_of_the_imported_thread_gives_the_same_file(tmp_path):
+def test_an_openai_export_of_the_imported_thread_gives_the_same_file(tmp_path, new_db):
     messages = [
         {"role": "developer", "content": "Answer in French."},
         {"role": "user", "content": [{"type": "text", "text": "Weather in Paris?"},
@@ -76,7 +76,7 @@ def test_an_openai_export_of_the_imported_thread_gives_the_same_file(tmp_path):
     ]
     path = tmp_path / "chat.json"
     path.write_bytes(orjson.dumps(messages))
-    with threadtree.open(tmp_path / "a.db") as store:
+    with threadtree.open(new_db("a")) as store:
         (outcome,) = import_file(store, path).outcomes
         entries = store.path(outcome.thread_id)
         assert [(e.role, e.content, e.hidden) for e in entries] == [
@@ -90,7 +90,7 @@ def test_an_openai_export_of_the_imported_thread_gives_the_same_file(tmp_path):
         assert export_thread(store, outcome.thread_id, "openai") == messages
 
 
-def test_an_anthropic_request_with_tool_blocks_reads_its_roles_and_texts(tmp_path):
+def test_an_anthropic_request_with_tool_blocks_reads_its_roles_and_texts(tmp_path, new_db):
     body = {
         "model": "claude-sonnet-4-5", "max_tokens": 1024,
         "system": [{"type": "text", "text": "You are terse."}],
@@ -105,7 +105,7 @@ def test_an_anthropic_request_with_tool_blocks_reads_its_roles_and_texts(tmp_pat
     }
     path = tmp_path / "request.json"
     path.write_bytes(orjson.dumps(body))
-    with threadtree.open(tmp_path / "a.db") as store:
+    with threadtree.open(new_db("a")) as store:
         (outcome,) = import_file(store, path).outcomes
         thread = store.get_thread(outcome.thread_id)
         assert [(e.source_id, e.role, e.content, e.hidden) for e in store.path(thread.id)] == [
@@ -118,10 +118,10 @@ def test_an_anthropic_request_with_tool_blocks_reads_its_roles_and_texts(tmp_pat
         assert thread.metadata["source"]["header"] == {"model": "claude-sonnet-4-5", "max_tokens": 1024}
 
 
-def test_two_different_lists_are_two_threads_and_a_longer_list_is_another(tmp_path):
+def test_two_different_lists_are_two_threads_and_a_longer_list_is_another(tmp_path, new_db):
     """A list carries no ids: the whole list is its key, so nothing is merged by guesswork."""
     short = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]
-    with threadtree.open(tmp_path / "a.db") as store:
+    with threadtree.open(new_db("a")) as store:
         ids = []
         for number, messages in enumerate([short, short + [{"role": "user", "content": "Bye"}], short]):
             path = tmp_path / f"{number}.json"

@@ -685,22 +685,22 @@ class TestStore:
 
 
 class TestExport:
-    def round_trip(self, formats, store, path, tmp_path) -> tuple[dict, dict, dict]:
+    def round_trip(self, formats, store, path, tmp_path, new_db) -> tuple[dict, dict, dict]:
         tid = imported(formats, store, path)
         exported = formats.export_thread(store, tid, "chatgpt")
         again = tmp_path / "exported.json"
         again.write_bytes(orjson.dumps([exported]))
-        with threadtree.open(tmp_path / "fresh.db") as fresh:
+        with threadtree.open(new_db("fresh")) as fresh:
             tid2 = imported(formats, fresh, again)
             return exported, tree_shape(store, tid), tree_shape(fresh, tid2)
 
     @pytest.mark.parametrize("path", [TREE, CITATIONS, CLIENT_ROOT, POLYLOGUE], ids=lambda p: p.name)
-    def test_export_then_import_gives_the_same_tree(self, formats, store, tmp_path, path):
-        _, before, after = self.round_trip(formats, store, path, tmp_path)
+    def test_export_then_import_gives_the_same_tree(self, formats, store, tmp_path, new_db, path):
+        _, before, after = self.round_trip(formats, store, path, tmp_path, new_db)
         assert after == before
 
-    def test_an_untouched_conversation_is_exported_as_it_was_read(self, formats, store, tmp_path):
-        exported, _, _ = self.round_trip(formats, store, TREE, tmp_path)
+    def test_an_untouched_conversation_is_exported_as_it_was_read(self, formats, store, tmp_path, new_db):
+        exported, _, _ = self.round_trip(formats, store, TREE, tmp_path, new_db)
         original = tree_conversation()
         assert exported == original
         assert list(exported)[:4] == ["title", "create_time", "update_time", "mapping"]
@@ -719,7 +719,7 @@ class TestExport:
         exported = formats.export_thread(store, tid, "chatgpt")
         assert exported["current_node"] == INTERRUPTED
 
-    def test_a_thread_made_here_with_two_roots_gets_one_synthetic_root(self, formats, store, tmp_path):
+    def test_a_thread_made_here_with_two_roots_gets_one_synthetic_root(self, formats, store, tmp_path, new_db):
         thread = store.create_thread("made here")
         system = store.append(thread.id, "system", "Be brief.", hidden=True)
         question = store.append(thread.id, "user", "Hi?", source_id="q1")
@@ -739,7 +739,7 @@ class TestExport:
 
         path = tmp_path / "made.json"
         path.write_bytes(orjson.dumps(exported))
-        with threadtree.open(tmp_path / "fresh.db") as fresh:
+        with threadtree.open(new_db("fresh")) as fresh:
             tid = imported(formats, fresh, path)
             after = tree_shape(fresh, tid)
         before = tree_shape(store, thread.id)

@@ -168,19 +168,19 @@ def test_detection_of_claude_code_passes_over_a_later_line_whose_type_is_a_list(
         assert report.outcomes[0].reason == "an object without a 'type'"
 
 
-def test_detection_of_openai_messages_with_a_list_role_says_it_cannot_tell(tmp_path):
+def test_detection_of_openai_messages_with_a_list_role_says_it_cannot_tell(tmp_path, new_db):
     path = write_json(tmp_path / "messages.json", [{"role": ["x"], "content": "hi"}])
     with pytest.raises(InvalidInput, match="cannot tell the format"):
         detect(path)
-    with threadtree.open(tmp_path / "a.db") as store, pytest.raises(InvalidInput, match="is not a openai file"):
+    with threadtree.open(new_db("a")) as store, pytest.raises(InvalidInput, match="is not a openai file"):
         import_file(store, path, format="openai")
 
 
-def test_the_cli_refuses_openai_messages_with_a_list_role_in_one_line(tmp_path):
+def test_the_cli_refuses_openai_messages_with_a_list_role_in_one_line(tmp_path, new_db):
     path = write_json(tmp_path / "messages.json", [{"role": ["x"], "content": "hi"}])
     env = {k: v for k, v in os.environ.items() if k not in ("THREADTREE_DB", "THREADTREE_DEBUG")}
     done = subprocess.run(
-        [sys.executable, "-m", "threadtree", "--db", str(tmp_path / "a.db"), "import", str(path)],
+        [sys.executable, "-m", "threadtree", "--db", str(new_db("a")), "import", str(path)],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
     )
     assert done.returncode == 1, done
@@ -188,8 +188,8 @@ def test_the_cli_refuses_openai_messages_with_a_list_role_in_one_line(tmp_path):
     assert done.stderr.count("\n") == 1 and "unexpected" not in done.stderr and "Traceback" not in done.stderr
 
 
-def test_an_openai_export_writes_an_item_with_a_list_role_as_a_plain_message(tmp_path):
-    with threadtree.open(tmp_path / "a.db") as store:
+def test_an_openai_export_writes_an_item_with_a_list_role_as_a_plain_message(tmp_path, new_db):
+    with threadtree.open(new_db("a")) as store:
         tid = store.create_thread("t").id
         store.append(tid, "user", "hi", item={"role": ["x"], "content": "hi"})
         assert export_thread(store, tid, "openai") == [{"role": "user", "content": "hi"}]
@@ -204,39 +204,39 @@ def test_an_anthropic_export_of_claude_code_leaves_out_a_block_whose_type_is_a_l
         }
 
 
-def test_a_jsonl_dump_whose_live_leaf_is_a_list_skips_its_thread_naming_it(tmp_path):
-    with threadtree.open(tmp_path / "a.db") as store:
+def test_a_jsonl_dump_whose_live_leaf_is_a_list_skips_its_thread_naming_it(tmp_path, new_db):
+    with threadtree.open(new_db("a")) as store:
         tid = store.create_thread("t").id
         store.append(tid, "user", "hi")
         lines = export_thread(store, tid, "jsonl")
     lines[0]["current_leaf_id"] = ["x"]
-    with threadtree.open(tmp_path / "b.db") as store:
+    with threadtree.open(new_db("b")) as store:
         (outcome,) = import_file(store, write_lines(tmp_path / "dump.jsonl", *lines)).outcomes
         assert (outcome.status, outcome.reason) == ("skipped", "current_leaf_id ['x'] is not an entry of the thread")
         assert store.list_threads() == []
 
 
-def test_a_jsonl_dump_whose_thread_line_has_no_id_skips_its_thread_naming_the_field(tmp_path):
-    with threadtree.open(tmp_path / "a.db") as store:
+def test_a_jsonl_dump_whose_thread_line_has_no_id_skips_its_thread_naming_the_field(tmp_path, new_db):
+    with threadtree.open(new_db("a")) as store:
         tid = store.create_thread("t").id
         store.append(tid, "user", "hi")
         lines = export_thread(store, tid, "jsonl")
     del lines[0]["id"]
-    with threadtree.open(tmp_path / "b.db") as store:
+    with threadtree.open(new_db("b")) as store:
         (outcome,) = import_file(store, write_lines(tmp_path / "dump.jsonl", *lines), format="jsonl").outcomes
         assert (outcome.status, outcome.reason) == ("skipped", "line 1: a thread line needs ['id']")
         assert store.list_threads() == []
 
-def test_a_jsonl_dump_with_an_entry_id_beyond_sqlite_skips_its_thread_and_restores_the_next(tmp_path):
+def test_a_jsonl_dump_with_an_entry_id_beyond_sqlite_skips_its_thread_and_restores_the_next(tmp_path, new_db):
     """The id is an int, so it passes as a type, but no entry can have it: the thread is
     skipped, and the dump's other threads are still restored."""
-    with threadtree.open(tmp_path / "a.db") as store:
+    with threadtree.open(new_db("a")) as store:
         first, second = store.create_thread("t").id, store.create_thread("u").id
         store.append(first, "user", "hi")
         store.append(second, "user", "yo")
         lines = export_thread(store, first, "jsonl") + export_thread(store, second, "jsonl")
     lines[1]["id"] = 2**63 + 5  # orjson reads it back as an int
-    with threadtree.open(tmp_path / "b.db") as store:
+    with threadtree.open(new_db("b")) as store:
         report = import_file(store, write_lines(tmp_path / "dump.jsonl", *lines))
         assert [(o.status, o.reason) for o in report.outcomes] == [
             ("skipped", f"entry {2**63 + 5} does not exist"), ("imported", None),
@@ -354,7 +354,7 @@ def test_a_wrong_type_anywhere_in_a_sample_is_refused_or_skipped_never_a_crash(c
         shutil.copytree(sample.with_suffix(""), target.with_suffix(""))
     rng = random.Random(f"{SEED} {case}")
     problems: list[str] = []
-    with threadtree.open(tmp_path / "a.db") as store:
+    with threadtree.open(tmp_path / "a.db") as store:  # on SQLite alone: the parsers are the same on both
         for at, new in mutations(value, rng, max(8, min(SHAPES_PER_FILE, BYTES_PER_FILE // len(raw)))):
             changed = _with(value, at, new)
             if per_line:

@@ -340,10 +340,10 @@ class TestThroughTheStore:
         assert formats.import_file(store, LINEAR).format == "librechat"
 
     @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
-    def test_import_export_import_gives_the_same_tree(self, path, tmp_path):
+    def test_import_export_import_gives_the_same_tree(self, path, tmp_path, new_db):
         import threadtree
 
-        with threadtree.open(tmp_path / "a.db") as first, threadtree.open(tmp_path / "b.db") as second:
+        with threadtree.open(new_db("a")) as first, threadtree.open(new_db("b")) as second:
             (outcome,) = formats.import_file(first, path, format="librechat").imported
             thread = first.get_thread(outcome.thread_id)
             exported = librechat.export(thread, first.entries(thread.id))

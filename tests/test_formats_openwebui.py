@@ -488,10 +488,10 @@ class TestThroughTheStore:
         assert formats.import_file(store, COLUMN).format == "openwebui"
 
     @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
-    def test_import_export_import_gives_the_same_tree(self, path, tmp_path):
+    def test_import_export_import_gives_the_same_tree(self, path, tmp_path, new_db):
         import threadtree
 
-        with threadtree.open(tmp_path / "a.db") as first, threadtree.open(tmp_path / "b.db") as second:
+        with threadtree.open(new_db("a")) as first, threadtree.open(new_db("b")) as second:
             report = formats.import_file(first, path, format="openwebui")
             for outcome in report.imported:
                 exported = formats.export_thread(first, outcome.thread_id, "openwebui")
@@ -500,11 +500,11 @@ class TestThroughTheStore:
                 (again,) = formats.import_file(second, copy, format="openwebui").imported
                 assert tree(second, again.thread_id) == tree(first, outcome.thread_id)
 
-    def test_a_thread_from_another_format_exports_with_its_branches_and_leaf(self, tmp_path):
+    def test_a_thread_from_another_format_exports_with_its_branches_and_leaf(self, tmp_path, new_db):
         import threadtree
 
         librechat_tree = DATA / "librechat" / "librechat__librechat-tree.json"
-        with threadtree.open(tmp_path / "a.db") as first, threadtree.open(tmp_path / "b.db") as second:
+        with threadtree.open(new_db("a")) as first, threadtree.open(new_db("b")) as second:
             (outcome,) = formats.import_file(first, librechat_tree, format="librechat").imported
             exported = formats.export_thread(first, outcome.thread_id, "openwebui")
             copy = tmp_path / "as-openwebui.json"

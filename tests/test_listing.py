@@ -13,13 +13,13 @@ import threadtree
 from threadtree import InvalidInput, NotFound
 from threadtree._db.sqlite import SQL as _sql
 
-from .helpers import BRANCHED, build, logical_dump, plan_lines, raw_conn, schema_at
+from .helpers import BRANCHED, build, connect, logical_dump, plan_lines, raw_conn, schema_at
 
 
 def _set_times(db_path, times):
     """Give threads chosen times, ``{id: (created_at, updated_at)}``, behind the store's back:
     clocks are too coarse on some systems for tests of order and bounds to rely on."""
-    conn = apsw.Connection(str(db_path))
+    conn = connect(db_path)
     try:
         for tid, (created, updated) in times.items():
             conn.execute("update threads set created_at = ?, updated_at = ? where id = ?", (created, updated, tid))

@@ -147,8 +147,7 @@ def test_the_per_thread_writes_of_the_postgres_queries_filter_on_thread_id():
             tables = {t.lower() for t in _TABLE.findall(body)} - _NOT_PER_THREAD - {"tree", "chain", "page", "set"}
             if tables and "thread_id" not in body and ":thread_id" not in body:
                 unfiltered.append(path.stem)
-    # Left to do (issue 17): update_imported_entry finds its row by entry id alone.
-    assert unfiltered == ["update_imported_entry"], unfiltered
+    assert unfiltered == [], unfiltered
 
 
 def test_eight_writer_processes_on_one_thread_make_one_chain(url):

@@ -183,6 +183,8 @@ def _every_call(store, copy_database=None):
     store.resolve_thread("x")
     with pytest.raises(threadtree.NotFound):
         store.resolve_thread("nothing-of-that-id")  # a prefix long enough to look for
+    with pytest.raises(threadtree.NotFound):
+        store.resolve_thread("\U0010ffff" * 4)  # a prefix with nothing above it: no upper bound
     store.subtree(ids["b"])
     store.common_ancestor(ids["d"], ids["y"])
     store.rewind(thread.id, ids["c"])
@@ -367,6 +369,8 @@ PLANNED = [
     ("leaves", {"thread_id": "t"}),
     ("visible_leaves", {"thread_id": "t"}),
     ("threads_by_id_prefix", {"low": "t1", "high": "t2", "limit": 11}),
+    ("threads_from_id", {"low": "t1", "limit": 11}),
+    ("tool_call_in_thread", {"thread_id": "t", "call_id": "c"}),
     ("thread_listed", {"thread_id": "t"}),
     ("threads_titled", {"title": "x", "limit": 11}),
     ("subtree", {"entry_id": 5}),

@@ -22,7 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-import apsw
 import pytest
 
 import threadtree
@@ -116,7 +115,9 @@ def test_racing_checkpoint_saves_keep_one_row_per_id(db_path):
         shared = store.load_checkpoint("t", "shared")
         assert shared.state["by"] in {"w0", "w1", "w2", "w3"}
         assert store.load_checkpoint("t").checkpoint_id == ids[0]
-    conn = apsw.Connection(str(db_path), flags=apsw.SQLITE_OPEN_READONLY)
+    from .helpers import connect
+
+    conn = connect(db_path)
     try:
         order = [seq for (seq,) in conn.execute("select save_seq from checkpoints order by save_seq")]
     finally:

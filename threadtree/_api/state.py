@@ -332,7 +332,11 @@ class AgentState(StoreBase):
         if new is not None:
             _check_outcome(cid, new, result_json, why)
         with self._db.write() as tx:
-            call = agent_state.tool_call(tx, cid)
+            found = agent_state.tool_call(tx, cid)
+            # Read again in its thread: under the thread's write lock (PostgreSQL's writers lock
+            # the thread they write to, and the first read named no thread), the status is
+            # the one the compare-and-set will find, as on SQLite.
+            call = None if found is None else agent_state.tool_call_in_thread(tx, found.thread_id, cid)
             if call is None:
                 raise NotFound(f"tool call {cid!r} does not exist")
             current = call.status
@@ -346,7 +350,7 @@ class AgentState(StoreBase):
                     else f"{current!r} is final"
                 )
                 raise InvalidInput(f"tool call {cid!r} cannot go from {current!r} to {new!r} ({hint})")
-            return agent_state.update_tool_call(tx, cid, current, new or current, result_json, why)
+            return agent_state.update_tool_call(tx, call.thread_id, cid, current, new or current, result_json, why)
 
     def pending_tool_calls(self, thread_id: str) -> list[ToolCall]:
         """The thread's tool calls waiting for approval (status ``pending``), oldest first.

@@ -259,14 +259,14 @@ class Threads(StoreBase):
             return _one(given, rest, by_id, by_title, kind)
 
 
-def _after_prefix(prefix: str) -> str | bytes:
+def _after_prefix(prefix: str) -> str | None:
     """The smallest string greater than every string that starts with ``prefix``: the prefix
     with its last character incremented (trailing U+10FFFF dropped first). Surrogates cannot
     be stored, so the step from U+D7FF goes to U+E000. With no such string (a prefix of
-    U+10FFFF only), a blob, which SQLite sorts after every text."""
+    U+10FFFF only), ``None``: no upper bound."""
     stem = prefix.rstrip("\U0010ffff")
     if not stem:
-        return b""
+        return None
     code = ord(stem[-1]) + 1
     if 0xD800 <= code <= 0xDFFF:
         code = 0xE000

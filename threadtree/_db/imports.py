@@ -165,6 +165,7 @@ def any_taken(tx: Tx, ids: Iterable[int]) -> bool:
 
 def update_entry(
     tx: Tx,
+    tid: str,
     eid: int,
     role: str,
     content: str,
@@ -174,10 +175,12 @@ def update_entry(
     usage: str | None = None,
 ) -> None:
     """Take the source's newer role, text, item (JSON text), hidden flag and usage (JSON
-    text) for an imported entry. It stays where it is: entries never move."""
+    text) for an imported entry ``eid`` of thread ``tid``. It stays where it is: entries
+    never move."""
     tx.run(
         "update_imported_entry",
         {
+            "thread_id": tid,
             "entry_id": eid,
             "role": role,
             "content": content,

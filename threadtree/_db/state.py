@@ -143,6 +143,13 @@ def tool_call(tx: Tx, cid: str) -> ToolCall | None:
     return None if row is None else ToolCall.from_row(row)
 
 
+def tool_call_in_thread(tx: Tx, tid: str, cid: str) -> ToolCall | None:
+    """The call ``cid`` of thread ``tid``, read under that thread's write lock: what
+    :func:`update_tool_call` compares and sets (:func:`tool_call` finds the thread first)."""
+    row = tx.one("tool_call_in_thread", {"thread_id": tid, "call_id": cid})
+    return None if row is None else ToolCall.from_row(row)
+
+
 def insert_tool_call(tx: Tx, tid: str, cid: str, eid: int | None, name: str, params_json: str, params: Any) -> ToolCall:
     """A new pending call. Conflict if ``cid`` is taken (in any thread)."""
     taken = tool_call(tx, cid)
@@ -165,6 +172,7 @@ def insert_tool_call(tx: Tx, tid: str, cid: str, eid: int | None, name: str, par
 
 def update_tool_call(
     tx: Tx,
+    tid: str,
     cid: str,
     from_status: str,
     status: str,
@@ -175,6 +183,7 @@ def update_tool_call(
     row = tx.one(
         "tool_call_update",
         {
+            "thread_id": tid,
             "call_id": cid,
             "from_status": from_status,
             "status": status,

@@ -104,9 +104,14 @@ def listed(tx: Tx, tid: str) -> list[Thread]:
     return [] if row is None else [Thread.from_row(row)]
 
 
-def by_id_range(tx: Tx, low: str, high: str | bytes, limit: int) -> list[Thread]:
-    """Threads whose id is in ``[low, high)``, at most ``limit`` (a primary-key range)."""
-    rows = tx.rows("threads_by_id_prefix", {"low": low, "high": high, "limit": limit})
+def by_id_range(tx: Tx, low: str, high: str | None, limit: int) -> list[Thread]:
+    """Threads whose id is in ``[low, high)``, or at least ``low`` when ``high`` is ``None``,
+    at most ``limit`` (a primary-key range). No bound stands for "none": PostgreSQL has no
+    value above every text (SQLite's blob), so that case is a query of its own."""
+    if high is None:
+        rows = tx.rows("threads_from_id", {"low": low, "limit": limit})
+    else:
+        rows = tx.rows("threads_by_id_prefix", {"low": low, "high": high, "limit": limit})
     return [Thread.from_row(row) for row in rows]
 
 

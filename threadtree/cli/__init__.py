@@ -409,7 +409,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     out = Output(sys.stdout)
-    failures: tuple[type[BaseException], ...] = (ThreadTreeError, OSError, *driver_errors())  # told in one line
     try:
         if args.command == COPY_DATABASE:  # two databases of its own, no --db
             return args.run(None, args, out)
@@ -427,14 +426,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `threadtree show t | head`: the reader has gone, not an error
         sys.stderr.close()
         return 0
-    except failures as exc:
-        kind = "" if isinstance(exc, ThreadTreeError) else f" ({type(exc).__name__})"
-        message = " ".join(str(exc).split())  # one line, whatever the message held
-        print(f"threadtree: error: {message}{kind}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        # Told in one line. The drivers' errors are asked for here, when one is raised, not
+        # before the command: PostgreSQL's driver is imported only once a URL is opened.
+        if isinstance(exc, (ThreadTreeError, OSError, *driver_errors())):
+            kind = "" if isinstance(exc, ThreadTreeError) else f" ({type(exc).__name__})"
+            message = " ".join(str(exc).split())  # one line, whatever the message held
+            print(f"threadtree: error: {message}{kind}", file=sys.stderr)
+            return 1
         if os.environ.get("THREADTREE_DEBUG"):
             raise
         print(

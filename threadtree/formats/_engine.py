@@ -189,7 +189,7 @@ def _write(
             ):
                 # A node without usage keeps what the entry has (a reader that counts none).
                 kept = have.usage if usage is None else usage
-                imports.update_entry(tx, have.id, node.role, node.content, item_json, node.hidden, path, kept)
+                imports.update_entry(tx, tid, have.id, node.role, node.content, item_json, node.hidden, path, kept)
                 changed += 1
             placed[sid] = (have.id, have.depth)
             continue

@@ -11,5 +11,5 @@ select t.id, t.title, t.metadata, t.created_at, t.updated_at, t.archived_at, t.c
        (select count(*) from leaves as l where l.thread_id = t.id)
 from threads as t
 where t.id >= :low collate "C" and t.id < :high collate "C"
-order by t.id
+order by t.id collate "C"
 limit nullif(:limit, -1)

@@ -95,8 +95,8 @@ def _check_and_migrate(conn: psycopg.Connection[Any], target: str, readonly: boo
             raise SchemaError(f"{target!r} is empty: no threadtree database has been created in it yet")
         if version < known:
             raise SchemaError(
-                f"{target!r} is at schema version {version}, older than this threadtree's ({known}); "
-                "open it for writing once (any write command) to migrate it"
+                f"{target!r} needs its schema upgraded (version {version}, this threadtree uses "
+                f"{known}); open it for writing once (any write command) to migrate it"
             )
         return
     if version == known:

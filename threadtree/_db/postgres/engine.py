@@ -190,9 +190,9 @@ class PostgresEngine:
             diag = exc.diag
             return UniqueViolation(f"{diag.message_primary} ({diag.message_detail})")
         if isinstance(exc, (pgerrors.LockNotAvailable, pgerrors.DeadlockDetected, pgerrors.SerializationFailure)):
-            return Busy(
-                f"database {self.target!r}: other writers kept the thread locked for more than "
-                f"{self._timeout:g} s ({exc.diag.message_primary}); nothing was written"
+            return Busy(  # worded as on SQLite, with the server's reason
+                f"database {self.target!r} stayed locked by other writers for more than "
+                f"{self._timeout:g} s; nothing was written ({exc.diag.message_primary})"
             )
         if isinstance(exc, psycopg.DataError) and ("NUL" in str(exc) or "0x00" in str(exc)):
             return InvalidInput("PostgreSQL text cannot hold NUL characters (\\x00); SQLite can")
