@@ -195,18 +195,36 @@ def test_the_command_line_imports_in_a_real_process_and_leaves_the_file_alone(ch
     watch.check()
 
 
+def packed_message(kind, text, mid, raw=None):
+    """A LangChain message as SqliteSaver packs it (MessagePack extension 5), with ``raw``'s
+    byte strings replaced in the packed fields (to make what ormsgpack would refuse to pack)."""
+    import ormsgpack
+
+    fields = {"content": text, "type": kind, "id": mid}
+    name = {"human": "HumanMessage", "ai": "AIMessage"}[kind]
+    inner = ormsgpack.packb(["langchain_core.messages", name, fields, "x"])
+    for old, new in (raw or {}).items():
+        inner = inner.replace(old, new)
+    return ormsgpack.packb(ormsgpack.Ext(5, inner))
+
+
+def saver_file(path, checkpoints):
+    """A SqliteSaver file holding thread 't''s (checkpoint id, parent id, blob) rows as given."""
+    conn = sqlite3.connect(path, check_same_thread=False)
+    SqliteSaver(conn).setup()
+    conn.executemany("insert into checkpoints values ('t', '', ?, ?, 'msgpack', ?, '{}')", checkpoints)
+    conn.commit()
+    conn.close()
+    return path
+
+
 def test_a_checkpoint_is_not_read_past_its_own_messages_where_its_bytes_repeat_its_parents(tmp_path):
     """A checkpoint's messages that repeat its parent's are recognised by their bytes: a child
     with fewer messages must not take the parent's next one because the bytes after its list
     (here a map key written as that very message) happen to be the same."""
     import ormsgpack
 
-    def message(kind, text, mid):
-        fields = {"content": text, "type": kind, "id": mid}
-        name = {"human": "HumanMessage", "ai": "AIMessage"}[kind]
-        return ormsgpack.packb(ormsgpack.Ext(5, ormsgpack.packb(["langchain_core.messages", name, fields, "x"])))
-
-    first, second = message("human", "hello", "m1"), message("ai", "hi there", "m2")
+    first, second = packed_message("human", "hello", "m1"), packed_message("ai", "hi there", "m2")
 
     def checkpoint(cid, entries, values):  # a map: v, ts, id, channel_values (its entries written raw)
         head = ormsgpack.packb({"v": 4, "ts": "2025-01-31T12:00:00+00:00", "id": cid})
@@ -216,13 +234,7 @@ def test_a_checkpoint_is_not_read_past_its_own_messages_where_its_bytes_repeat_i
     # the child's list holds only the first message; the next key of channel_values is the
     # parent's second message, its value 0
     child = checkpoint("2", 2, ormsgpack.packb("messages") + bytes([0x91]) + first + second + bytes([0x00]))
-    path = tmp_path / "checkpoints.sqlite"
-    conn = sqlite3.connect(path, check_same_thread=False)
-    SqliteSaver(conn).setup()
-    conn.executemany("insert into checkpoints values (?, '', ?, ?, 'msgpack', ?, '{}')",
-                     [("t", "1", None, parent), ("t", "2", "1", child)])
-    conn.commit()
-    conn.close()
+    path = saver_file(tmp_path / "checkpoints.sqlite", [("1", None, parent), ("2", "1", child)])
     with threadtree.open(tmp_path / "tt.db") as store:
         (outcome,) = import_file(store, path).outcomes
         assert (outcome.status, outcome.added, outcome.notes) == ("imported", 2, [])
@@ -237,27 +249,15 @@ def test_a_message_of_bytes_that_are_not_utf8_is_a_damaged_checkpoint_not_a_fail
     damaged and left out; the import goes on with the rest (it raised UnicodeDecodeError)."""
     import ormsgpack
 
-    def message(kind, text, mid):
-        fields = {"content": text, "type": kind, "id": mid}
-        name = {"human": "HumanMessage", "ai": "AIMessage"}[kind]
-        inner = ormsgpack.packb(["langchain_core.messages", name, fields, "x"])
-        return ormsgpack.packb(ormsgpack.Ext(5, inner.replace(b"\xa2XY", b"\xa2\xff\xfe")))
-
     def checkpoint(cid, messages):
         head = ormsgpack.packb({"v": 4, "ts": "2025-01-31T12:00:00+00:00", "id": cid})
         values = ormsgpack.packb("messages") + bytes([0x90 + len(messages)]) + b"".join(messages)
         return bytes([0x84]) + head[1:] + ormsgpack.packb("channel_values") + bytes([0x81]) + values
 
-    first = message("human", "hello", "m1")
+    first = packed_message("human", "hello", "m1")
     parent = checkpoint("1", [first])
-    child = checkpoint("2", [first, message("ai", "XY", "m2")])
-    path = tmp_path / "checkpoints.sqlite"
-    conn = sqlite3.connect(path, check_same_thread=False)
-    SqliteSaver(conn).setup()
-    conn.executemany("insert into checkpoints values (?, '', ?, ?, 'msgpack', ?, '{}')",
-                     [("t", "1", None, parent), ("t", "2", "1", child)])
-    conn.commit()
-    conn.close()
+    child = checkpoint("2", [first, packed_message("ai", "XY", "m2", raw={b"\xa2XY": b"\xa2\xff\xfe"})])
+    path = saver_file(tmp_path / "checkpoints.sqlite", [("1", None, parent), ("2", "1", child)])
     with threadtree.open(tmp_path / "tt.db") as store:
         (outcome,) = import_file(store, path).outcomes
         assert outcome.status == "imported" and outcome.added == 1
