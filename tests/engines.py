@@ -99,6 +99,7 @@ SQLITE_ONLY: dict[str, str] = {
     "test_runs_tree.py::TestSchemaRules::test_a_record_cannot_name_an_entry_of_another_thread": "a rule SQLite's triggers hold and PostgreSQL's schema does not yet",
     "test_runs_tree.py::TestSchemaRules::test_records_do_not_move": "a rule SQLite's triggers hold and PostgreSQL's schema does not yet",
     "test_resolve.py::test_lookups_search_indexes_among_100000_threads": "reads SQLite's query plans",
+    "test_agents.py::TestBranching::test_a_fresh_session_moving_from_the_end_reads_only_the_last_items": "traces statements through APSW",
     "test_check.py::test_a_damaged_page_is_reported_even_when_integrity_check_cannot_finish": "scribbles over a page of the SQLite file",
     "test_navigation.py::TestSearchIndexInStep::test_the_text_is_stored_once": "reads FTS5's shadow tables (PostgreSQL's words: test_postgres_search.py)",
     "test_navigation.py::TestSearchIndexInStep::test_check_names_an_index_out_of_step": "FTS5's index is a table of its own, which can keep rows of deleted entries (PostgreSQL's: test_postgres_search.py)",
