@@ -73,11 +73,7 @@ def decode(data: bytes, pos: int, ext: Ext = _plain_ext) -> tuple[Any, int]:
                 raise ValueError(CUT_SHORT)
             return data[pos:end].decode("utf-8"), end
         if first >= 0x90:  # fixarray
-            found = []
-            for _ in range(first & 0x0F):
-                item, pos = decode(data, pos, ext)
-                found.append(item)
-            return found, pos
+            return _array(data, pos, first & 0x0F, ext)
         return _map(data, pos, first & 0x0F, ext)
     if first >= 0xE0:
         return first - 0x100, pos
@@ -94,11 +90,7 @@ def decode(data: bytes, pos: int, ext: Ext = _plain_ext) -> tuple[Any, int]:
         length, pos = header_length(data, pos, first)
         kind = _KINDS[first]
         if kind == "array":
-            found = []
-            for _ in range(length):
-                item, pos = decode(data, pos, ext)
-                found.append(item)
-            return found, pos
+            return _array(data, pos, length, ext)
         if kind == "map":
             return _map(data, pos, length, ext)
         if kind != "ext":
@@ -112,6 +104,14 @@ def decode(data: bytes, pos: int, ext: Ext = _plain_ext) -> tuple[Any, int]:
     if end > len(data):
         raise ValueError(CUT_SHORT)
     return ext(_unpack_from(">b", data, pos)[0], data[pos + 1 : end]), end
+
+
+def _array(data: bytes, pos: int, length: int, ext: Ext) -> tuple[list[Any], int]:
+    found = []
+    for _ in range(length):
+        item, pos = decode(data, pos, ext)
+        found.append(item)
+    return found, pos
 
 
 def _map(data: bytes, pos: int, length: int, ext: Ext) -> tuple[dict[str, Any], int]:
