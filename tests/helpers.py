@@ -48,10 +48,6 @@ def logical_dump(db_path: os.PathLike[str] | str) -> dict[str, Any]:
 ENGINE_TABLES = ("sqlite_sequence", "entries_search", "threadtree_schema")
 
 
-# Columns an engine computes from the others (PostgreSQL's search words, migration 0005).
-DERIVED_COLUMNS = ("search_words",)
-
-
 def canonical_dump(db_path: os.PathLike[str] | str) -> dict[str, list[dict[str, Any]]]:
     """Every row of every threadtree table as ``{column: value}``, comparable across engines:
     booleans as 0/1 (SQLite keeps them so), rows sorted, the engines' own tables left out."""
@@ -63,16 +59,22 @@ def canonical_dump(db_path: os.PathLike[str] | str) -> dict[str, list[dict[str, 
             "select table_name from information_schema.tables"
             " where table_schema = current_schema() and table_type = 'BASE TABLE'"
         )]
+        # Columns the server computes from the others (the search words of migration 0005).
+        generated = set(conn.execute(
+            "select table_name, column_name from information_schema.columns"
+            " where table_schema = current_schema() and is_generated = 'ALWAYS'"
+        ).fetchall())
     else:
         conn = apsw.Connection(os.fspath(db_path), flags=apsw.SQLITE_OPEN_READONLY)
         names = [n for (n,) in conn.execute("select name from sqlite_schema where type = 'table'")]
+        generated = set()
     try:
         result = {}
         for name in sorted(n for n in names if not n.startswith(ENGINE_TABLES)):
             cur = conn.execute(f'select * from "{name}"')
             columns = [d[0] for d in cur.description]
             rows = [
-                {c: int(v) if isinstance(v, bool) else v for c, v in zip(columns, row) if c not in DERIVED_COLUMNS}
+                {c: int(v) if isinstance(v, bool) else v for c, v in zip(columns, row) if (name, c) not in generated}
                 for row in cur.fetchall()
             ]
             result[name] = sorted(rows, key=lambda r: sorted((k, str(v)) for k, v in r.items()))
