@@ -94,10 +94,6 @@ SQLITE_ONLY: dict[str, str] = {
     "test_listing.py::TestFindThread::test_titles_differing_after_a_nul_are_different": "PostgreSQL text cannot hold NUL characters",
     "test_listing.py::test_a_file_from_before_this_migration_gets_the_new_indexes_and_lists": "an SQLite file of an older schema",
     "test_runs_tree.py::TestDeletingBranches::test_a_deleted_branch_is_marked_for_connections_without_foreign_keys": "an SQLite connection with foreign keys off",
-    # Not yet on PostgreSQL (left to do): its run records name their entry without a key or
-    # trigger tying it to their thread's entries, so raw SQL can break these rules there.
-    "test_runs_tree.py::TestSchemaRules::test_a_record_cannot_name_an_entry_of_another_thread": "a rule SQLite's triggers hold and PostgreSQL's schema does not yet",
-    "test_runs_tree.py::TestSchemaRules::test_records_do_not_move": "a rule SQLite's triggers hold and PostgreSQL's schema does not yet",
     "test_resolve.py::test_lookups_search_indexes_among_100000_threads": "reads SQLite's query plans",
     "test_agents.py::TestBranching::test_a_fresh_session_moving_from_the_end_reads_only_the_last_items": "traces statements through APSW",
     "test_check.py::test_a_damaged_page_is_reported_even_when_integrity_check_cannot_finish": "scribbles over a page of the SQLite file",
