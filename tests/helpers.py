@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import apsw
@@ -324,3 +325,27 @@ def constraint_error(db_path: os.PathLike[str] | str) -> type[Exception] | tuple
         errors = psycopg.errors
         return (errors.IntegrityError, errors.RaiseException, errors.DataError, errors.DatatypeMismatch)
     return apsw.ConstraintError
+
+
+def on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str, bytes]:
+    """Run the command line with stderr on a pseudo-terminal (stdout on a pipe): exit code,
+    stdout, and every byte written to the terminal."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "THREADTREE_DB"} | {"COLUMNS": "200"}
+    child = subprocess.Popen([sys.executable, "-m", "threadtree", *args], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=slave, cwd=cwd, env=env)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the child has closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    out = child.stdout.read().decode()
+    return child.wait(timeout=60), out, seen

@@ -21,7 +21,7 @@ from threadtree._db.copy import DERIVED, TABLES
 from threadtree.store import database_of
 
 from . import engines
-from .helpers import BRANCHED, ENGINE_TABLES, build, canonical_dump, logical_dump
+from .helpers import BRANCHED, ENGINE_TABLES, build, canonical_dump, logical_dump, on_a_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -374,3 +374,31 @@ def test_a_big_copy_into_postgresql_looks_rows_up_by_key(tmp_path, pg):
     # Measured: 176,000 (the first batch, planned row by row, reads a few pages a row); a
     # lookup walking the thread's entries for every row: 4,500,000.
     assert read[0] < 500_000, read
+
+
+def test_the_command_refuses_db_beside_its_two_databases(tmp_path):
+    """--db names a third database: which would it be? A usage error, and nothing is made."""
+    source = tmp_path / "a.db"
+    with threadtree.open(source) as store:
+        store.append(store.create_thread().id, "user", "hi")
+    for argv in [("--db", str(source), "copy-database", str(source), str(tmp_path / "b.db")),
+                 ("copy-database", "--db", str(source), str(source), str(tmp_path / "b.db"))]:
+        done = _cli(*argv)
+        assert done.returncode == 2, done
+        assert "copy-database names both databases as SRC and DST; leave out --db" in done.stderr
+        assert not (tmp_path / "b.db").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_the_command_shows_its_progress_on_a_terminal_and_erases_it(tmp_path):
+    source = tmp_path / "a.db"
+    with threadtree.open(source) as store:
+        populate(store)
+    code, out, terminal = on_a_terminal(["copy-database", str(source), str(tmp_path / "b.db")], tmp_path)
+    assert code == 0, terminal
+    text = terminal.decode()
+    assert re.search(r"\rcopying threads: \d+ rows, [\d,]+ rows/s\x1b\[K", text), text
+    assert text.endswith("\r\x1b[K")  # erased before the report
+    assert out.startswith("copied ")
+    done = _cli("copy-database", str(source), str(tmp_path / "c.db"))  # a pipe: nothing but the report
+    assert (done.returncode, done.stderr) == (0, "")

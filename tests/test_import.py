@@ -20,7 +20,7 @@ from threadtree import InvalidInput, ThreadTreeError
 from threadtree.cli import main
 from threadtree.formats import Conversation, Node, Skipped, _engine, import_file
 
-from .helpers import BRANCHED, build, logical_dump
+from .helpers import BRANCHED, build, logical_dump, on_a_terminal
 
 
 def conv(nodes, current=None, *, cid="c1", title="T", **kw):
@@ -606,36 +606,9 @@ def test_a_thread_of_another_file_with_the_same_id_is_not_taken_for_the_one_expo
 # -- progress on a terminal, silence on a pipe --
 
 
-def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str, bytes]:
-    """Run the command line with stderr on a pseudo-terminal (stdout on a pipe): exit code,
-    stdout, and every byte written to the terminal."""
-    import os
-    import pty
-    import subprocess
-    import sys
-
-    master, slave = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k != "THREADTREE_DB"} | {"COLUMNS": "200"}
-    child = subprocess.Popen([sys.executable, "-m", "threadtree", *args], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=slave, cwd=cwd, env=env)
-    os.close(slave)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # EIO: the child has closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(master)
-    out = child.stdout.read().decode()
-    return child.wait(timeout=60), out, seen
-
-
 def test_import_shows_its_progress_on_a_terminal_and_erases_it(tmp_path):
     sample = DATA / "chatgpt" / "librechat__chatgpt-export.json"
-    code, out, terminal = _on_a_terminal(["--db", str(tmp_path / "a.db"), "import", str(sample)], tmp_path)
+    code, out, terminal = on_a_terminal(["--db", str(tmp_path / "a.db"), "import", str(sample)], tmp_path)
     assert code == 0, terminal
     text = terminal.decode()
     assert "\rimporting librechat__chatgpt-export.json: 1 conversation, 17 messages, " in text

@@ -406,11 +406,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser().parse_args(argv)
         if args.command == "show" and args.thread is None and args.entry is None:
             args.usage_error("give THREAD (its live path) or --entry ENTRY (the path to that entry)")
+        if args.command == COPY_DATABASE and getattr(args, "db", None) is not None:
+            args.usage_error("copy-database names both databases as SRC and DST; leave out --db")
     except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     out = Output(sys.stdout)
     try:
-        if args.command == COPY_DATABASE:  # two databases of its own, no --db
+        if args.command == COPY_DATABASE:  # two databases of its own
             return args.run(None, args, out)
         if _no_database_yet(args):
             if args.json:
