@@ -187,3 +187,19 @@ def test_the_bare_schema_benchmark_runs_and_reports_every_measure():
                     "fork_at(-2), new session, depth 10,000", "render_tree: 20,000-entry chain",
                     "graph: 20,000", "check(thread): 20,000"):
         assert measure in done.stdout, done.stdout
+
+
+@pytest.mark.slow
+def test_the_bare_schema_benchmark_on_postgres_runs_and_reports_every_measure():
+    """On the test server (skips without one, fails under CI: tests/engines.py)."""
+    from . import engines
+
+    url = engines.server_url()
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bare_postgres.py"), "--quick", "--rounds", "1", "--url", url],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ("append, NORMAL", "append, FULL", "fork, NORMAL", "fork, FULL", "path at depth 1,000",
+                    "bytes per message", "PostgreSQL 1"):
+        assert measure in done.stdout, done.stdout
