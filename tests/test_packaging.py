@@ -71,7 +71,8 @@ def test_the_wheels_carry_the_viewers_scripts_and_styles(built):
     """The web viewer and the notebook widget work offline: their front ends ship inside."""
     wheel, _, wheel_from_sdist = built
     expected = {
-        "threadtree/serve/static/index.html", "threadtree/serve/static/app.js", "threadtree/serve/static/app.css",
+        "threadtree/serve/static/index.html", "threadtree/serve/static/app.js", "threadtree/serve/static/lanes.js",
+        "threadtree/serve/static/app.css",
         "threadtree/widget/widget.js", "threadtree/widget/widget.css",
     }
     for path in (wheel, wheel_from_sdist):

@@ -38,13 +38,14 @@ def trip(db_path):
 
 def test_the_page_and_every_answer_carry_the_security_headers(db_path, trip):
     with running(db_path) as url:
-        for path in ("", "static/app.js", "api/threads", "api/entry/999"):
+        for path in ("", "static/app.js", "static/lanes.js", "api/threads", "api/entry/999"):
             status, headers, _ = request(url + path)
             assert status in (200, 404)
             assert headers["content-security-policy"] == CSP
             assert headers["x-content-type-options"] == "nosniff"
         status, headers, page = request(url)
         assert "text/html" in headers["content-type"] and '<script src="/static/app.js"' in page
+        assert page.index('<script src="/static/lanes.js"') < page.index('<script src="/static/app.js"')
         assert "<script>" not in page  # no inline script: the CSP would refuse it anyway
 
 

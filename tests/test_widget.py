@@ -26,6 +26,7 @@ from threadtree.widget import ThreadWidget  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "examples" / "widget.ipynb"
 SCRIPT = ROOT / "threadtree" / "widget" / "widget.js"
+LANES = ROOT / "threadtree" / "serve" / "static" / "lanes.js"
 
 
 def _trip(store):
@@ -84,8 +85,9 @@ def test_the_widget_notebook_runs_and_its_widget_holds_the_state_the_moves_left(
     model = models[shown[0]]
     assert (model["model_module"], model["model_name"]) == ("anywidget", "AnyModel")
     state = model["state"]
-    # The script the front end runs is the one shipped in the package, loading nothing else.
-    assert state["_esm"] == SCRIPT.read_text(encoding="utf-8")
+    # The script the front end runs is the one shipped in the package (the tree's drawing the
+    # viewer's page uses too, then the widget's own), loading nothing else.
+    assert state["_esm"] == LANES.read_text(encoding="utf-8") + SCRIPT.read_text(encoding="utf-8")
     assert "threadtree-widget" in state["_css"]
     # The notebook's moves: parent, previous sibling, child, next sibling (-> 4, "Is it safe?"),
     # then select Kyoto, child (back to 6, the child last visited) and child again at a tip.

@@ -84,7 +84,7 @@ def _show(browser, widget):
 
     page.expose_function("toPython", to_python)
     page.set_content("<!doctype html><html><body></body></html>")
-    esm = (WIDGET / "widget.js").read_text(encoding="utf-8")
+    esm = ThreadWidget._esm  # serve/static/lanes.js, then widget.js
     css = (WIDGET / "widget.css").read_text(encoding="utf-8")
     page.evaluate(_HOST, [esm, css, _state(widget)])
     return page

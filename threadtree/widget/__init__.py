@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["ThreadWidget"]
 
 _HERE = Path(__file__).parent
+SCRIPTS = ((_HERE.parent / "serve" / "static", "lanes.js"), (_HERE, "widget.js"))
 _MOVES = ("parent", "child", "previous", "next", "branch", "refresh")
 
 
@@ -61,7 +62,8 @@ class ThreadWidget(anywidget.AnyWidget):
     The selection starts at the thread's current leaf, with the live path as the reader.
     """
 
-    _esm = _HERE / "widget.js"
+    # The module: the tree's drawing, shared with `threadtree serve`'s page, then the widget.
+    _esm = "".join((folder / name).read_text(encoding="utf-8") for folder, name in SCRIPTS)
     _css = _HERE / "widget.css"
 
     thread = traitlets.Dict().tag(sync=True)  # data.thread(): the record with its counts and its labels

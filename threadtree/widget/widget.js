@@ -1,9 +1,9 @@
-// threadtree.widget.ThreadWidget: the page side (an anywidget front-end module). The state
-// lives in Python; this draws it and asks for moves. Every text from the database is hostile:
-// it reaches the DOM only through textContent and text nodes, never as markup, and no link
-// is ever made from it.
+// threadtree.widget.ThreadWidget: the page side (an anywidget front-end module, which
+// threadtree.widget makes of serve/static/lanes.js, the tree's drawing, followed by this
+// file). The state lives in Python; this draws it and asks for moves. Every text from the
+// database is hostile: it reaches the DOM only through textContent and text nodes, never as
+// markup, and no link is ever made from it.
 
-const LANE = 150, ROW = 34, BOX_W = 136, BOX_H = 24;
 const KEYS = {
   ArrowUp: "parent", k: "parent", ArrowDown: "child", j: "child",
   ArrowLeft: "previous", h: "previous", ArrowRight: "next", l: "next", n: "branch", r: "refresh",
@@ -23,14 +23,6 @@ function el(tag, props, ...children) {
   }
   return node;
 }
-
-function svg(tag, attrs) {
-  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
-  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-  return node;
-}
-
-const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 function render({ model, el: root }) {
   const select = (id) => {
@@ -72,34 +64,12 @@ function render({ model, el: root }) {
 
   function drawTree() {
     const plan = model.get("tree") || {};
-    const boxes = plan.boxes || [];
-    const where = new Map(boxes.map((b) => [b.key, b]));
-    const picture = svg("svg", { width: (plan.lanes || 1) * LANE + 10, height: (plan.levels || 1) * ROW + 10, role: "img", "aria-label": "the tree" });
-    const cx = (b) => 5 + b.x * LANE + BOX_W / 2, top = (b) => 5 + b.y * ROW;
-    for (const e of plan.edges || []) {
-      const a = where.get(e.from), b = where.get(e.to);
-      if (!a || !b) continue;
-      const y0 = top(a) + BOX_H, y1 = top(b), mid = (y0 + y1) / 2;
-      const d = a.x === b.x ? `M${cx(a)},${y0} V${y1}` : `M${cx(a)},${y0} V${mid} H${cx(b)} V${y1}`;
-      picture.append(svg("path", { d, class: "tt-edge" + (e.live ? " live" : "") }));
-    }
     const selected = model.get("selected");
-    for (const b of boxes) {
-      const mine = b.kind === "entry" && b.id === selected;
-      const g = svg("g", {
-        class: `tt-box ${b.kind}${b.live ? " live" : ""}${b.tip ? " tip" : ""}${b.hidden ? " hidden" : ""}${mine ? " selected" : ""}`,
-        "data-id": String(b.id), transform: `translate(${5 + b.x * LANE},${top(b)})`,
-      });
-      g.append(svg("rect", { width: BOX_W, height: BOX_H, rx: 4 }));
-      const label = b.kind === "entry" ? `${b.id} ${b.role}: ${b.preview}` : b.kind === "run" ? `… ${count(b.count, "entry", "entries")}` : `… ${b.count} more`;
-      const text = svg("text", { x: 5, y: 16 });
-      text.textContent = label.length > 24 ? label.slice(0, 23) + "…" : label;
-      const hint = svg("title");
-      hint.textContent = label;
-      g.append(text, hint);
-      g.addEventListener("click", () => select(b.id));
-      picture.append(g);
-    }
+    const picture = drawLanes(plan, {
+      prefix: "tt-",
+      marks: (b) => (b.kind === "entry" && b.id === selected ? " selected" : ""),
+      click: (b) => select(b.id),
+    });
     tree.replaceChildren(picture);
   }
 

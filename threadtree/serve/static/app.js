@@ -34,12 +34,6 @@ function el(tag, props, ...children) {
   return node;
 }
 
-function svg(tag, attrs) {
-  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
-  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-  return node;
-}
-
 class ApiError extends Error {
   constructor(status, body) { super(body.message || `HTTP ${status}`); this.status = status; this.kind = body.error; }
 }
@@ -68,7 +62,6 @@ function banner(text, conflict) {
 }
 
 const when = (t) => new Date(t * 1000).toISOString().replace("T", " ").slice(0, 19) + " UTC";
-const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 // -- the thread list --
 
@@ -148,34 +141,16 @@ async function loadTree(around) {
   drawTree(plan);
 }
 
-const LANE = 150, ROW = 34, BOX_W = 136, BOX_H = 24;
-
 function drawTree(plan) {
   $("tree-note").textContent = plan.whole ? `${plan.boxes.length} boxes, ${plan.lanes} lanes`
     : `a window of the tree around the entry looked at (${plan.above} entries above it)`;
-  const where = new Map(plan.boxes.map((b) => [b.key, b]));
-  const root = svg("svg", { width: plan.lanes * LANE + 10, height: plan.levels * ROW + 10, role: "img", "aria-label": "the tree" });
-  const cx = (b) => 5 + b.x * LANE + BOX_W / 2, top = (b) => 5 + b.y * ROW;
-  for (const e of plan.edges) {
-    const a = where.get(e.from), b = where.get(e.to);
-    if (!a || !b) continue;
-    const y0 = top(a) + BOX_H, y1 = top(b), mid = (y0 + y1) / 2;
-    const d = a.x === b.x ? `M${cx(a)},${y0} V${y1}` : `M${cx(a)},${y0} V${mid} H${cx(b)} V${y1}`;
-    root.append(svg("path", { d, class: "edge" + (e.live ? " live" : "") }));
-  }
-  for (const b of plan.boxes) {
-    const g = svg("g", { class: `box ${b.kind}${b.live ? " live" : ""}${b.tip ? " tip" : ""}${b.hidden ? " hidden" : ""}${b.closed ? " closed" : ""}`, "data-key": b.key, "data-id": b.id, transform: `translate(${5 + b.x * LANE},${top(b)})` });
-    g.append(svg("rect", { width: BOX_W, height: BOX_H, rx: 4 }));
-    const label = b.kind === "entry" ? `${b.closed ? `[+${b.closed}] ` : ""}${b.id} ${b.role}: ${b.preview}` : b.kind === "run" ? `… ${count(b.count, "entry", "entries")}` : `… ${b.count} more`;
-    const text = svg("text", { x: 5, y: 16 });
-    text.textContent = label.length > 24 ? label.slice(0, 23) + "…" : label;
-    const title = svg("title");
-    title.textContent = label;
-    g.append(text, title);
-    g.addEventListener("click", () => goTo(b.id));
-    if (b.kind === "entry") g.addEventListener("dblclick", () => toggleClosed(b.id));
-    root.append(g);
-  }
+  const root = drawLanes(plan, {
+    prefix: "",
+    marks: (b) => (b.closed ? " closed" : ""),
+    before: (b) => (b.closed ? `[+${b.closed}] ` : ""),
+    click: (b) => goTo(b.id),
+    dblclick: (b) => toggleClosed(b.id),
+  });
   $("tree").replaceChildren(root);
   markSelected();
 }
