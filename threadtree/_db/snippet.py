@@ -34,14 +34,20 @@ def _fold(word: str) -> str:
 def make(text: str, phrases: list[str]) -> str:
     """The snippet of ``text`` for ``phrases`` (the words and phrases of the query)."""
     spans = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
-    words = [_fold(text[start:end]) for start, end in spans]
+    folded: dict[str, str] = {}  # a long text repeats its words: each is folded once
+    words = [folded.get(w) or folded.setdefault(w, _fold(w)) for w in (text[start:end] for start, end in spans)]
     wanted = [w for w in ([_fold(m.group()) for m in _TOKEN.finditer(p)] for p in phrases) if w]
-    # (first token, token after the last, which phrase) of every place a phrase is found
+    # (first token, token after the last, which phrase) of every place a phrase is found: only
+    # where a phrase's first word is (one pass over the words, not one a phrase and position)
+    starting: dict[str, list[int]] = {}
+    for k, phrase in enumerate(wanted):
+        starting.setdefault(phrase[0], []).append(k)
     found = sorted(
-        (i, i + len(phrase), k)
-        for k, phrase in enumerate(wanted)
-        for i in range(len(words) - len(phrase) + 1)
-        if words[i : i + len(phrase)] == phrase
+        (i, i + len(wanted[k]), k)
+        for i, word in enumerate(words)
+        if word in starting
+        for k in starting[word]
+        if words[i : i + len(wanted[k])] == wanted[k]
     )
     first, stop = _window(len(words), found)
     out = [_CUT] if first > 0 else []
