@@ -17,6 +17,8 @@ _ROLES = frozenset({"system", "user", "assistant", "tool"})
 _HIDDEN_CONTENT_TYPES = frozenset({"user_editable_context", "model_editable_context"})
 _HIDDEN_CHANNELS = frozenset({"commentary", "analysis"})
 _NODE_KEYS = frozenset({"id", "message", "parent", "children"})
+# Where a one-part text message's text is in its node (Node.content_at): most messages.
+_TEXT_AT = ("message", "content", "parts", 0)
 
 
 def _node(key: str, raw: Any, notes: list[str]) -> Node:
@@ -60,14 +62,12 @@ def _node(key: str, raw: Any, notes: list[str]) -> Node:
         )
     )
     parts = content.get("parts")
-    if kind == "text" and type(parts) is list and len(parts) == 1 and type(parts[0]) is str:
-        text = parts[0]
-    else:
-        text = _text(content)
     created = get("create_time")
     if type(created) is not float:
         created = _seconds(created)
-    return Node(key, parent, role, text, raw, hidden, created)
+    if kind == "text" and type(parts) is list and len(parts) == 1 and type(parts[0]) is str:
+        return Node(key, parent, role, parts[0], raw, hidden, created, content_at=_TEXT_AT)
+    return Node(key, parent, role, _text(content), raw, hidden, created)
 
 
 def _text(content: dict) -> str:
