@@ -93,6 +93,31 @@ def test_the_reader_says_where_a_message_text_is_and_the_import_stores_it_once(t
 
 
 @pytest.mark.parametrize(
+    ("content", "at"),
+    [
+        ({"content_type": "code", "language": "unknown", "text": PARAGRAPH}, ("message", "content", "text")),
+        (
+            {"content_type": "tether_browsing_display", "result": PARAGRAPH, "summary": None},
+            ("message", "content", "result"),
+        ),
+        ({"content_type": "reasoning_recap", "content": PARAGRAPH}, ("message", "content", "content")),
+        ({"content_type": "text", "parts": [PARAGRAPH, PARAGRAPH]}, None),  # two parts joined: not in the item
+        ({"content_type": "user_editable_context", "user_profile": PARAGRAPH, "user_instructions": ""}, None),
+    ],
+)
+def test_the_place_of_a_tool_message_text(tmp_path, content, at):
+    message = {"id": "m", "author": {"role": "tool"}, "content": content}
+    path = tmp_path / "conversations.json"
+    path.write_bytes(orjson.dumps([{"id": "c", "mapping": {"m": {"id": "m", "message": message, "parent": None}}}]))
+    (conv,) = chatgpt.read(path)
+    (node,) = conv.nodes
+    assert node.content_at == at
+    stored, _, cut = plan(conv).items["m"]
+    item = orjson.dumps(node.item)
+    assert (stored.encode(), cut) == _json.cut_text(node.item, item, node.content)
+
+
+@pytest.mark.parametrize(
     ("at", "why"),
     [
         (("message", "content", "parts", 1), "no such index"),

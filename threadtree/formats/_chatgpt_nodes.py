@@ -19,6 +19,7 @@ _HIDDEN_CHANNELS = frozenset({"commentary", "analysis"})
 _NODE_KEYS = frozenset({"id", "message", "parent", "children"})
 # Where a one-part text message's text is in its node (Node.content_at): most messages.
 _TEXT_AT = ("message", "content", "parts", 0)
+_FIELDS_AT = tuple((("message", "content", field), field) for field in ("text", "result", "content"))
 
 
 def _node(key: str, raw: Any, notes: list[str]) -> Node:
@@ -67,7 +68,12 @@ def _node(key: str, raw: Any, notes: list[str]) -> Node:
         created = _seconds(created)
     if kind == "text" and type(parts) is list and len(parts) == 1 and type(parts[0]) is str:
         return Node(key, parent, role, parts[0], raw, hidden, created, content_at=_TEXT_AT)
-    return Node(key, parent, role, _text(content), raw, hidden, created)
+    text = _text(content)
+    if parts is None:  # code, execution_output, tether_*: one of these keys is the text
+        for at, field in _FIELDS_AT:
+            if content.get(field) is text:
+                return Node(key, parent, role, text, raw, hidden, created, content_at=at)
+    return Node(key, parent, role, text, raw, hidden, created)
 
 
 def _text(content: dict) -> str:
