@@ -203,6 +203,34 @@ def cut_text(value: Any, data: bytes, text: str) -> tuple[bytes, str | None]:
     return _dumps(with_text(value, place, "")), place_path(place)
 
 
+_PATHS: dict[tuple[str | int, ...], str | None] = {}
+
+
+def cut_text_at(value: Any, place: tuple[str | int, ...], text: str) -> tuple[bytes, str] | None:
+    """:func:`cut_text` when the caller knows the place: ``value``'s JSON with ``""`` at
+    ``place`` and the place's content_path, when ``text`` is there (and long enough to cut,
+    and the place is one a path can name); else ``None``. No search: a reader that took the
+    text from the item says where (an import's messages, thousands of them)."""
+    if len(text) < _MIN_TEXT:
+        return None
+    path = _PATHS.get(place, "")
+    if path == "":
+        path = place_path(place) if place and all(map(_plain, place)) else None
+        if len(_PATHS) < 256:
+            _PATHS[place] = path
+    if path is None:
+        return None
+    inner = value
+    try:
+        for key in place:
+            inner = inner[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+    if inner is not text and inner != text:
+        return None
+    return _dumps(with_text(value, place, "")), path
+
+
 def load_item(item: str | bytes | None, path: str | None, text: str) -> Any:
     """An entry's item as stored (JSON text, maybe without its ``text`` at ``path``), whole
     again; ``None`` for SQL NULL. Callers reading thousands of rows decode the common case

@@ -17,6 +17,9 @@ _ROLES = frozenset({"system", "user", "assistant", "tool"})
 _HIDDEN_CONTENT_TYPES = frozenset({"user_editable_context", "model_editable_context"})
 _HIDDEN_CHANNELS = frozenset({"commentary", "analysis"})
 _NODE_KEYS = frozenset({"id", "message", "parent", "children"})
+# Where a one-part text message's text is in its node (Node.content_at): most messages.
+_TEXT_AT = ("message", "content", "parts", 0)
+_FIELDS_AT = tuple((("message", "content", field), field) for field in ("text", "result", "content"))
 
 
 def _node(key: str, raw: Any, notes: list[str]) -> Node:
@@ -60,13 +63,16 @@ def _node(key: str, raw: Any, notes: list[str]) -> Node:
         )
     )
     parts = content.get("parts")
-    if kind == "text" and type(parts) is list and len(parts) == 1 and type(parts[0]) is str:
-        text = parts[0]
-    else:
-        text = _text(content)
     created = get("create_time")
     if type(created) is not float:
         created = _seconds(created)
+    if kind == "text" and type(parts) is list and len(parts) == 1 and type(parts[0]) is str:
+        return Node(key, parent, role, parts[0], raw, hidden, created, content_at=_TEXT_AT)
+    text = _text(content)
+    if parts is None:  # code, execution_output, tether_*: one of these keys is the text
+        for at, field in _FIELDS_AT:
+            if content.get(field) is text:
+                return Node(key, parent, role, text, raw, hidden, created, content_at=at)
     return Node(key, parent, role, text, raw, hidden, created)
 
 

@@ -67,6 +67,11 @@ class Node:
     :ivar usage: what producing the message cost, as the source counted it: a dict of numbers
         (or of dicts of numbers), e.g. ``{"input_tokens": 812, "output_tokens": 95}``; becomes
         the entry's ``usage`` (:meth:`threadtree.Store.usage` adds them up). ``None``: unknown.
+    :ivar content_at: where in ``item`` the reader took ``content`` from, when it is one of
+        the item's strings as it is (keys and list indexes from the top, e.g.
+        ``("message", "content", "parts", 0)``): the engine then stores the item without
+        that copy of the text without searching for it. ``None``: the engine searches. A
+        hint, not the node's data: two nodes are equal whatever it says.
     """
 
     source_id: str
@@ -77,6 +82,7 @@ class Node:
     hidden: bool = False
     created_at: float | None = None
     usage: Any = None
+    content_at: tuple[str | int, ...] | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen

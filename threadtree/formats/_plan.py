@@ -54,7 +54,9 @@ def plan(conv: Conversation, max_size: int = _validate.DEFAULT_MAX_SIZE) -> Plan
                 raise InvalidInput(f"created_at must be Unix seconds or None, not {created!r}")
             if node.parent is not None and type(node.parent) is not str:
                 raise InvalidInput(f"parent must be a str or None, not {node.parent!r}")
-            item_json, path = (None, None) if node.item is None else _item_json(node.item, node.content)
+            item_json, path = (
+                (None, None) if node.item is None else _item_json(node.item, node.content, node.content_at)
+            )
             _validate.size(item_json, "item", max_size, "bytes of JSON")
             usage_json = None if node.usage is None else _validate.usage_value(node.usage)[0]
         except InvalidInput as exc:
@@ -102,12 +104,15 @@ def plan(conv: Conversation, max_size: int = _validate.DEFAULT_MAX_SIZE) -> Plan
     return Plan(order, parents, current, items, notes, usages)
 
 
-def _item_json(item: Any, content: str) -> tuple[str, str | None]:
+def _item_json(item: Any, content: str, at: tuple[str | int, ...] | None = None) -> tuple[str, str | None]:
     """(JSON text to store, content_path) for an item: without its copy of the entry's text
-    when it holds one (see ``_json.text_place``). Items come from a JSON parser, so they
-    come back equal and skip the store's exactness check (a fifth of an import's time); what
-    JSON cannot hold at all is still refused."""
+    when it holds one (at ``at`` when the reader says, else found by ``_json.text_place``).
+    Items come from a JSON parser, so they come back equal and skip the store's exactness
+    check (a fifth of an import's time); what JSON cannot hold at all is still refused."""
     try:
+        cut = None if at is None else _json.cut_text_at(item, at, content)
+        if cut is not None:
+            return cut[0].decode("utf-8"), cut[1]
         data = _dumps(item)
     except orjson.JSONEncodeError:
         _json.dumps(item, "item")  # raises InvalidInput naming the part
