@@ -39,6 +39,7 @@ __all__ = [
     "live_items",
     "move_leaf",
     "move_leaf_checked",
+    "next_move",
     "path_to",
     "place",
     "redo",
@@ -251,19 +252,33 @@ def move_leaf(
     move in the leaf history: in the caller's write transaction, so both or neither happen.
     ``remember``: see :func:`record_leaf_move`."""
     now = time.time() if now is None else now
+    seq = next_move(tx, tid) if old != new else 0
     tx.run("move_leaf", {"thread_id": tid, "leaf_id": new, "now": now})
     if old != new:
-        record_leaf_move(tx, tid, old, new, reason, now, remember=remember)
+        record_leaf_move(tx, tid, seq, old, new, reason, now, remember=remember)
+
+
+def next_move(tx: Tx, tid: str) -> int:
+    """The seq the thread's next leaf move gets. Read it before the leaf pointer moves: on
+    SQLite the latest move may be kept on the current leaf's entry (migration 0011)."""
+    return int(tx.value("last_leaf_move", {"thread_id": tid})) + 1
 
 
 def record_leaf_move(
-    tx: Tx, tid: str, old: int | None, new: int | None, reason: str, now: float, *, remember: bool = True
+    tx: Tx,
+    tid: str,
+    seq: int,
+    old: int | None,
+    new: int | None,
+    reason: str,
+    now: float,
+    *,
+    remember: bool = True,
 ) -> None:
-    """Add a row to the thread's leaf history (inside the write that moved the leaf) and, with
-    ``remember``, keep ``old`` as the leaf its branch was left at, for :func:`switch`. Pass
-    ``remember=False`` for a move down the live branch (an append under the leaf, a redo) and
-    for a leaf about to be deleted: nothing is left behind there."""
-    seq = tx.value("last_leaf_move", {"thread_id": tid}) + 1
+    """Add move ``seq`` (from :func:`next_move`) to the thread's leaf history, inside the write
+    that moved the leaf, and, with ``remember``, keep ``old`` as the leaf its branch was left
+    at, for :func:`switch`. Pass ``remember=False`` for a move down the live branch (an append
+    under the leaf, a redo) and for a leaf about to be deleted: nothing is left behind there."""
     bindings = {"thread_id": tid, "seq": seq, "from_id": old, "to_id": new, "reason": reason, "now": now}
     tx.run("record_leaf_move", bindings)
     if remember and old is not None:
@@ -291,11 +306,12 @@ def move_leaf_checked(tx: Tx, tid: str, target: int | None, expected: Any, reaso
         return found
     # Compare-and-set in one statement: what sessions do on every fork_at and rewind.
     now = time.time()
+    seq = next_move(tx, tid) if expected != target else 0
     if not tx.run("move_leaf_from", {"thread_id": tid, "leaf_id": target, "expected_id": expected, "now": now}):
         check_expected(tid, leaf(tx, tid).id, expected)  # NotFound, else Conflict
         raise AssertionError("the compare-and-set failed for no reason")  # pragma: no cover
     if expected != target:
-        record_leaf_move(tx, tid, expected, target, reason, now)
+        record_leaf_move(tx, tid, seq, expected, target, reason, now)
     return found
 
 
