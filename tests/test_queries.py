@@ -379,6 +379,8 @@ PLANNED = [
     ("is_ancestor", {"entry_id": 9, "ancestor_id": 5}),
     ("common_ancestor", {"a_id": 5, "b_id": 9}),
     ("thread_leaf", {"thread_id": "t"}),
+    ("thread_leaf_seq", {"thread_id": "t"}),
+    ("last_leaf_move", {"thread_id": "t"}),
     ("count_entries", {"thread_id": "t"}),
     ("entry_place", {"entry_id": 5}),
     ("get_entry", {"entry_id": 5}),
