@@ -303,3 +303,45 @@ class TestMovesOnEntries:
         # A move that does not fit the rule (another time than the entry's) is kept as a row.
         conn.execute("insert into leaf_moves values (?, 2, null, ?, 'append', 0)", (thread.id, a.id))
         assert conn.execute("select count(*) from leaf_moves").get == 1
+
+    def test_a_limited_history_reads_no_further_than_its_moves(self, store, thread):
+        """The moves kept on entries are found by walking the thread's newest entries: after
+        big extends (whose entries keep no move) a limited history must not walk them all."""
+        store.append(thread.id, "user", "first")
+        for _ in range(4):
+            store.extend(thread.id, [{"role": "user", "content": "x"}] * 5_000)
+        store.append(thread.id, "user", "last")
+        steps = []
+        conn = raw_conn(store)
+        conn.set_progress_handler(lambda: bool(steps.append(1)), 100)  # a call every 100 VM steps
+        try:
+            history = store.leaf_history(thread.id, limit=3)
+        finally:
+            conn.set_progress_handler(None)
+        assert [m.reason for m in history] == ["append", "extend", "extend"]
+        assert len(steps) < 50, f"{len(steps) * 100} steps for 3 moves"
+
+    def test_any_limit_gives_the_newest_moves_of_the_whole_history(self, store, thread):
+        import random
+
+        rng = random.Random(20)
+        ids = [store.append(thread.id, "user", "root").id]
+        for _ in range(120):
+            op = rng.random()
+            if op < 0.35:
+                ids.append(store.append(thread.id, "user", "a").id)
+            elif op < 0.5:
+                ids.append(store.fork(rng.choice(ids), "user", "f").id)
+            elif op < 0.6:
+                ids += [e.id for e in store.extend(thread.id, [{"role": "user", "content": "e"}] * rng.randint(1, 5))]
+            elif op < 0.75:
+                store.rewind(thread.id, rng.choice(ids + [None]))
+            elif op < 0.85:
+                store.redo(thread.id)
+            elif len(ids) > 3:
+                store.delete_branch(rng.choice(ids[1:]))
+                ids = [e.id for e in store.entries(thread.id)]
+        full = store.leaf_history(thread.id, limit=None)
+        assert [m.seq for m in full] == list(range(len(full), 0, -1))
+        for limit in (1, 2, 3, 5, 8, 13, 40, len(full), len(full) + 1):
+            assert store.leaf_history(thread.id, limit=limit) == full[:limit]
