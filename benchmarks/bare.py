@@ -2,7 +2,8 @@
 
     python benchmarks/bare.py              # about 3-4 minutes
     python benchmarks/bare.py --quick      # a tenth of the sizes: a smoke run
-    python benchmarks/bare.py --part core  # only appends, forks, path and bytes (or: depth, big)
+    python benchmarks/bare.py --part core  # only appends, forks, path and bytes (or: depth, big, pages)
+    python benchmarks/bare.py --clock cpu  # CPU time instead of wall time: steadier on a loaded machine
 
 The bare side keeps the guarantees a tree needs and nothing threadtree-specific: an entries
 table whose parent must be in the same thread (a composite foreign key onto a unique
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import gc
 import importlib.util
 import os
@@ -49,7 +51,29 @@ from threadtree.store import database_of  # noqa: E402
 _spec = importlib.util.spec_from_file_location("core", Path(__file__).resolve().parent / "core.py")
 _core = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_core)
-alternate, messages, timed = _core.alternate, _core.messages, _core.timed
+messages, Timings = _core.messages, _core.Timings
+
+# The clock every measure reads: wall time by default; --clock cpu reads this process's CPU
+# time instead (user + system, the write() calls into the page cache included), which other
+# jobs on a shared machine do not inflate. At FULL it leaves out the time spent waiting for
+# fsync, so it is for NORMAL mostly.
+CLOCK = time.perf_counter
+
+
+def timed(fn) -> float:
+    start = CLOCK()
+    fn()
+    return CLOCK() - start
+
+
+def alternate(rounds: int, *fns) -> Timings:
+    """Run every function once per round, in a rotating order (core.alternate on CLOCK)."""
+    times: list[list[float]] = [[] for _ in fns]
+    for k in range(rounds):
+        for j in range(len(fns)):
+            i = (j + k) % len(fns)
+            times[i].append(timed(fns[i]))
+    return Timings(times)
 
 SCHEMA = """
 create table threads (
@@ -239,6 +263,61 @@ def core_part(synchronous: str, quick: bool, workdir: Path, rounds: int) -> list
     return rows
 
 
+def wal_pages(conn, path: str, op, n: int) -> tuple[float, collections.Counter]:
+    """Pages ``n`` calls of ``op`` write to the WAL, per call: the frames SQLite appends at each
+    commit (a dirty page is one frame), counted from the WAL file's frame headers, and each
+    frame's page named by the table or index that owns it (the dbstat virtual table)."""
+    conn.pragma("wal_autocheckpoint", 0)  # this connection's setting: the WAL keeps every frame
+    conn.pragma("wal_checkpoint", "TRUNCATE")
+    for k in range(n):
+        op(k)
+    data = Path(path + "-wal").read_bytes()
+    page_size = int.from_bytes(data[8:12], "big")
+    pages = [int.from_bytes(data[at:at + 4], "big") for at in range(32, len(data) - 23, 24 + page_size)]
+    owner = dict((page, name) for name, page in conn.execute("select name, pageno from dbstat"))
+    conn.pragma("wal_autocheckpoint", 1000)
+    by_table = collections.Counter(owner.get(page, "(free)") for page in pages)
+    return len(pages) / n, by_table
+
+
+def pages_part(workdir: Path) -> list[tuple[str, ...]]:
+    """WAL pages an append and a fork write at NORMAL, in total and by table or index: at
+    NORMAL a commit costs about what it writes. 100 calls each, on a thread of 300 entries
+    (appends) and from the middle of a 2,000-deep chain (forks), as core_part does."""
+    rows = []
+    n = 100
+    msgs, chain, one = messages(400), messages(2_000), messages(1)[0]
+    store = threadtree.open(str(workdir / "pages.db"), synchronous="NORMAL")
+    conn = database_of(store).engine().connection
+    bare = Bare(str(workdir / "bare-pages.db"), "NORMAL")
+    for tid in ("append", "deep"):
+        store.create_thread(thread_id=tid)
+        bare.create_thread(tid)
+    store.extend("append", msgs[:300])
+    bare.extend("append", msgs[:300])
+    tt_mid = store.extend("deep", chain)[-1].id - 1_000
+    bare_mid = bare.extend("deep", chain) - 1_000
+    measured = {
+        "append": (
+            wal_pages(conn, str(workdir / "pages.db"),
+                      lambda k: store.append("append", msgs[k]["role"], msgs[k]["content"], item=msgs[k]["item"]), n),
+            wal_pages(bare.conn, str(workdir / "bare-pages.db"), lambda k: bare.append("append", msgs[k]), n),
+        ),
+        "fork": (
+            wal_pages(conn, str(workdir / "pages.db"),
+                      lambda k: store.fork(tt_mid, "user", one["content"], item=one["item"]), n),
+            wal_pages(bare.conn, str(workdir / "bare-pages.db"), lambda k: bare.fork(bare_mid, one), n),
+        ),
+    }
+    for what, ((tt, tt_tables), (raw, raw_tables)) in measured.items():
+        rows.append((f"WAL pages per {what}, NORMAL", f"{tt:.2f}", f"{raw:.2f}", f"{tt / raw:.2f}x", "(one a commit)"))
+        for name, count in sorted(tt_tables.items(), key=lambda kv: (-kv[1], kv[0])):
+            rows.append((f"  {name}", f"{count / n:.2f}", f"{raw_tables.get(name, 0) / n:.2f}", "", ""))
+    store.close()
+    bare.conn.close()
+    return rows
+
+
 def depth_part(quick: bool, workdir: Path, rounds: int) -> list[tuple[str, ...]]:
     """path(limit=50) and the agents session's fork_at (a new session: no prior read) at
     depths 100 to 100,000, one thread per depth."""
@@ -307,16 +386,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes: a smoke run")
     parser.add_argument("--rounds", type=int, default=7, help="rounds per measure (default 7)")
-    parser.add_argument("--part", choices=["core", "depth", "big", "all"], default="all")
+    parser.add_argument("--part", choices=["core", "depth", "big", "pages", "all"], default="all")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall time (default) or this process's CPU time (steadier on a loaded machine)")
     args = parser.parse_args(argv)
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     started = time.perf_counter()
     print(f"threadtree {threadtree.__version__}, apsw {apsw.apsw_version()}, SQLite {apsw.sqlite_lib_version()}, "
-          f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+          f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start, "
+          f"{args.clock} clock")
     rows: list[tuple[str, ...]] = []
     with tempfile.TemporaryDirectory(prefix="threadtree-bare-") as tmp:
         if args.part in ("core", "all"):
             for mode in ("NORMAL", "FULL"):
                 rows += core_part(mode, args.quick, Path(tmp), args.rounds)
+        if args.part in ("pages", "all"):
+            rows += pages_part(Path(tmp))
         if args.part in ("depth", "all"):
             rows += depth_part(args.quick, Path(tmp), args.rounds)
         if args.part in ("big", "all"):

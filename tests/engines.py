@@ -78,6 +78,10 @@ BOTH = {
 SQLITE_ONLY: dict[str, str] = {
     "test_visible.py::TestVisibleTips::test_the_query_agrees_with_networkx": "a Hypothesis test runs under one executor",
     "test_history.py::test_history_goes_with_its_thread": "reads the file through APSW",
+    "test_history.py::TestMovesOnEntries::test_an_append_or_a_fork_writes_no_row_of_its_own": "how SQLite stores moves",
+    "test_history.py::TestMovesOnEntries::test_a_file_of_schema_10_moves_its_appends_and_forks_onto_their_entries": "an SQLite file of an older schema",
+    "test_history.py::TestMovesOnEntries::test_the_database_keeps_the_rule_for_any_connection": "an SQLite trigger",
+    "test_history.py::TestMovesOnEntries::test_a_limited_history_reads_no_further_than_its_moves": "counts SQLite's VM steps",
     "test_history.py::TestCheckout::test_a_file_from_before_keeps_its_history_and_can_record_checkouts": "an SQLite file of an older schema",
     "test_append.py::TestExtend::test_a_database_failure_midway_writes_none_of_them": "an SQLite trigger made to fail",
     "test_jobs.py::TestSetTools::test_odd_values_round_trip": "PostgreSQL text cannot hold NUL characters",

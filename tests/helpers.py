@@ -79,9 +79,28 @@ def canonical_dump(db_path: os.PathLike[str] | str) -> dict[str, list[dict[str, 
                 for row in cur.fetchall()
             ]
             result[name] = sorted(rows, key=lambda r: sorted((k, str(v)) for k, v in r.items()))
+        if not _is_url(db_path):
+            _moves_as_rows(conn, result)
         return result
     finally:
         conn.close()
+
+
+def _moves_as_rows(conn: Any, dump: dict[str, list[dict[str, Any]]]) -> None:
+    """SQLite keeps an append's or a fork's leaf move on its entry (migration 0011), PostgreSQL
+    in leaf_moves: put the dump in PostgreSQL's shape, the leaf history as the rows a copy
+    reads (every move), without the columns that hold moves on entries."""
+    from threadtree._db.copy import DERIVED_COLUMNS
+    from threadtree._db.sqlite import SQL
+
+    for name, rows in dump.items():
+        for row in rows:
+            for column in [c for c in row if (name, c) in DERIVED_COLUMNS]:
+                del row[column]
+    cur = conn.execute(SQL.query("copy_read_leaf_moves"))
+    columns = [d[0] for d in cur.description]
+    rows = [dict(zip(columns, row)) for row in cur.fetchall()]
+    dump["leaf_moves"] = sorted(rows, key=lambda r: sorted((k, str(v)) for k, v in r.items()))
 
 
 #   a - b - c - d            appended in this order, then e forked from a, r a second root,

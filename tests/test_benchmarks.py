@@ -185,7 +185,7 @@ def test_the_bare_schema_benchmark_runs_and_reports_every_measure():
     for measure in ("append, NORMAL", "append, FULL", "without the search index", "fork, NORMAL", "fork, FULL",
                     "path at depth", "bytes per message", "path(limit=50) at depth 10,000",
                     "fork_at(-2), new session, depth 10,000", "render_tree: 20,000-entry chain",
-                    "graph: 20,000", "check(thread): 20,000"):
+                    "graph: 20,000", "check(thread): 20,000", "WAL pages per append", "WAL pages per fork"):
         assert measure in done.stdout, done.stdout
 
 

@@ -204,3 +204,144 @@ class TestCheckout:
             store.checkout(2)
             assert moves(store, "t")[-1][3] == "checkout"
             assert store.check() == []
+
+
+class TestMovesOnEntries:
+    """Issue 20: an append's or a fork's leaf move is kept on the entry it made (SQLite,
+    migration 0011), not in a row of its own. The history must read exactly as before."""
+
+    def full(self, store, tid):
+        return [(m.seq, m.from_entry_id, m.to_entry_id, m.reason, m.created_at) for m in store.leaf_history(tid, limit=None)]
+
+    def mixed(self, store, tid):
+        """Every kind of move, appends and forks between the others; returns the entries."""
+        a = store.append(tid, "user", "a")
+        b = store.append(tid, "user", "b")
+        store.rewind(tid, a.id)
+        store.redo(tid)
+        x = store.fork(a.id, "user", "x")
+        y = store.append(tid, "user", "y")
+        (c,) = store.extend(tid, [{"role": "user", "content": "c"}])
+        z = store.append(tid, "user", "z", parent_id=b.id)  # under another entry than the leaf
+        store.rewind(tid, None)
+        r = store.fork(a.id, "user", "r")  # from an empty path
+        store.checkout(z.id)
+        return a, b, x, y, c, z, r
+
+    def test_an_append_or_a_fork_writes_no_row_of_its_own(self, store, thread):
+        a = store.append(thread.id, "user", "a")
+        store.append(thread.id, "user", "b")
+        store.fork(a.id, "user", "x")
+        assert raw_conn(store).execute("select count(*) from leaf_moves").get == 0
+        assert moves(store, thread.id) == [(1, None, a.id, "append"), (2, a.id, a.id + 1, "append"),
+                                           (3, a.id + 1, a.id + 2, "fork")]
+
+    def test_seqs_count_every_move_without_gaps_and_limits_cut_the_newest(self, store, thread):
+        self.mixed(store, thread.id)
+        full = self.full(store, thread.id)
+        assert [m[0] for m in full] == list(range(len(full), 0, -1))
+        assert [m[3] for m in reversed(full)] == [
+            "append", "append", "rewind", "redo", "fork", "append", "extend", "append", "rewind", "fork", "checkout",
+        ]
+        for limit in range(1, len(full) + 2):
+            assert [(m.seq, m.from_entry_id, m.to_entry_id, m.reason, m.created_at)
+                    for m in store.leaf_history(thread.id, limit=limit)] == full[:limit]
+
+    def test_deleted_entries_keep_their_moves_in_the_history(self, store, thread):
+        a, b, x, y, c, z, r = self.mixed(store, thread.id)
+        before = self.full(store, thread.id)
+        store.delete_branch(x.id)
+        store.delete_branch(b.id)
+        store.delete_branch(r.id)
+        after = self.full(store, thread.id)
+        assert after[-len(before):] == before
+        assert [m[1:4] for m in after[:-len(before)]] == [(z.id, a.id, "delete_branch")]
+        assert store.append(thread.id, "user", "next").id == store.leaf_history(thread.id, limit=1)[0].to_entry_id
+        assert store.leaf_history(thread.id, limit=1)[0].seq == len(after) + 1
+
+    def test_an_import_after_appends_takes_the_next_seq(self, store):
+        outcome = _engine.write_conversation(store, Conversation("test", "c", None, [Node("r", None, "user", "q", None)], "r"))
+        tid = outcome.thread_id
+        store.append(tid, "user", "mine")
+        _engine.write_conversation(store, Conversation("test", "c", None, [
+            Node("r", None, "user", "q", None), Node("a", "r", "assistant", "x", None)], "a"))
+        assert [(m.seq, m.reason) for m in reversed(store.leaf_history(tid))] == [(1, "import"), (2, "append"), (3, "import")]
+
+    def test_a_file_of_schema_10_moves_its_appends_and_forks_onto_their_entries(self, db_path):
+        old = schema_at(db_path, 10)
+        old.execute("insert into threads (id, metadata, created_at, updated_at) values ('t', '{}', 0, 0)")
+        old.execute(
+            "insert into entries (id, thread_id, parent_entry_id, role, content, created_at, depth) values "
+            "(1, 't', null, 'user', 'a', 1, 0), (2, 't', 1, 'user', 'b', 2, 1), (3, 't', 2, 'user', 'c', 2, 2),"
+            "(4, 't', 1, 'user', 'x', 4, 1), (5, 't', 1, 'user', 'p', 5, 1)"
+        )
+        old.execute("update threads set current_leaf_id = 1 where id = 't'")
+        rows = [
+            ("t", 1, None, 1, "append", 1.0), ("t", 2, 1, 3, "extend", 2.0), ("t", 3, 3, 4, "fork", 4.0),
+            ("t", 4, 4, 5, "append", 5.0),  # an append under another entry than the leaf: stays a row
+            ("t", 5, 5, 1, "rewind", 6.0),
+        ]
+        old.executemany("insert into leaf_moves values (?, ?, ?, ?, ?, ?)", rows)
+        old.close()
+        with threadtree.open(db_path) as store:
+            assert self.full(store, "t") == [(seq, a, b, reason, at) for _, seq, a, b, reason, at in reversed(rows)]
+            conn = raw_conn(store)
+            assert conn.execute("select seq from leaf_moves order by seq").fetchall() == [(2,), (4,), (5,)]
+            assert conn.execute("select id, move_seq, move_from from entries where move_seq is not null").fetchall() == [
+                (1, 1, None), (4, 3, 3),
+            ]
+            assert store.redo("t").id == 5  # redo walks back to where the rewind left from
+            assert store.append("t", "user", "d").parent_id == 5
+            assert [(m.seq, m.reason) for m in store.leaf_history("t", limit=2)] == [(7, "append"), (6, "redo")]
+            assert store.check() == []
+
+    def test_the_database_keeps_the_rule_for_any_connection(self, store, thread):
+        a = store.append(thread.id, "user", "a")
+        conn = raw_conn(store)
+        with pytest.raises(apsw.ConstraintError, match="history"):
+            conn.execute("update entries set move_seq = 9 where id = ?", (a.id,))
+        # A move that does not fit the rule (another time than the entry's) is kept as a row.
+        conn.execute("insert into leaf_moves values (?, 2, null, ?, 'append', 0)", (thread.id, a.id))
+        assert conn.execute("select count(*) from leaf_moves").get == 1
+
+    def test_a_limited_history_reads_no_further_than_its_moves(self, store, thread):
+        """The moves kept on entries are found by walking the thread's newest entries: after
+        big extends (whose entries keep no move) a limited history must not walk them all."""
+        store.append(thread.id, "user", "first")
+        for _ in range(4):
+            store.extend(thread.id, [{"role": "user", "content": "x"}] * 5_000)
+        store.append(thread.id, "user", "last")
+        steps = []
+        conn = raw_conn(store)
+        conn.set_progress_handler(lambda: bool(steps.append(1)), 100)  # a call every 100 VM steps
+        try:
+            history = store.leaf_history(thread.id, limit=3)
+        finally:
+            conn.set_progress_handler(None)
+        assert [m.reason for m in history] == ["append", "extend", "extend"]
+        assert len(steps) < 50, f"{len(steps) * 100} steps for 3 moves"
+
+    def test_any_limit_gives_the_newest_moves_of_the_whole_history(self, store, thread):
+        import random
+
+        rng = random.Random(20)
+        ids = [store.append(thread.id, "user", "root").id]
+        for _ in range(120):
+            op = rng.random()
+            if op < 0.35:
+                ids.append(store.append(thread.id, "user", "a").id)
+            elif op < 0.5:
+                ids.append(store.fork(rng.choice(ids), "user", "f").id)
+            elif op < 0.6:
+                ids += [e.id for e in store.extend(thread.id, [{"role": "user", "content": "e"}] * rng.randint(1, 5))]
+            elif op < 0.75:
+                store.rewind(thread.id, rng.choice(ids + [None]))
+            elif op < 0.85:
+                store.redo(thread.id)
+            elif len(ids) > 3:
+                store.delete_branch(rng.choice(ids[1:]))
+                ids = [e.id for e in store.entries(thread.id)]
+        full = store.leaf_history(thread.id, limit=None)
+        assert [m.seq for m in full] == list(range(len(full), 0, -1))
+        for limit in (1, 2, 3, 5, 8, 13, 40, len(full), len(full) + 1):
+            assert store.leaf_history(thread.id, limit=limit) == full[:limit]

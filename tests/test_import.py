@@ -17,6 +17,7 @@ import pytest
 
 import threadtree
 from threadtree import InvalidInput, ThreadTreeError
+from threadtree._db.copy import DERIVED_COLUMNS
 from threadtree.cli import main
 from threadtree.formats import Conversation, Node, Skipped, _engine, import_file
 
@@ -271,7 +272,15 @@ def dump_all(db, out):
 
 
 def rows(db):
+    """The tree of every thread, row for row. Not its leaf history, which a dump does not
+    carry (an import records moves of its own): so neither the columns where SQLite keeps an
+    append's or a fork's move (migration 0011)."""
     dump = logical_dump(db)
+    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+    columns = [row[1] for row in conn.execute("pragma table_info(entries)")]
+    conn.close()
+    keep = [k for k, name in enumerate(columns) if ("entries", name) not in DERIVED_COLUMNS]
+    dump["entries"] = [tuple(row[k] for k in keep) for row in dump["entries"]]
     return {k: dump[k] for k in ("threads", "entries", "leaves")}
 
 

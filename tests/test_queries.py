@@ -352,8 +352,9 @@ def test_every_query_file_is_used_with_exactly_its_bindings(store, tmp_path):
         assert bindings == {frozenset(declared)}, name
 
 
-# Scanning a recursive CTE is walking the tree, not a table; a constant row is no table at all.
-_NOT_TABLES = {"chain", "tree", "up", "below", "tip", "top", "lineage", "CONSTANT"}
+# Scanning a recursive CTE is walking the tree, not a table; a constant row is no table at all;
+# leaf_history's CTEs hold at most :limit rows each (and one row), read by key.
+_NOT_TABLES = {"chain", "tree", "up", "below", "tip", "top", "lineage", "CONSTANT", "recorded", "made", "last"}
 
 def _index_driven(scan: str) -> bool:
     """A virtual table "scan" that is an index lookup: the search index answering a MATCH (its
@@ -378,6 +379,8 @@ PLANNED = [
     ("is_ancestor", {"entry_id": 9, "ancestor_id": 5}),
     ("common_ancestor", {"a_id": 5, "b_id": 9}),
     ("thread_leaf", {"thread_id": "t"}),
+    ("thread_leaf_seq", {"thread_id": "t"}),
+    ("last_leaf_move", {"thread_id": "t"}),
     ("count_entries", {"thread_id": "t"}),
     ("entry_place", {"entry_id": 5}),
     ("get_entry", {"entry_id": 5}),

@@ -71,7 +71,9 @@ class Writing(StoreBase):
         parent = parent_id if parent_id is LEAF else _validate.optional_entry_id(parent_id, "parent_id")
         expected = expected_leaf(expected_leaf_id)
         with self._db.write() as tx:
-            return tree.add(tx, tid, parent, expected, [message], "append")[0]
+            return tree.add(
+                tx, tid, parent, expected, [message], "append", moves_on_entries=self._db.features.moves_on_entries
+            )[0]
 
     def extend(
         self,
@@ -130,8 +132,17 @@ class Writing(StoreBase):
         message = _validate.message(role, content, item, source_id, hidden, self._max_size, usage)
         expected = expected_leaf(expected_leaf_id)
         with self._db.write() as tx:
-            tid = tree.place(tx, eid).thread_id
-            return tree.add(tx, tid, eid, expected, [message], "fork")[0]
+            where = tree.place(tx, eid)
+            return tree.add(
+                tx,
+                where.thread_id,
+                eid,
+                expected,
+                [message],
+                "fork",
+                parent_place=where,
+                moves_on_entries=self._db.features.moves_on_entries,
+            )[0]
 
     def rewind(self, thread_id: str, entry_id: int | None, *, expected_leaf_id: int | None = UNCHECKED) -> Entry | None:
         """Move the current leaf to ``entry_id``, any entry of the thread; return that entry.

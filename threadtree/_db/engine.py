@@ -36,6 +36,9 @@ class Features:
         (``check()`` reports it and stops instead of failing).
     :ivar search_pending: the search index takes new entries in batches, and a search matches
         the entries it has not taken yet on its own (``_db.navigation.search``).
+    :ivar moves_on_entries: an append's or a fork's leaf move can be written with its entry
+        (queries ``thread_leaf_seq`` and ``insert_moved_entry``; SQLite's migration 0011)
+        instead of as a row of its own.
     """
 
     name: str
@@ -43,6 +46,7 @@ class Features:
     synchronous: bool
     damage: tuple[type[BaseException], ...] = ()
     search_pending: bool = False
+    moves_on_entries: bool = False
 
 
 class UniqueViolation(Conflict):

@@ -124,6 +124,7 @@ def update_thread(
 ) -> None:
     """Set what the source says of a thread (``metadata`` as JSON text), its live leaf among
     them; a leaf that moved is recorded in its history as ``reason``, at ``now``."""
+    seq = tree.next_move(tx, tid) if leaf != old_leaf else 0
     tx.run(
         "update_imported_thread",
         {
@@ -136,7 +137,7 @@ def update_thread(
         },
     )
     if leaf != old_leaf:
-        tree.record_leaf_move(tx, tid, old_leaf, leaf, reason, now)
+        tree.record_leaf_move(tx, tid, seq, old_leaf, leaf, reason, now)
 
 
 # -- entries --

@@ -23,6 +23,7 @@ from .._validate import Message
 from ..errors import Conflict, InvalidInput, NotFound
 from ..records import Entry, GcPaused, LeafMove
 from .engine import Tx, UniqueViolation
+from .moves import move_leaf, next_move, record_leaf_move
 
 __all__ = [
     "LiveItems",
@@ -39,7 +40,9 @@ __all__ = [
     "live_items",
     "move_leaf",
     "move_leaf_checked",
+    "next_move",
     "path_to",
+    "record_leaf_move",
     "place",
     "redo",
     "usage_rows",
@@ -127,23 +130,34 @@ def add(
     messages: list[Message],
     reason: str,
     merged_from: int | None = None,
+    *,
+    parent_place: Place | None = None,
+    moves_on_entries: bool = False,
 ) -> list[Entry]:
     """Insert ``messages`` as a chain under ``parent`` (``LEAF``: the current leaf; ``None``: a
     new root) and move the leaf to the last one. A retry (every source_id already there, with
     the same message) writes nothing and returns the entries written the first time.
-    ``merged_from``: the branch tip the new entries summarize (a merge)."""
+    ``merged_from``: the branch tip the new entries summarize (a merge). ``parent_place``: the
+    parent's place, when the caller has read it already. ``moves_on_entries``: the engine keeps
+    an append's or a fork's leaf move on its entry (``Features.moves_on_entries``)."""
     if messages and messages[0].source_id is not None:
         existing = _existing(tx, tid, messages)
         if existing is not None:
             return existing
-    current, current_depth = leaf(tx, tid)
+    if moves_on_entries:  # the seq of the next move comes with the leaf: one statement less
+        row = tx.one("thread_leaf_seq", {"thread_id": tid})
+        if row is None:
+            raise NotFound(f"thread {tid!r} does not exist")
+        current, current_depth, last_seq = row
+    else:
+        current, current_depth = leaf(tx, tid)
     check_expected(tid, current, expected)
     if parent is LEAF:
         parent, depth = current, 0 if current_depth is None else current_depth + 1
     elif parent is None:
         depth = 0
     else:
-        parent_tid, _, parent_depth = place(tx, parent, "parent_id")
+        parent_tid, _, parent_depth = parent_place or place(tx, parent, "parent_id")
         if parent_tid != tid:
             raise InvalidInput(f"parent_id {parent} belongs to thread {parent_tid!r}, not {tid!r}")
         depth = parent_depth + 1
@@ -151,6 +165,12 @@ def add(
         return []
     now = time.time()
     added = []
+    # One entry that becomes the leaf, by the rule of migration 0011: its move goes in with it.
+    kept = (
+        moves_on_entries
+        and len(messages) == 1
+        and ((reason == "append" and parent == current) or (reason == "fork" and current is not None))
+    )
     for message in messages:
         bindings = {
             "id": None,
@@ -167,8 +187,10 @@ def add(
             "usage": message.usage_json,
             "merged_from": merged_from,
         }
+        if kept:
+            bindings |= {"move_seq": last_seq + 1, "move_from": current if reason == "fork" else None}
         try:
-            new_id = tx.value("insert_entry", bindings)
+            new_id = tx.value("insert_moved_entry" if kept else "insert_entry", bindings)
         except UniqueViolation as exc:
             if message.source_id is None or "source_id" not in exc.detail:
                 raise
@@ -192,7 +214,13 @@ def add(
         )
         parent, depth = new_id, depth + 1
     # Under the current leaf, the live branch only grows: nothing is left behind to remember.
-    move_leaf(tx, tid, current, parent, reason, now, remember=added[0].parent_id != current)
+    remember = added[0].parent_id != current
+    if not kept:
+        move_leaf(tx, tid, current, parent, reason, now, remember=remember)
+        return added
+    tx.run("move_leaf", {"thread_id": tid, "leaf_id": parent, "now": now})
+    if remember:
+        tx.run("remember_left_leaf", {"thread_id": tid, "entry_id": current, "seq": last_seq + 1})
     return added
 
 
@@ -237,39 +265,6 @@ def _existing(tx: Tx, tid: str, messages: list[Message]) -> list[Entry] | None:
     return found
 
 
-def move_leaf(
-    tx: Tx,
-    tid: str,
-    old: int | None,
-    new: int | None,
-    reason: str,
-    now: float | None = None,
-    *,
-    remember: bool = True,
-) -> None:
-    """Point the thread at ``new`` (touching updated_at) and, if that moved it, record the
-    move in the leaf history: in the caller's write transaction, so both or neither happen.
-    ``remember``: see :func:`record_leaf_move`."""
-    now = time.time() if now is None else now
-    tx.run("move_leaf", {"thread_id": tid, "leaf_id": new, "now": now})
-    if old != new:
-        record_leaf_move(tx, tid, old, new, reason, now, remember=remember)
-
-
-def record_leaf_move(
-    tx: Tx, tid: str, old: int | None, new: int | None, reason: str, now: float, *, remember: bool = True
-) -> None:
-    """Add a row to the thread's leaf history (inside the write that moved the leaf) and, with
-    ``remember``, keep ``old`` as the leaf its branch was left at, for :func:`switch`. Pass
-    ``remember=False`` for a move down the live branch (an append under the leaf, a redo) and
-    for a leaf about to be deleted: nothing is left behind there."""
-    seq = tx.value("last_leaf_move", {"thread_id": tid}) + 1
-    bindings = {"thread_id": tid, "seq": seq, "from_id": old, "to_id": new, "reason": reason, "now": now}
-    tx.run("record_leaf_move", bindings)
-    if remember and old is not None:
-        tx.run("remember_left_leaf", {"thread_id": tid, "entry_id": old, "seq": seq})
-
-
 def move_leaf_checked(tx: Tx, tid: str, target: int | None, expected: Any, reason: str) -> Entry | None:
     """Move the leaf to ``target`` (an entry of the thread, or ``None``: an empty path), with
     compare-and-set against ``expected`` unless it is UNCHECKED; record it as ``reason``.
@@ -291,11 +286,12 @@ def move_leaf_checked(tx: Tx, tid: str, target: int | None, expected: Any, reaso
         return found
     # Compare-and-set in one statement: what sessions do on every fork_at and rewind.
     now = time.time()
+    seq = next_move(tx, tid) if expected != target else 0
     if not tx.run("move_leaf_from", {"thread_id": tid, "leaf_id": target, "expected_id": expected, "now": now}):
         check_expected(tid, leaf(tx, tid).id, expected)  # NotFound, else Conflict
         raise AssertionError("the compare-and-set failed for no reason")  # pragma: no cover
     if expected != target:
-        record_leaf_move(tx, tid, expected, target, reason, now)
+        record_leaf_move(tx, tid, seq, expected, target, reason, now)
     return found
 
 

@@ -25,7 +25,14 @@ __all__ = ["DRIVER_ERRORS", "FEATURES", "SQL", "SQLiteEngine", "SQLiteTx", "end_
 
 SQL = SqlFolder("sqlite")
 
-FEATURES = Features(name="sqlite", one_writer=True, synchronous=True, damage=(apsw.CorruptError,), search_pending=True)
+FEATURES = Features(
+    name="sqlite",
+    one_writer=True,
+    synchronous=True,
+    damage=(apsw.CorruptError,),
+    search_pending=True,
+    moves_on_entries=True,
+)
 
 DRIVER_ERRORS: tuple[type[BaseException], ...] = (apsw.Error,)
 """What APSW raises that threadtree does not translate (see ``threadtree._db.driver_errors``)."""
