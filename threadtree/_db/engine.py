@@ -36,6 +36,8 @@ class Features:
         (``check()`` reports it and stops instead of failing).
     :ivar search_pending: the search index takes new entries in batches, and a search matches
         the entries it has not taken yet on its own (``_db.navigation.search``).
+    :ivar add_in_one: the engine adds one entry in one statement (its query ``add_entry``, which
+        moves the leaf and records the move too): a round trip instead of six to a server.
     """
 
     name: str
@@ -43,6 +45,7 @@ class Features:
     synchronous: bool
     damage: tuple[type[BaseException], ...] = ()
     search_pending: bool = False
+    add_in_one: bool = False
 
 
 class UniqueViolation(Conflict):
@@ -66,6 +69,8 @@ class Tx(Protocol):
     ``name`` is a query of the engine's ``sql/<dialect>/queries`` folder; ``bindings`` are
     named (``:thread_id``). Rows are tuples in the order of the query's select list.
     """
+
+    features: Features
 
     def one(self, name: str, bindings: Bindings = None) -> tuple[Any, ...] | None:
         """The first row, or ``None``."""

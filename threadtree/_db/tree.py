@@ -22,6 +22,7 @@ from .._sentinel import LEAF, UNCHECKED
 from .._validate import Message
 from ..errors import Conflict, InvalidInput, NotFound
 from ..records import Entry, GcPaused, LeafMove
+from .adding import add_in_one
 from .engine import Tx, UniqueViolation
 
 __all__ = [
@@ -132,6 +133,10 @@ def add(
     new root) and move the leaf to the last one. A retry (every source_id already there, with
     the same message) writes nothing and returns the entries written the first time.
     ``merged_from``: the branch tip the new entries summarize (a merge)."""
+    if len(messages) == 1 and messages[0].source_id is None and tx.features.add_in_one:
+        done = add_in_one(tx, tid, parent, expected, messages[0], reason, merged_from)
+        if done is not None:
+            return [done]
     if messages and messages[0].source_id is not None:
         existing = _existing(tx, tid, messages)
         if existing is not None:

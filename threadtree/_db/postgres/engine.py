@@ -31,7 +31,9 @@ from ..sql import SqlFolder
 
 __all__ = ["FEATURES", "SQL", "PostgresEngine", "PostgresTx", "to_psycopg"]
 
-FEATURES = Features(name="postgres", one_writer=False, synchronous=True, damage=(pgerrors.DataCorrupted,))
+FEATURES = Features(
+    name="postgres", one_writer=False, synchronous=True, damage=(pgerrors.DataCorrupted,), add_in_one=True
+)
 
 _TOKEN = re.compile(r"'(?:[^']|'')*'|--[^\n]*|::|:([A-Za-z_]\w*)|%")
 
@@ -69,6 +71,9 @@ SQL = PsycopgSql("postgres")
 
 _LOCK_THREAD = "select 1 from threads where id = %(thread_id)s for update;"
 
+# Queries that make a whole write on their own (see _execute).
+_WHOLE_WRITES = frozenset({"add_entry"})
+
 
 class PostgresTx:
     """Queries of ``sql/postgres/queries`` on one psycopg connection (see
@@ -76,6 +81,8 @@ class PostgresTx:
     that thread's row first."""
 
     __slots__ = ("_cur", "_engine", "_sql", "begin", "locked", "writing")
+
+    features = FEATURES
 
     def __init__(self, engine: PostgresEngine, cur: psycopg.ClientCursor[Any]) -> None:
         self._engine = engine
@@ -93,21 +100,30 @@ class PostgresTx:
         cur = self._cur
         query = self._sql.query(name)
         before = self.begin or ""
+        skip = 0 if self.begin is None else 1
         if self.writing and bindings:
             tid = bindings.get("thread_id")
             if tid is not None and tid not in self.locked:
                 before += _LOCK_THREAD
+                skip += 1
                 self.locked.add(tid)
+        # A whole write as the first statement of its transaction ends it too: COMMIT goes in
+        # the same message. What follows in the same db.write() (the plain path, when the
+        # statement wrote nothing) runs in a transaction of its own.
+        commit = self.writing and self.begin is not None and name in _WHOLE_WRITES
         try:
             if before:
                 self.begin = None
-                cur.execute(before + query, bindings)
-                while cur.nextset():
-                    pass
+                cur.execute(before + query + (";commit;" if commit else ""), bindings)
+                for _ in range(skip):
+                    cur.nextset()
             else:
                 cur.execute(query, bindings)
         except psycopg.Error as exc:
             raise self._engine.translate(exc) from exc
+        if commit:
+            self.begin = "begin;"
+            self.locked.clear()
         return cur
 
     def started(self) -> None:
