@@ -134,3 +134,50 @@ def test_a_writer_that_waited_for_the_thread_builds_on_the_write_before_it(url):
         assert [e.depth for e in path] == [0, 1, 2]
         assert done[0].depth == 2 and done[0].parent_id == path[1].id
         assert sorted(m.seq for m in first.leaf_history(tid)) == [1, 2, 3]
+
+
+def test_the_prepared_statement_outlives_a_change_of_the_tables(url):
+    """add_entry is prepared once per session; a schema change made by another connection (a
+    migration of a newer threadtree adding a column or an index) has the server plan it
+    again, and the next append neither fails nor writes by the old plan."""
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        first = store.append(tid, "user", "a")
+        assert "add_entry" in database_of(store).engine().prepared
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute("alter table entries add column extra text default 'x'")
+            other.execute("create index entries_extra on entries (thread_id, extra)")
+            other.execute("alter table leaf_moves add column note text")
+        second = store.append(tid, "user", "b")
+        assert second.parent_id == first.id and second.depth == 1
+        assert [m.to_entry_id for m in store.leaf_history(tid)] == [second.id, first.id]
+        with psycopg.connect(url) as other:
+            assert other.execute("select extra from entries where id = %s", (second.id,)).fetchone() == ("x",)
+
+
+def test_the_generic_plan_of_add_entry_reads_keys_only(url):
+    """After five runs the server may keep one generic plan for every call, made without the
+    values (and, on a new database, without statistics): it must still look rows up by key,
+    not read a thread's entries or leaf history (the trap migration 0006 describes)."""
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        store.extend(tid, [{"role": "user", "content": str(k)} for k in range(50)])
+        execute = database_of(store).engine().tx._prepare("add_entry")
+    with psycopg.connect(url) as conn:  # a transaction of its own: the explained insert is rolled back
+        conn.execute(_prepare_sql())
+        conn.execute("set plan_cache_mode = force_generic_plan")
+        bindings = {"thread_id": tid, "at_leaf": False, "parent_id": 5, "check_leaf": True, "expected_id": 5}
+        bindings |= {"role": "user", "content": "c", "item": None, "now": 0.0, "hidden": False}
+        bindings |= {"content_path": None, "usage": None, "merged_from": None, "reason": "fork"}
+        cur = psycopg.ClientCursor(conn)
+        cur.execute("explain " + execute, bindings)
+        plan = "\n".join(row[0] for row in cur.fetchall())
+        conn.rollback()
+    assert "Seq Scan" not in plan, plan
+    assert "entries_parent" not in plan, plan
+
+
+def _prepare_sql() -> str:
+    from threadtree._db.postgres.engine import SQL
+
+    return SQL.prepared("add_entry")[0]

@@ -55,8 +55,39 @@ def to_psycopg(text: str) -> str:
     return _TOKEN.sub(swap, text).strip()
 
 
+def to_prepared(name: str, text: str) -> tuple[str, str]:
+    """A query of ``sql/postgres`` as a statement prepared on the server: its PREPARE (each
+    ``:name`` a ``$n``, in the order they first appear) and the EXECUTE that runs it, in
+    psycopg's style (``%(name)s`` for each argument). Every binding of such a query casts its
+    own type: the server infers none from a bare ``$n``."""
+    order: list[str] = []
+
+    def swap(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if token.startswith("--"):
+            return ""
+        if m.group(1) is not None:
+            if m.group(1) not in order:
+                order.append(m.group(1))
+            return f"${order.index(m.group(1)) + 1}"
+        return token
+
+    body = _TOKEN.sub(swap, text).strip()
+    arguments = ", ".join(f"%({binding})s" for binding in order)
+    return f"prepare threadtree_{name} as {body}", f"execute threadtree_{name}({arguments})"
+
+
 class PsycopgSql(SqlFolder):
     """``sql/postgres``, each query rewritten by :func:`to_psycopg` when first read."""
+
+    def prepared(self, name: str) -> tuple[str, str]:
+        """The query ``name`` as :func:`to_prepared` gives it."""
+        key = f"prepared {name}"  # beside the texts of query(), under a name no file has
+        if key not in self._texts:
+            prepare, execute = to_prepared(name, (self.root / "queries" / f"{name}.sql").read_text(encoding="utf-8"))
+            self._texts[key] = prepare
+            self._texts[key + " execute"] = execute
+        return self._texts[key], self._texts[key + " execute"]
 
     def query(self, name: str) -> str:
         try:
@@ -98,7 +129,10 @@ class PostgresTx:
         # the thread's row lock are sent in one message with the query (client-side binding
         # sends it as a simple query; the cursor is left on the query's result).
         cur = self._cur
-        query = self._sql.query(name)
+        if name in _WHOLE_WRITES:
+            query = self._prepare(name)
+        else:
+            query = self._sql.query(name)
         before = self.begin or ""
         skip = 0 if self.begin is None else 1
         if self.writing and bindings:
@@ -125,6 +159,21 @@ class PostgresTx:
             self.begin = "begin;"
             self.locked.clear()
         return cur
+
+    def _prepare(self, name: str) -> str:
+        """The EXECUTE of the query ``name``, prepared on this connection's server session
+        first if it is not yet: a plan made once, not parsed and planned at every call (the
+        server's CPU is what eight writers on two cores run short of). A prepared statement
+        lives as long as the session and is planned again by the server after any change of
+        the tables it reads; the PREPARE is sent on its own, so that it is known to exist."""
+        prepare, execute = self._sql.prepared(name)
+        if name not in self._engine.prepared:
+            try:
+                self._cur.execute(prepare)
+            except psycopg.Error as exc:
+                raise self._engine.translate(exc) from exc
+            self._engine.prepared.add(name)
+        return execute
 
     def started(self) -> None:
         """Send a pending BEGIN now, for what cannot carry it (a server cursor, a COPY)."""
@@ -198,6 +247,7 @@ class PostgresEngine:
         self.connection = conn
         self.target = target
         self._timeout = timeout
+        self.prepared: set[str] = set()  # the queries prepared on this session (PostgresTx._prepare)
         self.tx = PostgresTx(self, psycopg.ClientCursor(conn))
 
     def translate(self, exc: psycopg.Error) -> BaseException:
