@@ -181,3 +181,19 @@ def _prepare_sql() -> str:
     from threadtree._db.postgres.engine import SQL
 
     return SQL.prepared("add_entry")[0]
+
+
+def test_nothing_runs_after_a_whole_write_in_the_write_it_ended(url):
+    """An append as the first statement of a write is committed with it: a statement after it
+    in the same db.write() would be committed apart from it, so it is refused loudly rather
+    than making the write two."""
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        db = database_of(store)
+        message = _validate.message("user", "a", None, None, False, 10**6, None)
+        with pytest.raises(AssertionError, match="after a whole write"):
+            with db.write() as tx:
+                tree.add(tx, tid, LEAF, UNCHECKED, [message], "append")
+                tx.run("move_leaf", {"thread_id": tid, "leaf_id": None, "now": 0.0})
+        assert [e.content for e in store.path(tid)] == ["a"]  # the append alone, whole
+        assert store.append(tid, "user", "b").depth == 1  # and the store goes on

@@ -14,6 +14,11 @@ How it keeps SQLite's guarantees without SQLite's one writer at a time:
   psycopg's ``%(name)s`` once, when first read (comments are dropped then: a binding named in
   a comment would otherwise be asked for). They are sent with client-side binding, so that a
   binding is typed by where it stands, as SQLite types it (``:search is null`` needs no cast).
+- A whole write of one statement (``add_entry``: an append or fork of one message, see
+  ``_db/adding.py``) is prepared on the server once per session, each binding cast in its
+  file, and run by EXECUTE; as the first statement of its transaction it is sent with the
+  BEGIN, the lock and the COMMIT: an append is one round trip. Nothing may follow it in the
+  write it ended, unless it wrote nothing (the plain path then goes on in a new transaction).
 """
 
 from __future__ import annotations
@@ -111,7 +116,7 @@ class PostgresTx:
     :class:`~threadtree._db.engine.Tx`). In a write, the first query bound to a thread locks
     that thread's row first."""
 
-    __slots__ = ("_cur", "_engine", "_sql", "begin", "locked", "writing")
+    __slots__ = ("_cur", "_engine", "_sql", "begin", "ended", "locked", "writing")
 
     features = FEATURES
 
@@ -120,6 +125,7 @@ class PostgresTx:
         self._cur = cur
         self._sql = SQL
         self.writing = False
+        self.ended = False  # a whole write committed this write (see _execute)
         self.locked: set[str] = set()
         # The BEGIN of a transaction not yet sent: it goes with the first query (see _execute).
         self.begin: str | None = None
@@ -129,6 +135,8 @@ class PostgresTx:
         # the thread's row lock are sent in one message with the query (client-side binding
         # sends it as a simple query; the cursor is left on the query's result).
         cur = self._cur
+        if self.ended:  # a statement here would be committed apart from the write before it
+            raise AssertionError(f"query {name!r} after a whole write, in the write it ended")
         if name in _WHOLE_WRITES:
             query = self._prepare(name)
         else:
@@ -156,8 +164,11 @@ class PostgresTx:
         except psycopg.Error as exc:
             raise self._engine.translate(exc) from exc
         if commit:
-            self.begin = "begin;"
             self.locked.clear()
+            if cur.rowcount:  # written and committed: the write is whole, nothing may follow
+                self.ended = True
+            else:  # nothing written: the plain path goes on in a transaction of its own
+                self.begin = "begin;"
         return cur
 
     def _prepare(self, name: str) -> str:
@@ -285,9 +296,9 @@ class PostgresEngine:
 
     def end_write(self, commit: bool) -> None:
         tx = self.tx
-        tx.writing = False
+        ended, tx.writing, tx.ended = tx.ended, False, False
         tx.locked.clear()
-        if tx.begin is not None:
+        if tx.begin is not None or ended:  # nothing sent, or committed with its whole write
             tx.begin = None
             return
         if not commit:
