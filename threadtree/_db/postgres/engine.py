@@ -153,10 +153,12 @@ class PostgresTx:
         # the same message. What follows in the same db.write() (the plain path, when the
         # statement wrote nothing) runs in a transaction of its own.
         commit = self.writing and self.begin is not None and name in _WHOLE_WRITES
+        if commit:
+            query += ";commit;"
         try:
             if before:
                 self.begin = None
-                cur.execute(before + query + (";commit;" if commit else ""), bindings)
+                cur.execute(before + query, bindings)
                 for _ in range(skip):
                     cur.nextset()
             else:
