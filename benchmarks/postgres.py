@@ -36,6 +36,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import threadtree
+from threadtree.store import database_of
 
 CONTENT = "The quick brown fox jumps over the lazy dog. " * 4  # ~180 characters
 
@@ -52,9 +53,13 @@ class Server:
         self.folder.mkdir(parents=True, exist_ok=True)
         if os.getuid() == 0:
             shutil.chown(self.folder, "nobody")
-        self._as_pg(f"'{self.bin}/initdb' -D '{folder}/data' -A trust -U threadtree -E UTF8 >'{folder}/initdb.log' 2>&1")
+        self._as_pg(
+            f"'{self.bin}/initdb' -D '{folder}/data' -A trust -U threadtree -E UTF8 >'{folder}/initdb.log' 2>&1"
+        )
         options = f"-c listen_addresses='' -c unix_socket_directories='{folder}' -c max_connections=50"
-        self._as_pg(f"'{self.bin}/pg_ctl' -D '{folder}/data' -l '{folder}/server.log' -w -o \"{options}\" start >/dev/null")
+        self._as_pg(
+            f"'{self.bin}/pg_ctl' -D '{folder}/data' -l '{folder}/server.log' -w -o \"{options}\" start >/dev/null"
+        )
         self.url = f"postgresql://threadtree@/postgres?host={folder}"
 
     def _as_pg(self, command: str) -> None:
@@ -96,10 +101,12 @@ def server_facts(server_url: str) -> str:
 
     with psycopg.connect(server_url, autocommit=True) as conn:
         version = conn.execute("show server_version").fetchone()[0]
-        settings = dict(conn.execute(
-            "select name, setting from pg_settings where name in"
-            " ('fsync', 'synchronous_commit', 'wal_sync_method', 'full_page_writes', 'shared_buffers')"
-        ).fetchall())
+        settings = dict(
+            conn.execute(
+                "select name, setting from pg_settings where name in"
+                " ('fsync', 'synchronous_commit', 'wal_sync_method', 'full_page_writes', 'shared_buffers')"
+            ).fetchall()
+        )
         trips = []
         for _ in range(200):
             started = time.perf_counter()
@@ -167,9 +174,12 @@ def worker(target: str, thread_id: str, count: int, cas: bool) -> None:
     """``--worker``: append ``count`` entries to ``thread_id``; print each append's seconds and
     the ids written (compare-and-set: retried on a lost race, the retries inside the time)."""
     with threadtree.open(target, timeout=60) as store:
-        print("ready", flush=True)
+        engine = database_of(store).engine()
+        backend = engine.connection.info.backend_pid if engine.features.name == "postgres" else None
+        print(f"ready {backend or ''}", flush=True)
         sys.stdin.readline()
         latencies, ids, conflicts = [], [], 0
+        cpu = time.process_time()
         for k in range(count):
             started = time.perf_counter()
             while True:
@@ -184,7 +194,18 @@ def worker(target: str, thread_id: str, count: int, cas: bool) -> None:
                     conflicts += 1
             latencies.append(time.perf_counter() - started)
             ids.append(entry.id)
-        print(json.dumps({"latencies": latencies, "ids": ids, "conflicts": conflicts}), flush=True)
+        cpu = time.process_time() - cpu
+        print(json.dumps({"latencies": latencies, "ids": ids, "conflicts": conflicts, "cpu": cpu}), flush=True)
+        sys.stdin.readline()  # the server's session stays until its CPU time has been read
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """The CPU seconds (user and system) process ``pid`` has used, if /proc shows it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def writers(target: str, threads: list[str], count: int, cas: bool) -> dict:
@@ -194,18 +215,27 @@ def writers(target: str, threads: list[str], count: int, cas: bool) -> dict:
     procs = [
         subprocess.Popen(
             [sys.executable, __file__, "--worker", target, tid, str(count), "cas" if cas else "plain"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for tid in threads
     ]
+    backends = []
     for proc in procs:
-        assert proc.stdout.readline().strip() == "ready"
+        word, _, pid = proc.stdout.readline().strip().partition(" ")
+        assert word == "ready"
+        backends.append(int(pid) if pid else None)
+    before = [_cpu_seconds(pid) for pid in backends]
     started = time.perf_counter()
     for proc in procs:
         proc.stdin.write("go\n")
         proc.stdin.flush()
-    results = [json.loads(proc.communicate(timeout=600)[0]) for proc in procs]
+    results = [json.loads(proc.stdout.readline()) for proc in procs]
     wall = time.perf_counter() - started
+    after = [_cpu_seconds(pid) for pid in backends]
+    for proc in procs:
+        proc.communicate("done\n", timeout=600)
     latencies = sorted(x for r in results for x in r["latencies"])
     ids = [i for r in results for i in r["ids"]]
     report = {
@@ -213,7 +243,13 @@ def writers(target: str, threads: list[str], count: int, cas: bool) -> dict:
         "p50_ms": latencies[len(latencies) // 2] * 1000,
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
         "conflicts": sum(r["conflicts"] for r in results),
+        # CPU per append: the writer processes' own (Python, threadtree, the driver) and, for
+        # a server on this machine, its sessions' (None where /proc does not show them)
+        "client_cpu_ms": sum(r["cpu"] for r in results) / len(ids) * 1000,
+        "server_cpu_ms": None,
     }
+    if None not in before + after:
+        report["server_cpu_ms"] = (sum(after) - sum(before)) / len(ids) * 1000
     if cas:
         with threadtree.open(target) as store:
             path = store.path(threads[0])
@@ -267,6 +303,7 @@ def main() -> int:
             server_url = server.url
         print(server_facts(server_url))
         print(f"SQLite {__import__('apsw').sqlite_lib_version()} at synchronous=FULL, WAL; {os.cpu_count()} CPUs")
+        print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
         missed = []
 
         def target(ok: bool, text: str) -> str:
@@ -280,11 +317,16 @@ def main() -> int:
         for call in times["sqlite"]:
             lite, pg = times["sqlite"][call], times["postgres"][call]
             limit = 3 if call.startswith(("append", "fork")) else 2
-            print(f"  {call:<24}{lite:>10.3f}{pg:>12.3f}{pg / lite:>7.2f}x  " + target(pg / lite <= limit, f"within {limit}x"))
+            print(
+                f"  {call:<24}{lite:>10.3f}{pg:>12.3f}{pg / lite:>7.2f}x  "
+                + target(pg / lite <= limit, f"within {limit}x")
+            )
         forks = [c for c in times["postgres"] if c.startswith("fork")]
         for name in ("sqlite", "postgres"):
             flat = times[name][forks[1]] / times[name][forks[0]]
-            print(f"  fork {forks[1][8:]} / depth 10, {name}: {flat:.2f}  " + target(flat < 1.5, "flat in depth (< 1.5)"))
+            print(
+                f"  fork {forks[1][8:]} / depth 10, {name}: {flat:.2f}  " + target(flat < 1.5, "flat in depth (< 1.5)")
+            )
 
         count = 10 if args.quick else 100
         print(f"\n8 writer processes on 8 threads, {count} appends each")
@@ -292,7 +334,11 @@ def main() -> int:
         for name, where in (("sqlite", str(folder / "many.db")), ("postgres", new_schema(server_url))):
             many[name] = writers(where, [f"w{k}" for k in range(8)], count, cas=False)
             r = many[name]
-            print(f"  {name:<10} {r['per_second']:>8.0f} appends/s  p50 {r['p50_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms")
+            at_server = "" if r["server_cpu_ms"] is None else f", server {r['server_cpu_ms']:.2f} ms"
+            print(
+                f"  {name:<10} {r['per_second']:>8.0f} appends/s  p50 {r['p50_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms"
+                f"  (CPU per append: writer {r['client_cpu_ms']:.2f} ms{at_server})"
+            )
         ratio = many["postgres"]["per_second"] / many["sqlite"]["per_second"]
         print(f"  throughput PostgreSQL / SQLite: {ratio:.2f}x  " + target(ratio >= 2, "at least 2x"))
         p99 = many["postgres"]["p99_ms"]
@@ -312,7 +358,8 @@ def main() -> int:
         print(f"\ncopy_database of {entries:,} entries ({rows:,} rows)")
         print(f"  SQLite -> PostgreSQL {to_pg:>9,.0f} rows/s")
         print(f"  PostgreSQL -> SQLite {to_sqlite:>9,.0f} rows/s")
-        print(f"\n{len(missed)} target(s) missed" + (": " + "; ".join(missed) if missed else ""))
+        print("\nload average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+        print(f"{len(missed)} target(s) missed" + (": " + "; ".join(missed) if missed else ""))
         return 0
     finally:
         if server is not None:

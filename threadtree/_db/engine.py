@@ -39,6 +39,8 @@ class Features:
     :ivar moves_on_entries: an append's or a fork's leaf move can be written with its entry
         (queries ``thread_leaf_seq`` and ``insert_moved_entry``; SQLite's migration 0011)
         instead of as a row of its own.
+    :ivar add_in_one: the engine adds one entry in one statement (its query ``add_entry``, which
+        moves the leaf and records the move too): a round trip instead of six to a server.
     """
 
     name: str
@@ -47,6 +49,7 @@ class Features:
     damage: tuple[type[BaseException], ...] = ()
     search_pending: bool = False
     moves_on_entries: bool = False
+    add_in_one: bool = False
 
 
 class UniqueViolation(Conflict):
@@ -70,6 +73,8 @@ class Tx(Protocol):
     ``name`` is a query of the engine's ``sql/<dialect>/queries`` folder; ``bindings`` are
     named (``:thread_id``). Rows are tuples in the order of the query's select list.
     """
+
+    features: Features
 
     def one(self, name: str, bindings: Bindings = None) -> tuple[Any, ...] | None:
         """The first row, or ``None``."""

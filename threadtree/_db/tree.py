@@ -22,6 +22,7 @@ from .._sentinel import LEAF, UNCHECKED
 from .._validate import Message
 from ..errors import Conflict, InvalidInput, NotFound
 from ..records import Entry, GcPaused, LeafMove
+from .adding import add_in_one
 from .engine import Tx, UniqueViolation
 from .moves import move_leaf, next_move, record_leaf_move
 
@@ -140,6 +141,10 @@ def add(
     ``merged_from``: the branch tip the new entries summarize (a merge). ``parent_place``: the
     parent's place, when the caller has read it already. ``moves_on_entries``: the engine keeps
     an append's or a fork's leaf move on its entry (``Features.moves_on_entries``)."""
+    if len(messages) == 1 and messages[0].source_id is None and tx.features.add_in_one:
+        done = add_in_one(tx, tid, parent, expected, messages[0], reason, merged_from)
+        if done is not None:
+            return [done]
     if messages and messages[0].source_id is not None:
         existing = _existing(tx, tid, messages)
         if existing is not None:

@@ -7,18 +7,19 @@
 -- below it behind hidden ones (`below` walks down from it through hidden children only).
 -- Cost: the leaves range, the hidden runs above hidden tips, the children of the entries
 -- reached and the hidden entries under them; every step a primary key or
--- entries_parent SEARCH, never the whole thread.
+-- entries_parent SEARCH, never the whole thread. Every lookup names the thread with the id,
+-- so that it is one by the primary key even before the tables have statistics.
 with recursive
   up (id, parent_entry_id, hidden) as (
     select e.id, e.parent_entry_id, e.hidden
     from leaves as l
     cross join entries as e
-    where l.thread_id = :thread_id and e.id = l.entry_id and e.hidden
+    where l.thread_id = :thread_id and e.thread_id = :thread_id and e.id = l.entry_id and e.hidden
     union
     select p.id, p.parent_entry_id, p.hidden
     from up
     cross join entries as p
-    where up.hidden and p.id = up.parent_entry_id
+    where up.hidden and p.thread_id = :thread_id and p.id = up.parent_entry_id
   ),
   below (top, id, hidden) as (
     select up.id, c.id, c.hidden
@@ -35,7 +36,7 @@ with recursive
     select l.entry_id
     from leaves as l
     cross join entries as e
-    where l.thread_id = :thread_id and e.id = l.entry_id and not e.hidden
+    where l.thread_id = :thread_id and e.thread_id = :thread_id and e.id = l.entry_id and not e.hidden
     union
     select id from up where not hidden
     except
@@ -44,5 +45,5 @@ with recursive
 select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage, e.merged_from
 from tip
 cross join entries as e
-where e.id = tip.id
+where e.thread_id = :thread_id and e.id = tip.id
 order by e.id

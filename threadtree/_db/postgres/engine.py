@@ -14,6 +14,11 @@ How it keeps SQLite's guarantees without SQLite's one writer at a time:
   psycopg's ``%(name)s`` once, when first read (comments are dropped then: a binding named in
   a comment would otherwise be asked for). They are sent with client-side binding, so that a
   binding is typed by where it stands, as SQLite types it (``:search is null`` needs no cast).
+- A whole write of one statement (``add_entry``: an append or fork of one message, see
+  ``_db/adding.py``) is prepared on the server once per session, each binding cast in its
+  file, and run by EXECUTE; as the first statement of its transaction it is sent with the
+  BEGIN, the lock and the COMMIT: an append is one round trip. Nothing may follow it in the
+  write it ended, unless it wrote nothing (the plain path then goes on in a new transaction).
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ from ..sql import SqlFolder
 
 __all__ = ["FEATURES", "SQL", "PostgresEngine", "PostgresTx", "to_psycopg"]
 
-FEATURES = Features(name="postgres", one_writer=False, synchronous=True, damage=(pgerrors.DataCorrupted,))
+FEATURES = Features(
+    name="postgres", one_writer=False, synchronous=True, damage=(pgerrors.DataCorrupted,), add_in_one=True
+)
 
 _TOKEN = re.compile(r"'(?:[^']|'')*'|--[^\n]*|::|:([A-Za-z_]\w*)|%")
 
@@ -53,8 +60,39 @@ def to_psycopg(text: str) -> str:
     return _TOKEN.sub(swap, text).strip()
 
 
+def to_prepared(name: str, text: str) -> tuple[str, str]:
+    """A query of ``sql/postgres`` as a statement prepared on the server: its PREPARE (each
+    ``:name`` a ``$n``, in the order they first appear) and the EXECUTE that runs it, in
+    psycopg's style (``%(name)s`` for each argument). Every binding of such a query casts its
+    own type: the server infers none from a bare ``$n``."""
+    order: list[str] = []
+
+    def swap(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if token.startswith("--"):
+            return ""
+        if m.group(1) is not None:
+            if m.group(1) not in order:
+                order.append(m.group(1))
+            return f"${order.index(m.group(1)) + 1}"
+        return token
+
+    body = _TOKEN.sub(swap, text).strip()
+    arguments = ", ".join(f"%({binding})s" for binding in order)
+    return f"prepare threadtree_{name} as {body}", f"execute threadtree_{name}({arguments})"
+
+
 class PsycopgSql(SqlFolder):
     """``sql/postgres``, each query rewritten by :func:`to_psycopg` when first read."""
+
+    def prepared(self, name: str) -> tuple[str, str]:
+        """The query ``name`` as :func:`to_prepared` gives it."""
+        key = f"prepared {name}"  # beside the texts of query(), under a name no file has
+        if key not in self._texts:
+            prepare, execute = to_prepared(name, (self.root / "queries" / f"{name}.sql").read_text(encoding="utf-8"))
+            self._texts[key] = prepare
+            self._texts[key + " execute"] = execute
+        return self._texts[key], self._texts[key + " execute"]
 
     def query(self, name: str) -> str:
         try:
@@ -69,19 +107,25 @@ SQL = PsycopgSql("postgres")
 
 _LOCK_THREAD = "select 1 from threads where id = %(thread_id)s for update;"
 
+# Queries that make a whole write on their own (see _execute).
+_WHOLE_WRITES = frozenset({"add_entry"})
+
 
 class PostgresTx:
     """Queries of ``sql/postgres/queries`` on one psycopg connection (see
     :class:`~threadtree._db.engine.Tx`). In a write, the first query bound to a thread locks
     that thread's row first."""
 
-    __slots__ = ("_cur", "_engine", "_sql", "begin", "locked", "writing")
+    __slots__ = ("_cur", "_engine", "_sql", "begin", "ended", "locked", "writing")
+
+    features = FEATURES
 
     def __init__(self, engine: PostgresEngine, cur: psycopg.ClientCursor[Any]) -> None:
         self._engine = engine
         self._cur = cur
         self._sql = SQL
         self.writing = False
+        self.ended = False  # a whole write committed this write (see _execute)
         self.locked: set[str] = set()
         # The BEGIN of a transaction not yet sent: it goes with the first query (see _execute).
         self.begin: str | None = None
@@ -91,24 +135,58 @@ class PostgresTx:
         # the thread's row lock are sent in one message with the query (client-side binding
         # sends it as a simple query; the cursor is left on the query's result).
         cur = self._cur
-        query = self._sql.query(name)
+        if self.ended:  # a statement here would be committed apart from the write before it
+            raise AssertionError(f"query {name!r} after a whole write, in the write it ended")
+        if name in _WHOLE_WRITES:
+            query = self._prepare(name)
+        else:
+            query = self._sql.query(name)
         before = self.begin or ""
+        skip = 0 if self.begin is None else 1
         if self.writing and bindings:
             tid = bindings.get("thread_id")
             if tid is not None and tid not in self.locked:
                 before += _LOCK_THREAD
+                skip += 1
                 self.locked.add(tid)
+        # A whole write as the first statement of its transaction ends it too: COMMIT goes in
+        # the same message. What follows in the same db.write() (the plain path, when the
+        # statement wrote nothing) runs in a transaction of its own.
+        commit = self.writing and self.begin is not None and name in _WHOLE_WRITES
+        if commit:
+            query += ";commit;"
         try:
             if before:
                 self.begin = None
                 cur.execute(before + query, bindings)
-                while cur.nextset():
-                    pass
+                for _ in range(skip):
+                    cur.nextset()
             else:
                 cur.execute(query, bindings)
         except psycopg.Error as exc:
             raise self._engine.translate(exc) from exc
+        if commit:
+            self.locked.clear()
+            if cur.rowcount:  # written and committed: the write is whole, nothing may follow
+                self.ended = True
+            else:  # nothing written: the plain path goes on in a transaction of its own
+                self.begin = "begin;"
         return cur
+
+    def _prepare(self, name: str) -> str:
+        """The EXECUTE of the query ``name``, prepared on this connection's server session
+        first if it is not yet: a plan made once, not parsed and planned at every call (the
+        server's CPU is what eight writers on two cores run short of). A prepared statement
+        lives as long as the session and is planned again by the server after any change of
+        the tables it reads; the PREPARE is sent on its own, so that it is known to exist."""
+        prepare, execute = self._sql.prepared(name)
+        if name not in self._engine.prepared:
+            try:
+                self._cur.execute(prepare)
+            except psycopg.Error as exc:
+                raise self._engine.translate(exc) from exc
+            self._engine.prepared.add(name)
+        return execute
 
     def started(self) -> None:
         """Send a pending BEGIN now, for what cannot carry it (a server cursor, a COPY)."""
@@ -182,6 +260,7 @@ class PostgresEngine:
         self.connection = conn
         self.target = target
         self._timeout = timeout
+        self.prepared: set[str] = set()  # the queries prepared on this session (PostgresTx._prepare)
         self.tx = PostgresTx(self, psycopg.ClientCursor(conn))
 
     def translate(self, exc: psycopg.Error) -> BaseException:
@@ -219,9 +298,9 @@ class PostgresEngine:
 
     def end_write(self, commit: bool) -> None:
         tx = self.tx
-        tx.writing = False
+        ended, tx.writing, tx.ended = tx.ended, False, False
         tx.locked.clear()
-        if tx.begin is not None:
+        if tx.begin is not None or ended:  # nothing sent, or committed with its whole write
             tx.begin = None
             return
         if not commit:

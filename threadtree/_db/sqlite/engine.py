@@ -47,6 +47,8 @@ class SQLiteTx:
 
     __slots__ = ("_conn", "_sql")
 
+    features = FEATURES
+
     def __init__(self, conn: apsw.Connection) -> None:
         self._conn = conn
         self._sql = SQL

@@ -1,0 +1,199 @@
+"""An append or fork of one message on PostgreSQL is one statement (``add_entry``): sent with
+its BEGIN, the thread's row lock and, for an append, its COMMIT, in one message. What that
+must not change: a writer that waited for the thread's lock builds on the write before it,
+and every case the statement leaves to the plain path (an unknown thread or parent, a parent
+of another thread, a lost compare-and-set) raises as before with nothing written.
+Skips without $THREADTREE_TEST_POSTGRES (fails under CI)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg
+import pytest
+
+import threadtree
+from threadtree import _validate
+from threadtree._db import tree
+from threadtree._sentinel import LEAF, UNCHECKED
+from threadtree.store import database_of
+
+from . import engines
+
+
+@pytest.fixture
+def url():
+    schema = engines.Schema()
+    yield schema.url
+    schema.drop()
+
+
+class _Counting:
+    """Stands for a psycopg cursor or connection and counts the messages sent through it."""
+
+    def __init__(self, inner, sent: list[str]) -> None:
+        self._inner = inner
+        self._sent = sent
+
+    def execute(self, query, *args, **kwargs):
+        self._sent.append(query if isinstance(query, str) else query.decode())
+        return self._inner.execute(query, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+def _messages(store: threadtree.Store, call) -> list[str]:
+    """What ``call()`` sends to the server: one string a round trip."""
+    engine = database_of(store).engine()
+    sent: list[str] = []
+    cur, conn = engine.tx._cur, engine.connection
+    engine.tx._cur, engine.connection = _Counting(cur, sent), _Counting(conn, sent)
+    try:
+        call()
+    finally:
+        engine.tx._cur, engine.connection = cur, conn
+    return sent
+
+
+def _rows(url: str) -> tuple[int, int, int]:
+    with psycopg.connect(url) as conn:
+        return tuple(
+            conn.execute(f"select count(*) from {t}").fetchone()[0] for t in ("entries", "leaf_moves", "left_leaves")
+        )
+
+
+def test_an_append_is_one_round_trip_and_a_fork_three(url):
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        first = store.append(tid, "user", "a")
+        sent = _messages(store, lambda: store.append(tid, "user", "b", expected_leaf_id=first.id))
+        assert len(sent) == 1, sent
+        assert sent[0].startswith("begin;") and sent[0].endswith("commit;")
+        # a fork finds the parent's thread first, and ends with its own COMMIT
+        assert len(_messages(store, lambda: store.fork(first.id, "assistant", "c"))) == 3
+        path = store.path(tid)
+        assert [e.content for e in path] == ["a", "c"]
+        assert [(m.seq, m.reason, m.from_entry_id, m.to_entry_id) for m in store.leaf_history(tid)] == [
+            (3, "fork", first.id + 1, path[1].id),
+            (2, "append", first.id, first.id + 1),
+            (1, "append", None, first.id),
+        ]
+        assert store.switch(first.id + 1).content == "b"  # the leaf the fork left was remembered
+        assert database_of(store).engine().connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda s, ids: s.append("nope", "user", "x"), threadtree.NotFound),
+        (lambda s, ids: s.append("t", "user", "x", parent_id=ids["other"]), threadtree.InvalidInput),
+        (lambda s, ids: s.append("t", "user", "x", parent_id=10**9), threadtree.NotFound),
+        (lambda s, ids: s.append("t", "user", "x", expected_leaf_id=ids["root"]), threadtree.Conflict),
+        (lambda s, ids: s.fork(ids["root"], "user", "x", expected_leaf_id=ids["root"]), threadtree.Conflict),
+    ],
+    ids=["unknown-thread", "parent-elsewhere", "unknown-parent", "lost-cas", "lost-cas-fork"],
+)
+def test_what_the_one_statement_leaves_to_the_plain_path_writes_nothing(url, call, error):
+    with threadtree.open(url) as store:
+        root = store.append(store.create_thread(thread_id="t").id, "user", "root")
+        leaf = store.append("t", "user", "leaf")
+        other = store.append(store.create_thread(thread_id="o").id, "user", "other")
+        before = _rows(url)
+        with pytest.raises(error):
+            call(store, {"root": root.id, "other": other.id})
+        assert _rows(url) == before
+        assert store.get_thread("t").current_leaf_id == leaf.id
+        assert database_of(store).engine().connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert store.append("t", "user", "next").parent_id == leaf.id
+
+
+def test_a_writer_that_waited_for_the_thread_builds_on_the_write_before_it(url):
+    """The statement reads the leaf and the leaf history after the lock, in a statement of its
+    own: a FOR UPDATE inside it would wait for the row, then read the history as it was when
+    the statement began (a taken seq: a duplicate key) and miss the new leaf's depth."""
+    with threadtree.open(url) as first, threadtree.open(url) as second:
+        tid = first.create_thread(thread_id="t").id
+        first.append(tid, "user", "a")
+        db = database_of(first)
+        done: list[threadtree.Entry] = []
+        with db.write() as tx:
+            tx.one("thread_leaf", {"thread_id": tid})  # takes the thread's row lock
+            waiting = threading.Thread(target=lambda: done.append(second.append(tid, "user", "c")))
+            waiting.start()
+            with psycopg.connect(url, autocommit=True) as watch:
+                while not watch.execute("select count(*) from pg_locks where not granted").fetchone()[0]:
+                    time.sleep(0.01)  # until the second writer waits for the thread's row
+            tree.add(
+                tx, tid, LEAF, UNCHECKED, [_validate.message("user", "b", None, None, False, 10**6, None)], "append"
+            )
+        waiting.join()
+        path = first.path(tid)
+        assert [e.content for e in path] == ["a", "b", "c"]
+        assert [e.depth for e in path] == [0, 1, 2]
+        assert done[0].depth == 2 and done[0].parent_id == path[1].id
+        assert sorted(m.seq for m in first.leaf_history(tid)) == [1, 2, 3]
+
+
+def test_the_prepared_statement_outlives_a_change_of_the_tables(url):
+    """add_entry is prepared once per session; a schema change made by another connection (a
+    migration of a newer threadtree adding a column or an index) has the server plan it
+    again, and the next append neither fails nor writes by the old plan."""
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        first = store.append(tid, "user", "a")
+        assert "add_entry" in database_of(store).engine().prepared
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute("alter table entries add column extra text default 'x'")
+            other.execute("create index entries_extra on entries (thread_id, extra)")
+            other.execute("alter table leaf_moves add column note text")
+        second = store.append(tid, "user", "b")
+        assert second.parent_id == first.id and second.depth == 1
+        assert [m.to_entry_id for m in store.leaf_history(tid)] == [second.id, first.id]
+        with psycopg.connect(url) as other:
+            assert other.execute("select extra from entries where id = %s", (second.id,)).fetchone() == ("x",)
+
+
+def test_the_generic_plan_of_add_entry_reads_keys_only(url):
+    """After five runs the server may keep one generic plan for every call, made without the
+    values (and, on a new database, without statistics): it must still look rows up by key,
+    not read a thread's entries or leaf history (the trap migration 0006 describes)."""
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        store.extend(tid, [{"role": "user", "content": str(k)} for k in range(50)])
+        execute = database_of(store).engine().tx._prepare("add_entry")
+    with psycopg.connect(url) as conn:  # a transaction of its own: the explained insert is rolled back
+        conn.execute(_prepare_sql())
+        conn.execute("set plan_cache_mode = force_generic_plan")
+        bindings = {"thread_id": tid, "at_leaf": False, "parent_id": 5, "check_leaf": True, "expected_id": 5}
+        bindings |= {"role": "user", "content": "c", "item": None, "now": 0.0, "hidden": False}
+        bindings |= {"content_path": None, "usage": None, "merged_from": None, "reason": "fork"}
+        cur = psycopg.ClientCursor(conn)
+        cur.execute("explain " + execute, bindings)
+        plan = "\n".join(row[0] for row in cur.fetchall())
+        conn.rollback()
+    assert "Seq Scan" not in plan, plan
+    assert "entries_parent" not in plan, plan
+
+
+def _prepare_sql() -> str:
+    from threadtree._db.postgres.engine import SQL
+
+    return SQL.prepared("add_entry")[0]
+
+
+def test_nothing_runs_after_a_whole_write_in_the_write_it_ended(url):
+    """An append as the first statement of a write is committed with it: a statement after it
+    in the same db.write() would be committed apart from it, so it is refused loudly rather
+    than making the write two."""
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        db = database_of(store)
+        message = _validate.message("user", "a", None, None, False, 10**6, None)
+        with pytest.raises(AssertionError, match="after a whole write"):
+            with db.write() as tx:
+                tree.add(tx, tid, LEAF, UNCHECKED, [message], "append")
+                tx.run("move_leaf", {"thread_id": tid, "leaf_id": None, "now": 0.0})
+        assert [e.content for e in store.path(tid)] == ["a"]  # the append alone, whole
+        assert store.append(tid, "user", "b").depth == 1  # and the store goes on
