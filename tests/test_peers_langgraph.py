@@ -172,6 +172,22 @@ def test_importing_again_writes_nothing_and_new_turns_are_added(checkpoints, db_
         assert store.path(thread_of(store, "chat"))[-1].content == "You said: one more"
 
 
+def test_a_thread_takes_the_langgraph_thread_id_as_its_id(checkpoints, store):
+    import_file(store, checkpoints)
+    assert sorted((t.id, t.source_id) for t in store.list_threads(limit=None)) == [("chat", "chat"), ("short", "short")]
+    assert store.path("chat")[-1].content == "You said: from the past"
+
+
+def test_a_thread_id_already_taken_gives_the_import_a_new_one_and_a_note(checkpoints, store):
+    mine = store.create_thread("mine", thread_id="chat")
+    outcomes = {o.where: o for o in import_file(store, checkpoints).outcomes}
+    chat = outcomes["thread 'chat'"]
+    assert chat.status == "imported" and chat.thread_id != "chat"
+    assert chat.notes == ["a thread 'chat' exists already (not imported from here); the import made a new one"]
+    assert store.get_thread("chat") == mine and store.entries("chat") == []
+    assert outcomes["thread 'short'"].thread_id == "short"
+
+
 def test_checkpoints_it_cannot_read_are_reported(checkpoints, store):
     conn = sqlite3.connect(checkpoints)
     (damaged,) = conn.execute("select checkpoint_id from checkpoints where thread_id = 'short' "

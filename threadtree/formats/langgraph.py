@@ -8,6 +8,10 @@ checkpoint, or a run started from one, makes a second child there: a fork.
 How it maps onto threadtree (one thread per LangGraph thread; its ``thread_id`` is the
 thread's source id):
 
+* **the thread's id** is the LangGraph ``thread_id`` as well, when no thread has that id yet
+  (else a random one, with a note). Threads are read in id order, so an import then adds each
+  thread's entries after the previous thread's in every index keyed by the thread id, not at a
+  random place (random ids cost a sixth of the import's time at 100,000 messages).
 * **the conversation tree** is the union of the checkpoints' message lists, each message's
   parent the message before it in the list. A message is one node however many checkpoints
   repeat it: its source id is the message's ``id`` (``add_messages`` gives every message one).
@@ -165,6 +169,7 @@ class _Thread:
             where=f"thread {self.thread_id!r}",
             notes=self.notes,
             digest=digest.hexdigest(),
+            thread_id=self.thread_id,
         )
 
     def _checkpoint(self, cid: str, kind: Any, blob: Any, base: _Read | None) -> _Read | None:
