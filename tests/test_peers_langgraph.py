@@ -359,6 +359,28 @@ class TestDecoders:
         assert imported(tmp_path / "fast.db") == imported(tmp_path / "pure.db")
 
 
+def test_checkpoints_whose_head_is_written_otherwise_import_the_same(checkpoints, tmp_path):
+    """The head SqliteSaver writes is matched in one step; the same checkpoints with their map
+    header as a map 16 (valid MessagePack that the match does not take) are walked key by key,
+    and must give the same threads (the digest aside: the bytes differ)."""
+    other = tmp_path / "other.sqlite"
+    other.write_bytes(checkpoints.read_bytes())
+    conn = sqlite3.connect(other)
+    rows = conn.execute("select rowid, checkpoint from checkpoints").fetchall()
+    assert all(0x84 <= blob[0] <= 0x8F for _, blob in rows)
+    conn.executemany("update checkpoints set checkpoint = ? where rowid = ?",
+                     [(b"\xde\x00" + bytes([blob[0] & 0x0F]) + blob[1:], rowid) for rowid, blob in rows])
+    conn.commit()
+    conn.close()
+    for source, db in ((checkpoints, tmp_path / "usual.db"), (other, tmp_path / "other.db")):
+        with threadtree.open(db) as store:
+            assert [o.notes for o in import_file(store, source).outcomes] == [[], []]
+    usual, walked = imported(tmp_path / "usual.db"), imported(tmp_path / "other.db")
+    for thread in (*usual.values(), *walked.values()):
+        del thread[0]["source"]["digest"]
+    assert usual == walked
+
+
 def test_a_checkpoint_damaged_after_its_messages_still_gives_them(tmp_path):
     """The reader stops once it has a checkpoint's time and messages: damage in what follows
     (the versions LangGraph keeps, cut short here) does not hide messages that are whole."""

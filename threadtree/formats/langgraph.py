@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator
@@ -129,14 +130,15 @@ class _Thread:
         self.decoded: dict[bytes, tuple[str | None, str, str, Any, bool, Any]] = {}
 
     def read(self, peer: PeerFile) -> Conversation:
-        digest = Digest(_SALT)
         rows: dict[str, tuple[Any, ...]] = {}
+        seen = []
         for cid, parent, kind, blob, meta in peer.rows("langgraph_checkpoints", {"thread_id": self.thread_id}):
             # A checkpoint's bytes by their length and CRC-32, not hashed whole: they repeat the
             # thread's history (440 MB for 100,000 messages), and a checkpoint id names one state.
-            check = (len(blob), zlib.crc32(blob)) if isinstance(blob, bytes) else blob
-            digest.add(cid, parent, kind, meta, check)
+            seen.append((cid, parent, kind, meta, (len(blob), zlib.crc32(blob)) if isinstance(blob, bytes) else blob))
             rows[str(cid)] = (parent, kind, blob)
+        digest = Digest(_SALT)
+        digest.add(*seen)  # one encoding call for the thread
         # what was read of each checkpoint, kept while it has children to read
         done: dict[str, _Read] = {}
         waiting = {cid: 0 for cid in rows}
@@ -223,6 +225,16 @@ def _parents_first(rows: dict[str, tuple[Any, ...]]) -> list[str]:
     return order  # a cycle of parents, never reached from a root, is left out
 
 
+# The head of a checkpoint as SqliteSaver writes it (ormsgpack, LangGraph's key order: v, ts as
+# isoformat() makes it, with or without microseconds, id a UUID, then channel_values opening
+# with messages): matched in one step, its values the ones the walk below would read; any
+# other head is walked key by key.
+_HEAD = re.compile(
+    rb"[\x84-\x8f]\xa1v[\x00-\x7f]\xa2ts(?:\xd9\x20([\x20-\x7e]{32})|\xb9([\x20-\x7e]{25}))"
+    rb"\xa2id\xd9\x24[\x20-\x7e]{36}\xaechannel_values[\x81-\x8f]\xa8messages"
+)
+
+
 def _msgpack_messages(blob: bytes, base: _Read | None) -> tuple[Any, list[bytes], int, bytes | memoryview]:
     """(ts, the bytes of each element of channel_values["messages"], how many of them are the
     parent checkpoint's first ones (``base``), the span of the elements' bytes) of a msgpack
@@ -230,10 +242,14 @@ def _msgpack_messages(blob: bytes, base: _Read | None) -> tuple[Any, list[bytes]
     message by message, and the walk stops once it has the time and the messages: what follows
     them (the other channels, the versions LangGraph keeps) is not read, so damage there does
     not hide messages that are whole."""
+    head = _HEAD.match(blob)
+    if head is not None:
+        elements, shared, span, _ = _elements(blob, head.end(), base)
+        return (head[1] or head[2]).decode("ascii"), elements, shared, span
     ts: Any = None
-    elements: list[bytes] = []
-    shared: int = 0
-    span: bytes | memoryview = b""
+    elements = []
+    shared = 0
+    span = b""
     size, pos = _map_head(blob, 0, "the checkpoint is not a map")
     has_ts = has_messages = False
     end = len(blob)
@@ -383,8 +399,8 @@ def _message(element: bytes) -> tuple[str | None, str, str, Any, bool, Any]:
     value = _jsonable(_decode(element))
     if not isinstance(value, dict):
         return None, "other", orjson.dumps(value).decode(), value, False, None
-    item = {k: v for k, v in value.items() if k != "lc_class"}
-    kind = str(value.get("type") or value.get("lc_class", "").rpartition(".")[2].removesuffix("Message")).lower()
+    lc_class = value.pop("lc_class", "")  # the rest is the item (_jsonable made the dict: ours to change)
+    kind = str(value.get("type") or str(lc_class).rpartition(".")[2].removesuffix("Message")).lower()
     kind = kind.removesuffix("messagechunk").removesuffix("chunk")
     role = _ROLES.get(kind) or (value["role"] if kind == "chat" and isinstance(value.get("role"), str) else "other")
     lines = [_content_text(value.get("content"))]
@@ -393,7 +409,7 @@ def _message(element: bytes) -> tuple[str | None, str, str, Any, bool, Any]:
             lines.append(f"{call.get('name')}({json.dumps(call.get('args'))})")
     usage = numbers(value.get("usage_metadata")) or None
     mid = value.get("id") if isinstance(value.get("id"), str) and value.get("id") else None
-    return mid, role, "\n".join(line for line in lines if line), item, role == "system", usage
+    return mid, role, "\n".join(line for line in lines if line), value, role == "system", usage
 
 
 def _content_text(content: Any) -> str:
