@@ -404,6 +404,11 @@ def _child_baseline(source: str, src: str, db: str) -> dict:
     return {"seconds": seconds, "entries": count}
 
 
+def _span(values) -> str:
+    found = sorted(values)
+    return f"{found[0]:.2f}-{found[-1]:.2f}"
+
+
 def _waited() -> float | None:
     """Seconds this process has been ready to run but waiting for a CPU (Linux's
     /proc/self/schedstat), None where that is not known."""
@@ -462,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"threadtree {threadtree.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")
-    table = []
+    table, spans = [], []
     with tempfile.TemporaryDirectory(prefix="threadtree-peers-") as tmp:
         for source in args.only or list(SOURCES):
             src = Path(tmp) / f"{source.split()[0]}-{len(table)}.db"
@@ -489,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
             waits = [r["seconds"] - r["waited"] for r in first if r["waited"] is not None]
             t_own = statistics.median(waits) if waits else None
             table.append((source, made, t_imp, statistics.median(r["cpu"] for r in first), t_own, t_again, t_base))
+            spans.append(f"{source}: import {_span(r['seconds'] for r in first)}, CPU {_span(r['cpu'] for r in first)}"
+                         + (f", not waiting {_span(waits)}" if waits else "") + f", re-import {_span(r['seconds'] for r in again)}")
     print()
     header = ("source", "import", "messages/s", "CPU", "messages/CPU s", "not waiting", "messages/s", "re-import",
               "baseline", "import / baseline", "target")
@@ -501,6 +508,9 @@ def main(argv: list[str] | None = None) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    print(f"\nfastest-slowest of the {args.rounds} runs (seconds), load average {os.getloadavg()[0]:.1f} at the end:")
+    for line in spans:
+        print(f"  {line}")
     print(f"\n({args.rounds} run(s) of each, in fresh processes on new files; times are medians; the re-import "
           f"wrote nothing; target {TARGET:,} messages/s of wall time. On a machine other work is loading, compare the "
           f"CPU time of the importing process, and 'not waiting': the import's wall time less the time it was ready "
