@@ -22,7 +22,10 @@ timed. Sources (docs/formats.md sections 15 to 17):
   pairs and tool chains), each thread with a fork in its middle;
 * ``langgraph``: 10,000 threads of 10 messages (5 turns, 15 checkpoints each; shorter texts,
   40-300 characters: every checkpoint repeats the history, so the file grows with the square
-  of a thread's length).
+  of a thread's length). The import decodes the messages with ormsgpack, as it does wherever
+  LangGraph is installed;
+* ``langgraph (without ormsgpack)``: the same file imported by a process that cannot import
+  ormsgpack, so that threadtree's own MessagePack reader (Python) decodes them.
 
 Measured, each in a fresh process on a new threadtree file: the first **import**
 (``threadtree.formats.import_file``, engine included, default settings: synchronous FULL, small
@@ -345,6 +348,7 @@ SOURCES = {
     "llm (legacy tables)": make_llm_legacy,
     "llm (message store)": make_llm_store,
     "langgraph": make_langgraph,
+    "langgraph (without ormsgpack)": make_langgraph,
 }
 
 
@@ -400,6 +404,11 @@ def _child_baseline(source: str, src: str, db: str) -> dict:
     return {"seconds": seconds, "entries": count}
 
 
+def _span(values) -> str:
+    found = sorted(values)
+    return f"{found[0]:.2f}-{found[-1]:.2f}"
+
+
 def _waited() -> float | None:
     """Seconds this process has been ready to run but waiting for a CPU (Linux's
     /proc/self/schedstat), None where that is not known."""
@@ -411,6 +420,8 @@ def _waited() -> float | None:
 
 
 def _child_import(source: str, src: str, db: str) -> dict:
+    if source.endswith("(without ormsgpack)"):
+        sys.modules["ormsgpack"] = None  # as if it were not installed
     import threadtree
     from threadtree.formats import import_file
 
@@ -423,7 +434,10 @@ def _child_import(source: str, src: str, db: str) -> dict:
         waited = None if waited is None or after is None else after - waited
         entries = sum(t.entry_count or 0 for t in store.list_threads(limit=None))
     untouched = before is not None and (Path(db).read_bytes(), Path(db).stat().st_mtime_ns) == before
+    from threadtree.formats import langgraph
+
     return {"seconds": seconds, "cpu": cpu, "waited": waited, "entries": entries, "added": report.added, "format": report.format,
+            "ormsgpack": langgraph._unpackb is not None,
             "statuses": sorted({o.status for o in report.outcomes}), "untouched": untouched,
             "skipped": [o.reason for o in report.skipped][:3]}
 
@@ -453,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"threadtree {threadtree.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")
-    table = []
+    table, spans = [], []
     with tempfile.TemporaryDirectory(prefix="threadtree-peers-") as tmp:
         for source in args.only or list(SOURCES):
             src = Path(tmp) / f"{source.split()[0]}-{len(table)}.db"
@@ -473,12 +487,15 @@ def main(argv: list[str] | None = None) -> int:
                         runs["reimport"].append(_measure("import", source, src, db))
             first, again, base = runs["import"], runs["reimport"], runs["baseline"]
             assert all(r["added"] == made == r["entries"] and not r["skipped"] for r in first), first
+            assert all(r["ormsgpack"] != source.endswith("(without ormsgpack)") for r in first), first
             assert all(r["statuses"] == ["unchanged"] and r["added"] == 0 and r["untouched"] for r in again), again
             assert all(r["entries"] >= made * 0.5 for r in base), base
             t_imp, t_again, t_base = (statistics.median(r["seconds"] for r in rs) for rs in (first, again, base))
             waits = [r["seconds"] - r["waited"] for r in first if r["waited"] is not None]
             t_own = statistics.median(waits) if waits else None
             table.append((source, made, t_imp, statistics.median(r["cpu"] for r in first), t_own, t_again, t_base))
+            spans.append(f"{source}: import {_span(r['seconds'] for r in first)}, CPU {_span(r['cpu'] for r in first)}"
+                         + (f", not waiting {_span(waits)}" if waits else "") + f", re-import {_span(r['seconds'] for r in again)}")
     print()
     header = ("source", "import", "messages/s", "CPU", "messages/CPU s", "not waiting", "messages/s", "re-import",
               "baseline", "import / baseline", "target")
@@ -491,6 +508,9 @@ def main(argv: list[str] | None = None) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    print(f"\nfastest-slowest of the {args.rounds} runs (seconds), load average {os.getloadavg()[0]:.1f} at the end:")
+    for line in spans:
+        print(f"  {line}")
     print(f"\n({args.rounds} run(s) of each, in fresh processes on new files; times are medians; the re-import "
           f"wrote nothing; target {TARGET:,} messages/s of wall time. On a machine other work is loading, compare the "
           f"CPU time of the importing process, and 'not waiting': the import's wall time less the time it was ready "

@@ -7,7 +7,9 @@ imported tree, and nothing may be duplicated."""
 from __future__ import annotations
 
 import re
+import subprocess
 import sqlite3
+import sys
 
 import pytest
 
@@ -170,6 +172,22 @@ def test_importing_again_writes_nothing_and_new_turns_are_added(checkpoints, db_
         assert store.path(thread_of(store, "chat"))[-1].content == "You said: one more"
 
 
+def test_a_thread_takes_the_langgraph_thread_id_as_its_id(checkpoints, store):
+    import_file(store, checkpoints)
+    assert sorted((t.id, t.source_id) for t in store.list_threads(limit=None)) == [("chat", "chat"), ("short", "short")]
+    assert store.path("chat")[-1].content == "You said: from the past"
+
+
+def test_a_thread_id_already_taken_gives_the_import_a_new_one_and_a_note(checkpoints, store):
+    mine = store.create_thread("mine", thread_id="chat")
+    outcomes = {o.where: o for o in import_file(store, checkpoints).outcomes}
+    chat = outcomes["thread 'chat'"]
+    assert chat.status == "imported" and chat.thread_id != "chat"
+    assert chat.notes == ["a thread 'chat' exists already (not imported from here); the import made a new one"]
+    assert store.get_thread("chat") == mine and store.entries("chat") == []
+    assert outcomes["thread 'short'"].thread_id == "short"
+
+
 def test_checkpoints_it_cannot_read_are_reported(checkpoints, store):
     conn = sqlite3.connect(checkpoints)
     (damaged,) = conn.execute("select checkpoint_id from checkpoints where thread_id = 'short' "
@@ -264,3 +282,144 @@ def test_a_message_of_bytes_that_are_not_utf8_is_a_damaged_checkpoint_not_a_fail
         assert outcome.notes[0].startswith("checkpoint 2 is damaged (") and "utf-8" in outcome.notes[0]
         assert outcome.notes[1] == "the latest checkpoint 2 could not be read; took the newest leaf"
         assert [e.content for e in store.path(outcome.thread_id)] == ["hello"]
+
+
+def checkpoint_of(cid, messages, tail=b""):
+    """A checkpoint map as SqliteSaver writes one: v, ts, id, channel_values {messages}, then
+    ``tail`` (raw bytes of one more key and value: the versions LangGraph keeps)."""
+    import ormsgpack
+
+    head = ormsgpack.packb({"v": 4, "ts": "2025-01-31T12:00:00+00:00", "id": cid})
+    values = ormsgpack.packb("messages") + bytes([0x90 + len(messages)]) + b"".join(messages)
+    return bytes([0x84 + bool(tail)]) + head[1:] + ormsgpack.packb("channel_values") + bytes([0x81]) + values + tail
+
+
+def imported(db):
+    """What an import wrote, by source ids (thread ids and entry ids left out): per thread its
+    metadata, live leaf and entries."""
+    with threadtree.open(db) as store:
+        found = {}
+        for thread in store.list_threads(limit=None):
+            entries = store.entries(thread.id)
+            source = {e.id: e.source_id for e in entries}
+            found[thread.source_id] = (
+                thread.metadata,
+                source.get(thread.current_leaf_id),
+                [(e.source_id, source.get(e.parent_id), e.role, e.content, e.item, e.hidden, e.created_at, e.usage)
+                 for e in entries],
+            )
+        return found
+
+
+class TestDecoders:
+    """ormsgpack decodes the new messages where it is installed (as it is wherever LangGraph
+    is); without it the Python reader does. Both must import the same."""
+
+    def import_without_ormsgpack(self, db, source):
+        script = (
+            "import sys; sys.modules['ormsgpack'] = None\n"
+            "import threadtree\n"
+            "from threadtree.formats import import_file, langgraph\n"
+            "assert langgraph._unpackb is None\n"
+            "with threadtree.open(sys.argv[1]) as store:\n"
+            "    report = import_file(store, sys.argv[2])\n"
+            "print(repr([(o.where, o.status, o.added, o.notes) for o in report.outcomes]))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", script, str(db), str(source)], capture_output=True, text=True,
+                              timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    def import_with_ormsgpack(self, db, source):
+        from threadtree.formats import langgraph
+
+        assert langgraph._unpackb is not None  # the test environment has LangGraph, so ormsgpack
+        with threadtree.open(db) as store:
+            report = import_file(store, source)
+        return repr([(o.where, o.status, o.added, o.notes) for o in report.outcomes])
+
+    def test_a_real_file_imports_the_same_with_and_without_ormsgpack(self, checkpoints, tmp_path):
+        fast = self.import_with_ormsgpack(tmp_path / "fast.db", checkpoints)
+        assert fast == self.import_without_ormsgpack(tmp_path / "pure.db", checkpoints)
+        assert imported(tmp_path / "fast.db") == imported(tmp_path / "pure.db")
+        assert len(imported(tmp_path / "fast.db")["chat"][2]) > 10
+
+    def test_what_ormsgpack_refuses_is_read_or_reported_as_the_python_reader_does(self, tmp_path):
+        """A map key that is a number (ormsgpack refuses it; the Python reader keeps it as text)
+        and a string that is not UTF-8 (a damaged checkpoint, with the Python reader's note)."""
+        first = packed_message("human", "hello", "m1", raw={b"\x83\xa7content": b"\x84\x07\xa3abc\xa7content"})
+        bad = packed_message("ai", "XY", "m3", raw={b"\xa2XY": b"\xa2\xff\xfe"})
+        rows = [("1", None, checkpoint_of("1", [first])), ("2", "1", checkpoint_of("2", [first, bad]))]
+        path = saver_file(tmp_path / "checkpoints.sqlite", rows)
+        fast = self.import_with_ormsgpack(tmp_path / "fast.db", path)
+        assert fast == self.import_without_ormsgpack(tmp_path / "pure.db", path)
+        assert "is damaged (" in fast and "utf-8" in fast
+        ((_, _, entries),) = imported(tmp_path / "fast.db").values()
+        assert entries[0][4] == {"content": "hello", "7": "abc", "type": "human", "id": "m1"}
+        assert imported(tmp_path / "fast.db") == imported(tmp_path / "pure.db")
+
+
+def test_checkpoints_whose_head_is_written_otherwise_import_the_same(checkpoints, tmp_path):
+    """The head SqliteSaver writes is matched in one step; the same checkpoints with their map
+    header as a map 16 (valid MessagePack that the match does not take) are walked key by key,
+    and must give the same threads (the digest aside: the bytes differ)."""
+    other = tmp_path / "other.sqlite"
+    other.write_bytes(checkpoints.read_bytes())
+    conn = sqlite3.connect(other)
+    rows = conn.execute("select rowid, checkpoint from checkpoints").fetchall()
+    assert all(0x84 <= blob[0] <= 0x8F for _, blob in rows)
+    conn.executemany("update checkpoints set checkpoint = ? where rowid = ?",
+                     [(b"\xde\x00" + bytes([blob[0] & 0x0F]) + blob[1:], rowid) for rowid, blob in rows])
+    conn.commit()
+    conn.close()
+    for source, db in ((checkpoints, tmp_path / "usual.db"), (other, tmp_path / "other.db")):
+        with threadtree.open(db) as store:
+            assert [o.notes for o in import_file(store, source).outcomes] == [[], []]
+    usual, walked = imported(tmp_path / "usual.db"), imported(tmp_path / "other.db")
+    for thread in (*usual.values(), *walked.values()):
+        del thread[0]["source"]["digest"]
+    assert usual == walked
+
+
+def test_a_checkpoint_damaged_after_its_messages_still_gives_them(tmp_path):
+    """The reader stops once it has a checkpoint's time and messages: damage in what follows
+    (the versions LangGraph keeps, cut short here) does not hide messages that are whole."""
+    first, second = packed_message("human", "hello", "m1"), packed_message("ai", "hi there", "m2")
+    cut = checkpoint_of("2", [first, second], tail=b"\xb0channel_versions\x81\xa8messages\xd9\x20abc")
+    path = saver_file(tmp_path / "checkpoints.sqlite", [("1", None, checkpoint_of("1", [first])), ("2", "1", cut)])
+    with threadtree.open(tmp_path / "tt.db") as store:
+        (outcome,) = import_file(store, path).outcomes
+        assert (outcome.status, outcome.added, outcome.notes) == ("imported", 2, [])
+        assert [e.content for e in store.path(outcome.thread_id)] == ["hello", "hi there"]
+
+
+def test_a_message_nested_too_deeply_is_a_damaged_checkpoint_not_a_failed_import(tmp_path):
+    """The Python reader recurses once per level: a message nested thousands of levels deep
+    made the whole import fail with RecursionError; now its checkpoint is reported."""
+    first = packed_message("human", "hello", "m1")
+    deep = packed_message("ai", "XY", "m2", raw={b"\xa2XY": b"\x91" * 5000 + b"\x01"})
+    rows = [("1", None, checkpoint_of("1", [first])), ("2", "1", checkpoint_of("2", [first, deep]))]
+    path = saver_file(tmp_path / "checkpoints.sqlite", rows)
+    with threadtree.open(tmp_path / "tt.db") as store:
+        (outcome,) = import_file(store, path).outcomes
+        assert (outcome.status, outcome.added) == ("imported", 1)
+        assert outcome.notes[0] == "checkpoint 2 is damaged (values nested too deeply); not read"
+
+
+def test_a_checkpoint_changed_in_place_is_not_taken_as_unchanged(tmp_path):
+    """The digest of a thread covers each checkpoint's bytes (by length and CRC-32): a message
+    edited in place, to a text of the same length, is seen on the next import."""
+    first, second = packed_message("human", "hello", "m1"), packed_message("ai", "hi there", "m2")
+    path = saver_file(tmp_path / "checkpoints.sqlite", [("1", None, checkpoint_of("1", [first])),
+                                                        ("2", "1", checkpoint_of("2", [first, second]))])
+    with threadtree.open(tmp_path / "tt.db") as store:
+        import_file(store, path)
+        conn = sqlite3.connect(path)
+        (blob,) = conn.execute("select checkpoint from checkpoints where checkpoint_id = '2'").fetchone()
+        conn.execute("update checkpoints set checkpoint = ? where checkpoint_id = '2'",
+                     [blob.replace(b"hi there", b"hi where")])
+        conn.commit()
+        conn.close()
+        (outcome,) = import_file(store, path).outcomes
+        assert outcome.status == "updated"
+        assert [e.content for e in store.path(outcome.thread_id)] == ["hello", "hi where"]

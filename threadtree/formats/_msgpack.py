@@ -5,7 +5,9 @@ UUIDs...) as extension types of its own. threadtree does not depend on a Message
 for one reader: this one decodes the whole format (the spec at msgpack.org), turns extension
 values into JSON-able ones through a hook, and can *skip* a value without decoding it, which
 is what makes reading a thread's checkpoints cheap (each repeats the history before it: the
-reader finds each message's bytes and decodes only those it has not seen).
+reader finds each message's bytes and decodes only those it has not seen). Where ormsgpack is
+installed (wherever LangGraph is), the LangGraph reader decodes those messages with it instead,
+and with this decoder what ormsgpack refuses (formats/langgraph.py).
 
 :func:`decode` and :func:`skip` do the work, as plain functions dispatching on the first byte
 (an import reads millions of values: a method call, a ``(kind, length)`` tuple and a slice

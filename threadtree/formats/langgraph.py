@@ -8,6 +8,10 @@ checkpoint, or a run started from one, makes a second child there: a fork.
 How it maps onto threadtree (one thread per LangGraph thread; its ``thread_id`` is the
 thread's source id):
 
+* **the thread's id** is the LangGraph ``thread_id`` as well, when no thread has that id yet
+  (else a random one, with a note). Threads are read in id order, so an import then adds each
+  thread's entries after the previous thread's in every index keyed by the thread id, not at a
+  random place (random ids cost a sixth of the import's time at 100,000 messages).
 * **the conversation tree** is the union of the checkpoints' message lists, each message's
   parent the message before it in the list. A message is one node however many checkpoints
   repeat it: its source id is the message's ``id`` (``add_messages`` gives every message one).
@@ -24,7 +28,11 @@ thread's source id):
   first checkpoint holding it; an AI message's ``usage_metadata`` is its usage.
 * ``metadata["source"]``: ``{"header": {thread_id, checkpoints, latest_checkpoint}}``.
 
-Read: checkpoints stored as ``msgpack`` (LangGraph's serializer since langgraph-checkpoint 2).
+Read: checkpoints stored as ``msgpack`` (LangGraph's serializer since langgraph-checkpoint 2),
+through the MessagePack reader of ``_msgpack`` (Python), which finds the new messages of a
+checkpoint by their bytes and stops reading once it has them; the new messages themselves are
+decoded by ormsgpack (C, LangGraph's own dependency) when it is importable, else by that reader:
+the same values and the same errors either way.
 Reported, not imported: checkpoints stored otherwise (``pickle`` is never unpickled; ``json``,
 from older savers, is not read), damaged ones, and the checkpoints of subgraphs (``checkpoint_ns`` not empty), whose
 messages a parent graph's state repeats when the subgraph shares it.
@@ -34,8 +42,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import struct
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -51,11 +61,24 @@ __all__ = ["DESCRIPTION", "NAME", "read", "sniff"]
 NAME = "langgraph"
 DESCRIPTION = "LangGraph SqliteSaver checkpoints of a graph with messages (checkpoints, writes)"
 
-_SALT = b"threadtree langgraph reader 1\0"
+_SALT = b"threadtree langgraph reader 2\0"
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool", "function": "tool"}
 # LangGraph's msgpack extension codes (langgraph/checkpoint/serde/jsonplus.py)
 _PYDANTIC = (4, 5)
 _DELTA_SNAPSHOT = 7
+
+
+def _ormsgpack() -> Callable[..., Any] | None:
+    """ormsgpack's ``unpackb``: LangGraph's own MessagePack library (its serializer writes the
+    checkpoints with it), so it is there wherever LangGraph made a file; None without it."""
+    try:
+        from ormsgpack import unpackb
+    except ImportError:
+        return None
+    return unpackb
+
+
+_unpackb = _ormsgpack()
 
 
 def _tables_match(tables: dict[str, frozenset[str]]) -> bool:
@@ -107,13 +130,15 @@ class _Thread:
         self.decoded: dict[bytes, tuple[str | None, str, str, Any, bool, Any]] = {}
 
     def read(self, peer: PeerFile) -> Conversation:
-        digest = Digest(_SALT)
         rows: dict[str, tuple[Any, ...]] = {}
+        seen = []
         for cid, parent, kind, blob, meta in peer.rows("langgraph_checkpoints", {"thread_id": self.thread_id}):
-            digest.add(cid, parent, kind, meta)
-            if isinstance(blob, bytes):
-                digest.add_bytes(blob)
+            # A checkpoint's bytes by their length and CRC-32, not hashed whole: they repeat the
+            # thread's history (440 MB for 100,000 messages), and a checkpoint id names one state.
+            seen.append((cid, parent, kind, meta, (len(blob), zlib.crc32(blob)) if isinstance(blob, bytes) else blob))
             rows[str(cid)] = (parent, kind, blob)
+        digest = Digest(_SALT)
+        digest.add(*seen)  # one encoding call for the thread
         # what was read of each checkpoint, kept while it has children to read
         done: dict[str, _Read] = {}
         waiting = {cid: 0 for cid in rows}
@@ -146,6 +171,7 @@ class _Thread:
             where=f"thread {self.thread_id!r}",
             notes=self.notes,
             digest=digest.hexdigest(),
+            thread_id=self.thread_id,
         )
 
     def _checkpoint(self, cid: str, kind: Any, blob: Any, base: _Read | None) -> _Read | None:
@@ -162,6 +188,9 @@ class _Thread:
                     self.decoded[element] = _message(element)
         except (ValueError, struct.error) as exc:  # UnicodeDecodeError is a ValueError
             self.notes.append(f"checkpoint {cid} is damaged ({exc}); not read")
+            return None
+        except RecursionError:  # the Python reader recurses once per level of nesting
+            self.notes.append(f"checkpoint {cid} is damaged (values nested too deeply); not read")
             return None
         keys = base.keys[:shared] if base is not None else []
         if shared < len(elements):
@@ -196,59 +225,83 @@ def _parents_first(rows: dict[str, tuple[Any, ...]]) -> list[str]:
     return order  # a cycle of parents, never reached from a root, is left out
 
 
-def _key(blob: bytes, pos: int) -> tuple[Any, int]:
-    """(the map key at ``pos``, the position after it): a short string read here, without a call."""
-    first = blob[pos] if pos < len(blob) else -1
-    if 0xA0 <= first <= 0xBF:
-        end = pos + 1 + (first & 0x1F)
-        if end > len(blob):
-            raise ValueError(CUT_SHORT)
-        return blob[pos + 1 : end].decode("utf-8"), end
-    return decode(blob, pos)
+# The head of a checkpoint as SqliteSaver writes it (ormsgpack, LangGraph's key order: v, ts as
+# isoformat() makes it, with or without microseconds, id a UUID, then channel_values opening
+# with messages): matched in one step, its values the ones the walk below would read; any
+# other head is walked key by key.
+_HEAD = re.compile(
+    rb"[\x84-\x8f]\xa1v[\x00-\x7f]\xa2ts(?:\xd9\x20([\x20-\x7e]{32})|\xb9([\x20-\x7e]{25}))"
+    rb"\xa2id\xd9\x24[\x20-\x7e]{36}\xaechannel_values[\x81-\x8f]\xa8messages"
+)
 
 
 def _msgpack_messages(blob: bytes, base: _Read | None) -> tuple[Any, list[bytes], int, bytes | memoryview]:
     """(ts, the bytes of each element of channel_values["messages"], how many of them are the
     parent checkpoint's first ones (``base``), the span of the elements' bytes) of a msgpack
-    checkpoint. The whole checkpoint is walked (a damaged one is not read), but what repeats the
-    parent's messages is recognised by its bytes, not stepped over message by message."""
+    checkpoint. What repeats the parent's messages is recognised by its bytes, not stepped over
+    message by message, and the walk stops once it has the time and the messages: what follows
+    them (the other channels, the versions LangGraph keeps) is not read, so damage there does
+    not hide messages that are whole."""
+    head = _HEAD.match(blob)
+    if head is not None:
+        elements, shared, span, _ = _elements(blob, head.end(), base)
+        return (head[1] or head[2]).decode("ascii"), elements, shared, span
     ts: Any = None
-    elements: list[bytes] = []
-    shared: int = 0
-    span: bytes | memoryview = b""
-    if not blob:
-        raise ValueError(CUT_SHORT)
-    first = blob[0]
-    if 0x80 <= first <= 0x8F:
-        size, pos = first & 0x0F, 1
-    elif first in (0xDE, 0xDF):
-        size, pos = header_length(blob, 1, first)
-    else:
-        raise ValueError("the checkpoint is not a map")
+    elements = []
+    shared = 0
+    span = b""
+    size, pos = _map_head(blob, 0, "the checkpoint is not a map")
+    has_ts = has_messages = False
+    end = len(blob)
+    # Keys, and the values stepped over (a version number, ids: small), read here without a call.
     for _ in range(size):
-        name, pos = _key(blob, pos)
+        first = blob[pos] if pos < end else -1
+        if 0xA0 <= first <= 0xBF:
+            pos, name = pos + 1 + (first & 0x1F), blob[pos + 1 : pos + 1 + (first & 0x1F)].decode("utf-8")
+        else:
+            name, pos = decode(blob, pos)
         if name == "ts":
             ts, pos = decode(blob, pos)
-            continue
-        if name != "channel_values":
-            pos = skip(blob, pos)
-            continue
-        if pos >= len(blob):
-            raise ValueError(CUT_SHORT)
-        first = blob[pos]
-        if 0x80 <= first <= 0x8F:
-            entries, pos = first & 0x0F, pos + 1
-        elif first in (0xDE, 0xDF):
-            entries, pos = header_length(blob, pos + 1, first)
-        else:
-            raise ValueError("channel_values is not a map")
-        for _ in range(entries):
-            name, pos = _key(blob, pos)
-            if name == "messages":
+            has_ts = True
+        elif name == "channel_values":
+            entries, pos = _map_head(blob, pos, "channel_values is not a map")
+            for _ in range(entries):
+                name, pos = decode(blob, pos)
+                if name != "messages":
+                    pos = skip(blob, pos)
+                    continue
                 elements, shared, span, pos = _elements(blob, pos, base)
+                has_messages = True
+                if has_ts:  # LangGraph writes ts first: all that is wanted is read
+                    return ts, elements, shared, span
+        else:
+            first = blob[pos] if pos < end else -1
+            if first < 0x80:
+                pos += 1
+            elif 0xA0 <= first <= 0xBF:
+                pos += 1 + (first & 0x1F)
+            elif first == 0xD9 and pos + 1 < end:
+                pos += 2 + blob[pos + 1]
             else:
                 pos = skip(blob, pos)
+        if pos > end:
+            raise ValueError(CUT_SHORT)
+        if has_ts and has_messages:
+            break
     return ts, elements, shared, span
+
+
+def _map_head(blob: bytes, pos: int, otherwise: str) -> tuple[int, int]:
+    """(entries, position after the header) of the map at ``pos``; ValueError(``otherwise``)
+    when the value there is not a map."""
+    if pos >= len(blob):
+        raise ValueError(CUT_SHORT)
+    first = blob[pos]
+    if 0x80 <= first <= 0x8F:
+        return first & 0x0F, pos + 1
+    if first in (0xDE, 0xDF):
+        return header_length(blob, pos + 1, first)
+    raise ValueError(otherwise)
 
 
 def _elements(data: bytes, pos: int, base: _Read | None) -> tuple[list[bytes], int, bytes | memoryview, int]:
@@ -289,9 +342,19 @@ def _elements(data: bytes, pos: int, base: _Read | None) -> tuple[list[bytes], i
 
 
 def _ext(code: int, data: bytes) -> Any:
-    """LangGraph's extension values as JSON: a pydantic model (a LangChain message) as its
-    fields, anything else as ``{"lc_ext": code, "type": "module.Name", "args": ...}``."""
-    value = decode(data, 0, _ext)[0]
+    """LangGraph's extension values as JSON, read by the MessagePack reader of _msgpack."""
+    return _ext_value(code, decode(data, 0, _ext)[0])
+
+
+def _ormsgpack_ext(code: int, data: bytes) -> Any:
+    """The same, read by ormsgpack."""
+    assert _unpackb is not None
+    return _ext_value(code, _unpackb(data, ext_hook=_ormsgpack_ext))
+
+
+def _ext_value(code: int, value: Any) -> Any:
+    """An extension value as JSON: a pydantic model (a LangChain message) as its fields,
+    anything else as ``{"lc_ext": code, "type": "module.Name", "args": ...}``."""
     if code in _PYDANTIC and isinstance(value, list) and len(value) >= 3 and isinstance(value[2], dict):
         return value[2] | {"lc_class": f"{value[0]}.{value[1]}"}
     if code == _DELTA_SNAPSHOT:
@@ -301,25 +364,43 @@ def _ext(code: int, data: bytes) -> Any:
     return {"lc_ext": code, "args": _jsonable(value)}
 
 
+def _decode(element: bytes) -> Any:
+    """One message's value. ormsgpack reads it when it is importable (in C, where the reader of
+    _msgpack is Python); whatever ormsgpack refuses, the Python reader reads again, so both
+    ways give the same value, or the same error (a damaged message's note)."""
+    if _unpackb is not None:
+        try:
+            return _unpackb(element, ext_hook=_ormsgpack_ext)
+        except ValueError:
+            pass  # non-string map keys, damage: the Python reader's value or error
+    return decode(element, 0, _ext)[0]
+
+
+# What a decoder returns that JSON holds as it is (bytes and NaN are not: see _jsonable).
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, bytes):
+    """A decoded value made JSON: bytes as ``{"bytes_hex": ...}``, NaN as None."""
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _PLAIN else _jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _PLAIN else _jsonable(v) for v in value]
+    if kind is bytes:
         return {"bytes_hex": value.hex()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, float) and value != value:
+    if kind is float and value != value:
         return None
     return value
 
 
 def _message(element: bytes) -> tuple[str | None, str, str, Any, bool, Any]:
     """(id, role, text, item, hidden, usage) of one message's bytes."""
-    value = _jsonable(decode(element, 0, _ext)[0])
+    value = _jsonable(_decode(element))
     if not isinstance(value, dict):
         return None, "other", orjson.dumps(value).decode(), value, False, None
-    item = {k: v for k, v in value.items() if k != "lc_class"}
-    kind = str(value.get("type") or value.get("lc_class", "").rpartition(".")[2].removesuffix("Message")).lower()
+    lc_class = value.pop("lc_class", "")  # the rest is the item (_jsonable made the dict: ours to change)
+    kind = str(value.get("type") or str(lc_class).rpartition(".")[2].removesuffix("Message")).lower()
     kind = kind.removesuffix("messagechunk").removesuffix("chunk")
     role = _ROLES.get(kind) or (value["role"] if kind == "chat" and isinstance(value.get("role"), str) else "other")
     lines = [_content_text(value.get("content"))]
@@ -328,7 +409,7 @@ def _message(element: bytes) -> tuple[str | None, str, str, Any, bool, Any]:
             lines.append(f"{call.get('name')}({json.dumps(call.get('args'))})")
     usage = numbers(value.get("usage_metadata")) or None
     mid = value.get("id") if isinstance(value.get("id"), str) and value.get("id") else None
-    return mid, role, "\n".join(line for line in lines if line), item, role == "system", usage
+    return mid, role, "\n".join(line for line in lines if line), value, role == "system", usage
 
 
 def _content_text(content: Any) -> str:
