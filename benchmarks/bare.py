@@ -51,29 +51,7 @@ from threadtree.store import database_of  # noqa: E402
 _spec = importlib.util.spec_from_file_location("core", Path(__file__).resolve().parent / "core.py")
 _core = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_core)
-messages, Timings = _core.messages, _core.Timings
-
-# The clock every measure reads: wall time by default; --clock cpu reads this process's CPU
-# time instead (user + system, the write() calls into the page cache included), which other
-# jobs on a shared machine do not inflate. At FULL it leaves out the time spent waiting for
-# fsync, so it is for NORMAL mostly.
-CLOCK = time.perf_counter
-
-
-def timed(fn) -> float:
-    start = CLOCK()
-    fn()
-    return CLOCK() - start
-
-
-def alternate(rounds: int, *fns) -> Timings:
-    """Run every function once per round, in a rotating order (core.alternate on CLOCK)."""
-    times: list[list[float]] = [[] for _ in fns]
-    for k in range(rounds):
-        for j in range(len(fns)):
-            i = (j + k) % len(fns)
-            times[i].append(timed(fns[i]))
-    return Timings(times)
+messages, Timings, alternate, timed = _core.messages, _core.Timings, _core.alternate, _core.timed
 
 SCHEMA = """
 create table threads (
@@ -390,8 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                         help="wall time (default) or this process's CPU time (steadier on a loaded machine)")
     args = parser.parse_args(argv)
-    global CLOCK
-    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    # The clock every measure reads (core.CLOCK): wall time by default; --clock cpu reads this
+    # process's CPU time instead (user + system, the write() calls into the page cache
+    # included), which other jobs on a shared machine do not inflate. At FULL it leaves out the
+    # time spent waiting for fsync, so it is for NORMAL mostly.
+    _core.CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     started = time.perf_counter()
     print(f"threadtree {threadtree.__version__}, apsw {apsw.apsw_version()}, SQLite {apsw.sqlite_lib_version()}, "
           f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start, "
