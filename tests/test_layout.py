@@ -19,7 +19,7 @@ MAX_LINES = 450
 # graph.py and check.py serve Store.graph()/check() and so sit with the facade; drawing and
 # lanes draw what graph() gives.
 FLOORS = [
-    {"errors", "records", "navigation", "run_records", "_validate", "_json", "_sentinel", "_lazy", "_items"},
+    {"errors", "records", "navigation", "run_records", "_validate", "_json", "_sentinel", "_lazy", "_items", "_progress"},
     {"_db"},
     {"_api", "store", "graph", "render", "check", "lanes", "drawing", "__init__"},
     {"formats", "agents"},

@@ -17,7 +17,7 @@ from typing import Any
 import threadtree
 
 from .._db.postgres.url import redact
-from ..formats._progress import ProgressLine
+from .._progress import ProgressLine
 
 __all__ = ["add_copy_database", "cmd_copy_database"]
 

@@ -53,7 +53,7 @@ def cmd_export(store: threadtree.Store, args: argparse.Namespace, out: Output) -
 
 
 def cmd_import(store: threadtree.Store, args: argparse.Namespace, out: Output) -> int:
-    from ..formats._progress import ImportProgress
+    from .._progress import ImportProgress
 
     progress = ImportProgress(sys.stderr, os.path.basename(args.file))  # on a terminal only
     try:
