@@ -64,15 +64,18 @@ def _rows(url: str) -> tuple[int, int, int]:
         )
 
 
-def test_an_append_is_one_round_trip_and_a_fork_three(url):
+def test_an_append_is_one_round_trip_and_a_fork_two(url):
     with threadtree.open(url) as store:
         tid = store.create_thread(thread_id="t").id
         first = store.append(tid, "user", "a")
         sent = _messages(store, lambda: store.append(tid, "user", "b", expected_leaf_id=first.id))
         assert len(sent) == 1, sent
         assert sent[0].startswith("begin;") and sent[0].endswith("commit;")
-        # a fork finds the parent's thread first, and ends with its own COMMIT
-        assert len(_messages(store, lambda: store.fork(first.id, "assistant", "c"))) == 3
+        # a fork finds the parent's thread first; the COMMIT goes with the write (nothing was
+        # written before it in its transaction)
+        sent = _messages(store, lambda: store.fork(first.id, "assistant", "c"))
+        assert len(sent) == 2, sent
+        assert sent[0].startswith("begin;") and sent[1].endswith("commit;")
         path = store.path(tid)
         assert [e.content for e in path] == ["a", "c"]
         assert [(m.seq, m.reason, m.from_entry_id, m.to_entry_id) for m in store.leaf_history(tid)] == [
@@ -197,3 +200,21 @@ def test_nothing_runs_after_a_whole_write_in_the_write_it_ended(url):
                 tx.run("move_leaf", {"thread_id": tid, "leaf_id": None, "now": 0.0})
         assert [e.content for e in store.path(tid)] == ["a"]  # the append alone, whole
         assert store.append(tid, "user", "b").depth == 1  # and the store goes on
+
+
+def test_a_whole_write_after_a_write_waits_for_the_end_of_its_transaction(url):
+    """Only reads may come before a whole write that carries the COMMIT: after a write, the
+    one-statement append commits with the rest of its transaction, or not at all."""
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        first = store.append(tid, "user", "a")
+        db = database_of(store)
+        message = _validate.message("user", "b", None, None, False, 10**6, None)
+        with pytest.raises(RuntimeError, match="after both"):
+            with db.write() as tx:
+                tx.run("move_leaf", {"thread_id": tid, "leaf_id": None, "now": 0.0})
+                tree.add(tx, tid, LEAF, UNCHECKED, [message], "append")
+                raise RuntimeError("the caller fails after both")
+        assert [e.content for e in store.path(tid)] == ["a"]
+        assert store.get_thread(tid).current_leaf_id == first.id
+        assert database_of(store).engine().connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE

@@ -17,7 +17,8 @@ How it keeps SQLite's guarantees without SQLite's one writer at a time:
 - A whole write of one statement (``add_entry``: an append or fork of one message, see
   ``_db/adding.py``) is prepared on the server once per session, each binding cast in its
   file, and run by EXECUTE; as the first statement of its transaction it is sent with the
-  BEGIN, the lock and the COMMIT: an append is one round trip. Nothing may follow it in the
+  BEGIN, the lock and the COMMIT: an append is one round trip. After reads only (a fork reads
+  its parent's place first) it carries the lock and the COMMIT: a fork is two. Nothing may follow it in the
   write it ended, unless it wrote nothing (the plain path then goes on in a new transaction).
 """
 
@@ -109,6 +110,9 @@ _LOCK_THREAD = "select 1 from threads where id = %(thread_id)s for update;"
 
 # Queries that make a whole write on their own (see _execute).
 _WHOLE_WRITES = frozenset({"add_entry"})
+# Reads that may come before a whole write in its transaction, which then still carries the
+# COMMIT: nothing was written before it (a fork reads its parent's place first).
+_READS_BEFORE_WHOLE = frozenset({"entry_place"})
 
 
 class PostgresTx:
@@ -116,7 +120,7 @@ class PostgresTx:
     :class:`~threadtree._db.engine.Tx`). In a write, the first query bound to a thread locks
     that thread's row first."""
 
-    __slots__ = ("_cur", "_engine", "_sql", "begin", "ended", "locked", "writing")
+    __slots__ = ("_cur", "_engine", "_sql", "begin", "ended", "locked", "read_only", "writing")
 
     features = FEATURES
 
@@ -126,6 +130,7 @@ class PostgresTx:
         self._sql = SQL
         self.writing = False
         self.ended = False  # a whole write committed this write (see _execute)
+        self.read_only = True  # this transaction ran only _READS_BEFORE_WHOLE so far
         self.locked: set[str] = set()
         # The BEGIN of a transaction not yet sent: it goes with the first query (see _execute).
         self.begin: str | None = None
@@ -149,10 +154,13 @@ class PostgresTx:
                 before += _LOCK_THREAD
                 skip += 1
                 self.locked.add(tid)
-        # A whole write as the first statement of its transaction ends it too: COMMIT goes in
-        # the same message. What follows in the same db.write() (the plain path, when the
-        # statement wrote nothing) runs in a transaction of its own.
-        commit = self.writing and self.begin is not None and name in _WHOLE_WRITES
+        # A whole write with nothing written before it in its transaction (its first
+        # statement, or after reads only) ends it too: COMMIT goes in the same message. What
+        # follows in the same db.write() (the plain path, when the statement wrote nothing)
+        # runs in a transaction of its own.
+        commit = self.writing and name in _WHOLE_WRITES and self.read_only
+        if name not in _READS_BEFORE_WHOLE:
+            self.read_only = False
         if commit:
             query += ";commit;"
         try:
@@ -171,6 +179,7 @@ class PostgresTx:
                 self.ended = True
             else:  # nothing written: the plain path goes on in a transaction of its own
                 self.begin = "begin;"
+                self.read_only = True
         return cur
 
     def _prepare(self, name: str) -> str:
@@ -295,6 +304,7 @@ class PostgresEngine:
     def begin_write(self) -> None:
         self.tx.begin = "begin;"
         self.tx.writing = True
+        self.tx.read_only = True
 
     def end_write(self, commit: bool) -> None:
         tx = self.tx
