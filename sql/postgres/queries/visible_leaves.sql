@@ -8,35 +8,47 @@
 -- Cost: the leaves range, the hidden runs above hidden tips, the children of the entries
 -- reached and the hidden entries under them; every step a primary key or
 -- entries_parent SEARCH, never the whole thread. Every lookup names the thread with the id,
--- so that it is one by the primary key even before the tables have statistics.
+-- so that it is one by the primary key even before the tables have statistics; and every
+-- lookup is a LATERAL subquery kept apart by OFFSET 0, so that statistics taken before the
+-- thread grew cannot turn it into a scan of the thread per row (see leaves.sql).
 with recursive
   up (id, parent_entry_id, hidden) as (
     select e.id, e.parent_entry_id, e.hidden
     from leaves as l
-    cross join entries as e
-    where l.thread_id = :thread_id and e.thread_id = :thread_id and e.id = l.entry_id and e.hidden
+    cross join lateral (
+      select * from entries where entries.thread_id = :thread_id and entries.id = l.entry_id offset 0
+    ) as e
+    where l.thread_id = :thread_id and e.hidden
     union
     select p.id, p.parent_entry_id, p.hidden
     from up
-    cross join entries as p
-    where up.hidden and p.thread_id = :thread_id and p.id = up.parent_entry_id
+    cross join lateral (
+      select * from entries where entries.thread_id = :thread_id and entries.id = up.parent_entry_id offset 0
+    ) as p
+    where up.hidden
   ),
   below (top, id, hidden) as (
     select up.id, c.id, c.hidden
     from up
-    cross join entries as c
-    where not up.hidden and c.thread_id = :thread_id and c.parent_entry_id = up.id
+    cross join lateral (
+      select * from entries where entries.parent_entry_id = up.id and entries.thread_id = :thread_id offset 0
+    ) as c
+    where not up.hidden
     union
     select below.top, c.id, c.hidden
     from below
-    cross join entries as c
-    where below.hidden and c.thread_id = :thread_id and c.parent_entry_id = below.id
+    cross join lateral (
+      select * from entries where entries.parent_entry_id = below.id and entries.thread_id = :thread_id offset 0
+    ) as c
+    where below.hidden
   ),
   tip (id) as (
     select l.entry_id
     from leaves as l
-    cross join entries as e
-    where l.thread_id = :thread_id and e.thread_id = :thread_id and e.id = l.entry_id and not e.hidden
+    cross join lateral (
+      select * from entries where entries.thread_id = :thread_id and entries.id = l.entry_id offset 0
+    ) as e
+    where l.thread_id = :thread_id and not e.hidden
     union
     select id from up where not hidden
     except
@@ -44,6 +56,7 @@ with recursive
   )
 select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage, e.merged_from
 from tip
-cross join entries as e
-where e.thread_id = :thread_id and e.id = tip.id
+cross join lateral (
+  select * from entries where entries.thread_id = :thread_id and entries.id = tip.id offset 0
+) as e
 order by e.id
