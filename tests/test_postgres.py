@@ -194,6 +194,19 @@ def test_an_entry_is_looked_up_by_its_id_before_any_statistics(url):
     assert "entries_thread_parent" not in plan and "entries_parent" not in plan, plan
 
 
+def _big_thread(store: threadtree.Store) -> None:
+    store.extend(store.create_thread().id, [{"role": "user", "content": str(k)} for k in range(2000)])
+
+
+def _bush(store: threadtree.Store, *, every: int) -> tuple[str, int]:
+    """A thread of a root and 300 children (tips), every ``every``-th one hidden: (its id, the root's)."""
+    bush = store.create_thread().id
+    root = store.append(bush, "user", "root").id
+    for k in range(300):
+        store.fork(root, "assistant", str(k), hidden=k % every == 0)
+    return bush, root
+
+
 @pytest.mark.parametrize("query", ["leaves", "visible_leaves"])
 def test_the_leaves_of_a_thread_are_read_by_key_beside_a_bigger_thread(url, query):
     """The leaves table gives the thread's tips; each is looked up by the primary key
@@ -205,12 +218,8 @@ def test_the_leaves_of_a_thread_are_read_by_key_beside_a_bigger_thread(url, quer
     from threadtree._db.postgres.engine import SQL
 
     with threadtree.open(url) as store:
-        big = store.create_thread().id
-        store.extend(big, [{"role": "user", "content": str(k)} for k in range(2000)])
-        bush = store.create_thread().id
-        root = store.append(bush, "user", "root").id
-        for k in range(300):
-            store.fork(root, "assistant", str(k), hidden=k % 2 == 0)
+        _big_thread(store)
+        bush, _ = _bush(store, every=2)
     with psycopg.connect(url, autocommit=True) as conn:
         cur = psycopg.ClientCursor(conn)
         cur.execute("explain " + SQL.query(query), {"thread_id": bush})
@@ -230,16 +239,12 @@ def test_the_leaves_of_a_thread_are_read_by_key_with_statistics_from_before_it_g
     from threadtree._db.postgres.engine import SQL
 
     with threadtree.open(url) as store:
-        big = store.create_thread().id
-        store.extend(big, [{"role": "user", "content": str(k)} for k in range(2000)])
+        _big_thread(store)
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("analyze")
             for table in ("entries", "leaves"):
                 conn.execute(f"alter table {table} set (autovacuum_enabled = off)")
-        bush = store.create_thread().id
-        root = store.append(bush, "user", "root").id
-        for k in range(300):
-            store.fork(root, "assistant", str(k), hidden=k % 7 == 0)
+        bush, root = _bush(store, every=7)
     with psycopg.connect(url, autocommit=True) as conn:
         cur = psycopg.ClientCursor(conn)
         bindings = {"thread_id": bush} | ({} if "leaves" in query else {"entry_id": root})
