@@ -170,10 +170,11 @@ def core_part(synchronous: str, quick: bool, workdir: Path, rounds: int) -> list
     msgs = messages(chunk)
     store.create_thread(thread_id="append")
     bare.create_thread("append")
-    # For reference only: threadtree with its search index's insert trigger dropped, to show
+    # For reference only: threadtree with its search index's insert triggers dropped, to show
     # what the index costs an append (search() is wrong on that file; it is thrown away).
     unsearched = threadtree.open(str(workdir / f"tt-unsearched-{synchronous}.db"), synchronous=synchronous)
-    database_of(unsearched).engine().connection.execute("drop trigger entries_search_insert")
+    for trigger in ("entries_search_insert", "entries_search_batch"):
+        database_of(unsearched).engine().connection.execute(f"drop trigger {trigger}")
     unsearched.create_thread(thread_id="append")
     gc.collect()
     t = alternate(

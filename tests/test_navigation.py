@@ -262,20 +262,27 @@ class TestSearchIndexInStep:
         assert store.search("pelicans") == []
 
     def test_check_names_an_index_out_of_step(self, db_path, trip, store):
+        # A batch takes the trip's entries into the index (migration 0012): only below its
+        # high-water mark can a write behind the triggers' back put it out of step.
+        store.create_thread(thread_id="filler")
+        filler = store.extend("filler", [{"role": "user", "content": "filler"}] * 300)
+        store.delete_branch(filler[100].id)  # frees ids below the mark
         store.close()
+        free = filler[100].id
         damage(
             db_path,
-            "insert into entries (thread_id, parent_entry_id, role, content, created_at, depth) "
-            "values ('trip', null, 'user', 'unindexed', 0, 0)",
+            "insert into entries (id, thread_id, parent_entry_id, role, content, created_at, depth) "
+            f"values ({free}, 'trip', null, 'user', 'unindexed', 0, 0)",
             # Deleted with the triggers dropped: the index keeps a row for it.
             f"delete from entries where id = {trip['note']}",
         )
         with threadtree.open(db_path) as reopened:
             problems = [p for p in reopened.check() if p.kind == "search-index"]
-            assert [p.entry_id for p in problems] == [trip["note"] + 1, trip["note"]]
+            assert [p.entry_id for p in problems] == [free, trip["note"]]
             assert "not in the search index" in problems[0].message and "does not exist" in problems[1].message
             assert "search-index" not in {p.kind for p in reopened.check("trip")}  # file-wide, as integrity_check
             assert reopened.search("internal") == []  # a hit is always an entry that exists
+            assert reopened.search("unindexed") == []  # what check() names
 
     def test_a_file_from_before_the_index_gains_it(self, db_path):
         old = schema_at(db_path, 7)  # a file as threadtree wrote it before migration 0008

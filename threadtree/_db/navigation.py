@@ -53,8 +53,8 @@ def search(
 ) -> list[SearchHit]:
     """The entries holding every phrase, best first (run in a snapshot).
 
-    ``pending``: the engine's index takes new entries in batches (SQLite, see migration
-    0010): those not taken yet are matched from a temporary index of them made here, and the
+    ``pending``: the engine's index takes new entries in batches (SQLite, see migrations
+    0010 and 0012): those not taken yet are matched from a temporary index of them made here, and the
     two lists merged by rank."""
     if tid is not None:
         tree.leaf(tx, tid)  # NotFound for an unknown thread
