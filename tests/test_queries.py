@@ -431,3 +431,50 @@ def test_queries_never_scan_a_table(store, thread, name, bindings, analyzed):
     scans = [line.strip() for line in lines if line.strip().startswith("SCAN ")]
     assert all(scan.split()[1] in _NOT_TABLES or _index_driven(scan) for scan in scans), "\n".join(lines)
     assert any(line.strip().startswith("SEARCH ") for line in lines), "\n".join(lines)
+
+
+def _a_round_of_calls(store, k: int) -> None:
+    """One of nearly every reading and writing call, on a new thread ``t{k}``."""
+    tid = store.create_thread("statements", thread_id=f"t{k}").id
+    root = store.append(tid, "user", "hello")
+    answer = store.append(tid, "assistant", "hello back")
+    side = store.fork(root.id, "user", "another way")
+    store.append(tid, "user", "on the side")
+    store.rewind(tid, root.id)
+    store.redo(tid)
+    store.extend(tid, [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}])
+    store.path(tid), store.path(tid, limit=2), store.leaves(tid), store.entries(tid), store.get_entry(answer.id)
+    store.list_threads(limit=10), store.get_thread(tid), store.search("hello")
+    store.set_label(answer.id, "answer"), store.labels(tid), store.switch(answer.id), store.leaf_history(tid)
+    store.delete_branch(side.id)
+    store.append(tid, "user", "once", source_id="s1"), store.append(tid, "user", "once", source_id="s1")
+
+
+def test_a_statement_is_prepared_once_per_connection(tmp_path):
+    """SQLite prepares a statement again when it expects a new binding to change its plan
+    (unless SQLITE_DBCONFIG_ENABLE_QPSG), and APSW's cache of 100 statements cannot hold every
+    query of sql/sqlite/queries: either way a call paid tens of thousands of instructions for a
+    preparation it had paid before. After two rounds of every call (the first search makes its
+    temporary index, a change of schema after which every statement is prepared once more),
+    the next round prepares nothing: no statement is prepared again, none is missing from the
+    cache."""
+    with threadtree.open(tmp_path / "x.db") as store:
+        conn = raw_conn(store)
+        again: dict[str, int] = {}
+        seen: dict[int, int] = {}
+
+        def profiled(event) -> None:
+            count = event["stmt_status"]["SQLITE_STMTSTATUS_REPREPARE"]
+            if count > seen.get(event["id"], count):
+                name = event["sql"].strip().splitlines()[0]
+                again[name] = again.get(name, 0) + count - seen[event["id"]]
+            seen[event["id"]] = count
+
+        conn.trace_v2(apsw.SQLITE_TRACE_PROFILE, profiled)
+        _a_round_of_calls(store, 0)
+        _a_round_of_calls(store, 1)
+        again.clear()
+        before = conn.cache_stats()["misses"]
+        _a_round_of_calls(store, 2)
+        assert again == {}
+        assert conn.cache_stats()["misses"] == before

@@ -234,9 +234,15 @@ def _check_readonly(conn: apsw.Connection, filename: str, timeout: float, guard:
         raise
 
 
+# Prepared statements a connection keeps: every query of sql/sqlite/queries fits, so a store
+# that uses them all does not prepare one again and again (APSW's default keeps 100; a
+# statement with its triggers compiled in takes tens of thousands of instructions to prepare).
+STATEMENT_CACHE = 256
+
+
 def _open(filename: str, flags: int, name: str | None = None) -> apsw.Connection:
     try:
-        return apsw.Connection(name or filename, flags=flags)
+        return apsw.Connection(name or filename, flags=flags, statementcachesize=STATEMENT_CACHE)
     except apsw.CantOpenError as exc:
         raise ThreadTreeError(f"cannot open database {filename!r}: {_why_not(filename)}") from exc
 
@@ -250,6 +256,13 @@ def _configure(conn: apsw.Connection, timeout: float) -> None:
     # imports apsw.ext, a third of the start-up time of a CLI command (benchmarks/startup.py).
     conn.config(apsw.SQLITE_DBCONFIG_DQS_DML, 0)  # "text" is an identifier, never a string
     conn.config(apsw.SQLITE_DBCONFIG_DQS_DDL, 0)
+    # The query planner stability guarantee: a plan that does not depend on the values bound.
+    # Without it SQLite 3.54 marks a statement whose plan might (a `thread_id = :thread_id`
+    # with an ORDER BY or a join, under a table with a partial index) to be prepared again
+    # after every new binding: thread_leaf_seq, thread_leaf, move_leaf's neighbours... at every
+    # append, some 70,000 instructions each, a fifth of an append. Our plans never depend on a
+    # value: tests/test_queries.py holds each to its index.
+    conn.config(apsw.SQLITE_DBCONFIG_ENABLE_QPSG, 1)
 
 
 def _raise_busy(exc: BaseException, filename: str, timeout: float) -> None:
