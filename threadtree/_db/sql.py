@@ -6,7 +6,11 @@ other by accident. In a wheel the folder is installed as ``threadtree/sql/`` (ha
 force-include); in a source checkout or an editable install it is read in place.
 
 A query is read once and its text kept, so every call hands the driver the same string and
-its statement cache (APSW's is keyed by the SQL text) hits.
+its statement cache (APSW's is keyed by the SQL text) hits. The comment that heads each file is
+left out of that text, but for a line naming the query (``-- name``, so that a trace still says
+which query ran, and two files of the same statement stay two texts): APSW hashes and compares
+the whole text at every lookup of its cache (a few instructions a byte, and the heading is most
+of a query's bytes), and a server parses it at every statement sent.
 """
 
 from __future__ import annotations
@@ -54,11 +58,16 @@ class SqlFolder:
         return _root() / self.dialect if self._root is None else self._root
 
     def query(self, name: str) -> str:
-        """The text of ``sql/<dialect>/queries/<name>.sql``."""
+        """The text of ``sql/<dialect>/queries/<name>.sql``, its heading comment replaced by a
+        line naming it (a line of comment inside the statement stays: it could be in a string)."""
         try:
             return self._texts[name]
         except KeyError:
-            text = self._texts[name] = (self.root / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+            text = (self.root / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+            lines = text.splitlines(keepends=True)
+            while lines and lines[0].lstrip().startswith("--"):
+                del lines[0]
+            self._texts[name] = text = f"-- {name}\n" + "".join(lines)
             return text
 
     def query_names(self) -> list[str]:
