@@ -426,6 +426,26 @@ def test_a_write_running_out_of_memory_is_all_or_nothing(tmp_path, monkeypatch, 
     assert outcomes["raised NoMemError"], outcomes
 
 
+def test_a_write_left_open_is_undone_by_the_next_call(tmp_path):
+    """What a ROLLBACK that itself ran out of memory leaves: the connection inside a write it
+    never ended. The next call rolls it back (its caller was told) instead of failing on
+    "cannot start a transaction within a transaction" or committing it with its own."""
+    with threadtree.open(tmp_path / "left.db") as store:
+        store.create_thread(thread_id="t")
+        conn = store._db.engine().connection
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("insert into threads (id, metadata, created_at, updated_at) values ('ghost', '{}', 0, 0)")
+        assert store.path("t") == [] and store.get_thread("t").current_leaf_id is None  # a snapshot ends it
+        assert conn.get_autocommit()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("insert into threads (id, metadata, created_at, updated_at) values ('ghost', '{}', 0, 0)")
+        entry = store.append("t", "user", "after")
+        assert store.path("t") == [entry]
+    with threadtree.open(tmp_path / "left.db") as again:
+        assert [t.id for t in again.list_threads()] == ["t"]
+        assert again.check() == []
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _print_outcomes():
     yield

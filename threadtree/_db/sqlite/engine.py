@@ -140,8 +140,23 @@ class SQLiteEngine:
         self._timeout = timeout
         self.tx = SQLiteTx(conn)
         self._search_stale = False
+        # ROLLBACK prepared now, kept in the statement cache: a write that runs out of memory
+        # must still be able to undo itself, and preparing a statement takes memory.
+        if conn.get_autocommit():
+            conn.execute("BEGIN")
+            conn.execute("ROLLBACK")
+
+    def _leftover(self) -> None:
+        """Roll back a transaction an earlier call could not end: a ROLLBACK that ran out of
+        memory (tests/test_faults.py) leaves the connection inside the write it undid, holding
+        the lock. Its caller was told (the error), and nothing of it was committed."""
+        conn = self.connection
+        if not conn.get_autocommit():
+            conn.execute("ROLLBACK")
+            self._search_stale = True
 
     def begin_read(self) -> None:
+        self._leftover()
         self.connection.execute("BEGIN")
 
     def end_read(self) -> None:
@@ -156,6 +171,7 @@ class SQLiteEngine:
                 conn.execute("ROLLBACK")
 
     def begin_write(self) -> None:
+        self._leftover()
         conn = self.connection
         try:
             conn.execute("BEGIN IMMEDIATE")  # waits for other writers, GIL released
