@@ -258,6 +258,24 @@ def test_a_thread_written_by_other_means_reads_as_role_and_content(session, stor
     assert run(session.pop_item()) is None
 
 
+
+def test_a_thread_another_session_creates_meanwhile_takes_the_items(session, store, monkeypatch):
+    """Between this session's write finding no thread and its look for one, another session
+    created it (seen once on PostgreSQL, two processes): the items go in, no NotFound."""
+    real, calls = type(store).extend, []
+
+    def extend(self, thread_id, messages, **options):
+        calls.append(thread_id)
+        if len(calls) == 1:
+            self.create_thread(thread_id=thread_id)  # the other session, just after our look
+            raise NotFound(f"thread {thread_id!r} does not exist")
+        return real(self, thread_id, messages, **options)
+
+    monkeypatch.setattr(type(store), "extend", extend)
+    run(session.add_items([user("hi")]))
+    assert live_items(store) == [user("hi")] and calls == ["chat", "chat"]
+
+
 # -- nothing is destroyed --
 
 class TestKeepingHistory:

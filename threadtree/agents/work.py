@@ -128,12 +128,13 @@ class SessionWork:
             try:
                 added = self._store.extend(self.session_id, messages, **options)
             except NotFound:
-                if self._store_has_thread():
-                    raise
-                try:
-                    self._store.create_thread(self._title, thread_id=self.session_id)
-                except Conflict:
-                    pass  # another session created it first
+                # The thread is missing, or another session has just created it (then the
+                # extend again finds it); a NotFound of anything else is raised again by it.
+                if not self._store_has_thread():
+                    try:
+                        self._store.create_thread(self._title, thread_id=self.session_id)
+                    except Conflict:
+                        pass  # another session created it first
                 added = self._store.extend(self.session_id, messages, **options)
         except InvalidInput as exc:
             raise InvalidInput(str(exc).replace("messages[", "items[", 1)) from None
