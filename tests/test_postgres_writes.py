@@ -1,5 +1,6 @@
 """An append or fork of one message on PostgreSQL is one statement (``add_entry``): sent with
-its BEGIN, the thread's row lock and, for an append, its COMMIT, in one message. What that
+its BEGIN, the thread's row lock (for a fork, found through its parent) and its COMMIT, in one
+message. What that
 must not change: a writer that waited for the thread's lock builds on the write before it,
 and every case the statement leaves to the plain path (an unknown thread or parent, a parent
 of another thread, a lost compare-and-set) raises as before with nothing written.
@@ -64,18 +65,17 @@ def _rows(url: str) -> tuple[int, int, int]:
         )
 
 
-def test_an_append_is_one_round_trip_and_a_fork_two(url):
+def test_an_append_is_one_round_trip_and_so_is_a_fork(url):
     with threadtree.open(url) as store:
         tid = store.create_thread(thread_id="t").id
         first = store.append(tid, "user", "a")
         sent = _messages(store, lambda: store.append(tid, "user", "b", expected_leaf_id=first.id))
         assert len(sent) == 1, sent
         assert sent[0].startswith("begin;") and sent[0].endswith("commit;")
-        # a fork finds the parent's thread first; the COMMIT goes with the write (nothing was
-        # written before it in its transaction)
+        # a fork's lock finds the thread through the parent, in the same message
         sent = _messages(store, lambda: store.fork(first.id, "assistant", "c"))
-        assert len(sent) == 2, sent
-        assert sent[0].startswith("begin;") and sent[1].endswith("commit;")
+        assert len(sent) == 1, sent
+        assert sent[0].startswith("begin;") and sent[0].endswith("commit;")
         path = store.path(tid)
         assert [e.content for e in path] == ["a", "c"]
         assert [(m.seq, m.reason, m.from_entry_id, m.to_entry_id) for m in store.leaf_history(tid)] == [
@@ -95,8 +95,9 @@ def test_an_append_is_one_round_trip_and_a_fork_two(url):
         (lambda s, ids: s.append("t", "user", "x", parent_id=10**9), threadtree.NotFound),
         (lambda s, ids: s.append("t", "user", "x", expected_leaf_id=ids["root"]), threadtree.Conflict),
         (lambda s, ids: s.fork(ids["root"], "user", "x", expected_leaf_id=ids["root"]), threadtree.Conflict),
+        (lambda s, ids: s.fork(10**9, "user", "x"), threadtree.NotFound),
     ],
-    ids=["unknown-thread", "parent-elsewhere", "unknown-parent", "lost-cas", "lost-cas-fork"],
+    ids=["unknown-thread", "parent-elsewhere", "unknown-parent", "lost-cas", "lost-cas-fork", "unknown-parent-fork"],
 )
 def test_what_the_one_statement_leaves_to_the_plain_path_writes_nothing(url, call, error):
     with threadtree.open(url) as store:

@@ -3,37 +3,42 @@
 -- does not go under the current leaf, that leaf kept as the one its branch was left at; the
 -- same rows as insert_entry, move_leaf, last_leaf_move, record_leaf_move and
 -- remember_left_leaf one by one (threadtree._db.tree.add), in one round trip instead of six.
--- Returns (id, parent_entry_id, depth) of the new entry, or no row and nothing written when
--- the plain path must decide: no such thread, a leaf that is not :expected_id (when
--- :check_leaf), a parent that is not an entry of the thread. Bindings: :thread_id, :at_leaf
--- (true: under the current leaf; false: under :parent_id, NULL for a new root), :parent_id,
--- :check_leaf, :expected_id, :role, :content, :item, :now, :hidden, :content_path, :usage,
--- :merged_from, :reason.
--- The thread's row is locked by the statement before this one (PostgresTx), so that this
--- statement's snapshot, taken after the lock, sees every write of the writers before: a
--- FOR UPDATE inside it would wait on the row but read the leaf history as it was before.
+-- Returns (id, thread_id, parent_entry_id, depth) of the new entry, or no row and nothing
+-- written when the plain path must decide: no such thread, a leaf that is not :expected_id
+-- (when :check_leaf), a parent that is not an entry of the thread. Bindings: :thread_id (NULL
+-- for a fork: the thread of :parent_id), :at_leaf (true: under the current leaf; false: under
+-- :parent_id, NULL for a new root), :parent_id, :check_leaf, :expected_id, :role, :content,
+-- :item, :now, :hidden, :content_path, :usage, :merged_from, :reason.
+-- The thread's row is locked by the statement before this one (PostgresTx; for a fork it finds
+-- the thread through :parent_id, as this one does), so that this statement's snapshot, taken
+-- after the lock, sees every write of the writers before: a FOR UPDATE inside it would wait on
+-- the row but read the leaf history as it was before. An entry never changes thread, so the
+-- lock and this statement find the same one.
 -- The engine prepares it on the server once per connection (PREPARE, then EXECUTE with the
 -- bindings), so every binding carries its type. Its plans are key lookups whatever the
 -- statistics (tests/test_postgres_writes.py asks the generic plan).
--- Every part names its thread: on Citus the statement goes to one shard.
+-- Every part names its thread: on Citus an append goes to one shard; a fork, named by its
+-- parent alone, reads the parent's thread first (a lookup by entry id, which fans out).
 with thread as (
-  select t.current_leaf_id as leaf, e.depth as leaf_depth
+  select
+    t.id,
+    t.current_leaf_id as leaf,
+    (select e.depth from entries as e where e.thread_id = t.id and e.id = t.current_leaf_id) as leaf_depth
   from threads as t
-  left join entries as e on e.thread_id = t.id and e.id = t.current_leaf_id
-  where t.id = :thread_id::text
+  where t.id = coalesce(:thread_id::text, (select f.thread_id from entries as f where f.id = :parent_id::bigint))
     and (not :check_leaf::boolean or t.current_leaf_id is not distinct from :expected_id::bigint)
 ),
 under as (
-  select thread.leaf as parent_id, coalesce(thread.leaf_depth + 1, 0) as depth
+  select thread.id as thread_id, thread.leaf as parent_id, coalesce(thread.leaf_depth + 1, 0) as depth
   from thread
   where :at_leaf::boolean
   union all
-  select p.id, p.depth + 1
+  select thread.id, p.id, p.depth + 1
   from thread
   cross join entries as p
-  where not :at_leaf::boolean and p.thread_id = :thread_id::text and p.id = :parent_id::bigint
+  where not :at_leaf::boolean and p.thread_id = thread.id and p.id = :parent_id::bigint
   union all
-  select null, 0
+  select thread.id, null, 0
   from thread
   where not :at_leaf::boolean and :parent_id::bigint is null
 ),
@@ -41,33 +46,32 @@ added as (
   insert into entries (
     id, thread_id, parent_entry_id, role, content, item, created_at, depth, source_id, hidden, content_path, usage, merged_from
   )
-  select nextval('entries_id_seq'), :thread_id::text, under.parent_id, :role::text, :content::text, :item::text, :now::float8, under.depth, null, :hidden::boolean, :content_path::text, :usage::text, :merged_from::bigint
+  select nextval('entries_id_seq'), under.thread_id, under.parent_id, :role::text, :content::text, :item::text, :now::float8, under.depth, null, :hidden::boolean, :content_path::text, :usage::text, :merged_from::bigint
   from under
-  returning id, parent_entry_id, depth
+  returning id, thread_id, parent_entry_id, depth
 ),
 moved as (
   update threads
-  set current_leaf_id = added.id, updated_at = :now::float8
-  from added
-  where threads.id = :thread_id::text
+  set current_leaf_id = (select id from added), updated_at = :now::float8
+  where id = (select thread_id from added)
 ),
 next_move as (
   select coalesce(max(seq), 0) + 1 as seq
   from leaf_moves
-  where thread_id = :thread_id::text
+  where thread_id = (select id from thread)
 ),
 recorded as (
   insert into leaf_moves (thread_id, seq, from_entry_id, to_entry_id, reason, created_at)
-  select :thread_id::text, next_move.seq, thread.leaf, added.id, :reason::text, :now::float8
+  select thread.id, next_move.seq, thread.leaf, added.id, :reason::text, :now::float8
   from added, next_move, thread
 ),
 remembered as (
   insert into left_leaves (thread_id, entry_id, seq)
-  select :thread_id::text, thread.leaf, next_move.seq
+  select thread.id, thread.leaf, next_move.seq
   from added, next_move, thread
   where thread.leaf is not null and added.parent_entry_id is distinct from thread.leaf
-    and exists (select 1 from entries where id = thread.leaf and thread_id = :thread_id::text)
+    and exists (select 1 from entries where id = thread.leaf and thread_id = thread.id)
   on conflict (thread_id, entry_id) do update set seq = excluded.seq
 )
-select id, parent_entry_id, depth
+select id, thread_id, parent_entry_id, depth
 from added
