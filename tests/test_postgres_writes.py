@@ -219,3 +219,108 @@ def test_a_whole_write_after_a_write_waits_for_the_end_of_its_transaction(url):
         assert [e.content for e in store.path(tid)] == ["a"]
         assert store.get_thread(tid).current_leaf_id == first.id
         assert database_of(store).engine().connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_an_append_or_a_fork_keeps_its_move_on_its_entry(url):
+    """Migration 0008: add_entry writes an append's or a fork's leaf move on the new entry, not
+    as a row of leaf_moves; the history reads both, and a deleted entry leaves its move as a row."""
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        a = store.append(tid, "user", "a")
+        b = store.append(tid, "user", "b")
+        x = store.fork(a.id, "user", "x")
+        off = store.append(tid, "user", "off", parent_id=b.id)  # not under the leaf: a row
+        with psycopg.connect(url) as conn:
+            kept = conn.execute("select id, move_seq, move_from from entries where move_seq is not null order by id")
+            assert kept.fetchall() == [(a.id, 1, None), (b.id, 2, None), (x.id, 3, b.id)]
+            assert conn.execute("select seq, reason from leaf_moves").fetchall() == [(4, "append")]
+        history = [(m.seq, m.from_entry_id, m.to_entry_id, m.reason) for m in store.leaf_history(tid)]
+        assert history == [(4, x.id, off.id, "append"), (3, b.id, x.id, "fork"), (2, a.id, b.id, "append"),
+                           (1, None, a.id, "append")]  # fmt: skip
+        store.rewind(tid, x.id)
+        store.delete_branch(x.id)  # x's move outlives it, as a row
+        assert [(m.seq, m.from_entry_id, m.to_entry_id, m.reason) for m in store.leaf_history(tid)][:4] == [
+            (6, x.id, a.id, "delete_branch"), (5, off.id, x.id, "rewind")] + history[:2]  # fmt: skip
+        assert store.append(tid, "user", "c").id == store.leaf_history(tid, limit=1)[0].to_entry_id
+        assert store.leaf_history(tid, limit=1)[0].seq == 7
+        assert store.check() == []
+
+
+def test_a_kept_move_is_history_and_does_not_change(url):
+    with threadtree.open(url) as store:
+        a = store.append(store.create_thread(thread_id="t").id, "user", "a")
+    with psycopg.connect(url) as conn:
+        with pytest.raises(psycopg.errors.CheckViolation, match="history"):
+            conn.execute("update entries set move_seq = 9 where id = %s", (a.id,))
+
+
+def test_an_entry_one_level_too_deep_is_refused_by_the_server(url):
+    """The parent check runs in the leaves' trigger since 0008: still refused, leaves untouched."""
+    with threadtree.open(url) as store:
+        a = store.append(store.create_thread(thread_id="t").id, "user", "a")
+    with psycopg.connect(url) as conn:
+        with pytest.raises(psycopg.errors.CheckViolation, match="one level up"):
+            conn.execute(
+                "insert into entries (thread_id, parent_entry_id, role, content, created_at, depth)"
+                " values ('t', %s, 'user', 'b', 0, 2)",
+                (a.id,),
+            )
+        conn.rollback()
+        assert conn.execute("select entry_id from leaves").fetchall() == [(a.id,)]
+
+
+def test_a_database_of_schema_7_keeps_its_history_and_goes_on(url):
+    """Migration 0008 leaves the moves already recorded as rows; the ones after it go on the
+    entries, and the history reads both, with no gap in seq."""
+    from threadtree._db.postgres.connect import _VERSION_TABLE
+    from threadtree._db.postgres.engine import SQL
+
+    with psycopg.connect(url) as conn:
+        conn.execute(_VERSION_TABLE)
+        for _, script in SQL.migrations()[:7]:
+            conn.execute(script.encode())
+        conn.execute("insert into threadtree_schema (version) values (7)")
+        conn.execute("insert into threads (id, created_at, updated_at) values ('t', 0, 0)")
+        conn.execute(
+            "insert into entries (id, thread_id, parent_entry_id, role, content, created_at, depth) values"
+            " (1, 't', null, 'user', 'a', 1, 0), (2, 't', 1, 'user', 'b', 2, 1), (3, 't', 1, 'user', 'x', 3, 1)"
+        )
+        conn.execute("select setval('entries_id_seq', 3)")
+        conn.execute("update threads set current_leaf_id = 3 where id = 't'")
+        conn.execute(
+            "insert into leaf_moves values ('t', 1, null, 1, 'append', 1), ('t', 2, 1, 2, 'append', 2),"
+            " ('t', 3, 2, 3, 'fork', 3)"
+        )
+        conn.execute("insert into left_leaves values ('t', 2, 3)")
+    with threadtree.open(url) as store:
+        assert [(m.seq, m.to_entry_id, m.reason) for m in store.leaf_history("t")] == [
+            (3, 3, "fork"), (2, 2, "append"), (1, 1, "append")]  # fmt: skip
+        d = store.append("t", "user", "d")
+        y = store.fork(1, "user", "y")
+        assert [(m.seq, m.from_entry_id, m.to_entry_id, m.reason) for m in store.leaf_history("t", limit=3)] == [
+            (5, d.id, y.id, "fork"), (4, 3, d.id, "append"), (3, 2, 3, "fork")]  # fmt: skip
+        assert store.switch(d.id).id == d.id
+        assert store.check() == []
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select version from threadtree_schema").fetchone() == (8,)
+        assert conn.execute("select count(*) from leaf_moves where seq <= 3").fetchone() == (3,)
+
+
+def test_a_limited_history_reads_no_further_than_its_moves(url):
+    """The moves kept on entries are found by walking the thread's newest entries: after big
+    extends (whose entries keep no move) a limited history must not walk them all."""
+    from threadtree._db.postgres.engine import SQL
+
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        store.append(tid, "user", "first")
+        for _ in range(4):
+            store.extend(tid, [{"role": "user", "content": "x"}] * 2_500)
+        store.append(tid, "user", "last")
+        assert [m.reason for m in store.leaf_history(tid, limit=3)] == ["append", "extend", "extend"]
+    with psycopg.connect(url) as conn:
+        cur = psycopg.ClientCursor(conn)
+        explain = "explain (analyze, buffers, format json) " + SQL.query("leaf_history")
+        cur.execute(explain, {"thread_id": tid, "limit": 3})
+        plan = cur.fetchone()[0][0]["Plan"]
+    assert plan["Shared Hit Blocks"] + plan["Shared Read Blocks"] < 60, plan
