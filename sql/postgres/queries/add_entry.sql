@@ -23,8 +23,10 @@
 with thread as (
   select t.id, t.current_leaf_id as leaf, e.depth as leaf_depth, e.move_seq as leaf_move_seq
   from threads as t
+  -- the current leaf, by its key: OFFSET 0 keeps the lookup apart, so that the generic plan
+  -- cannot make it a join on the thread's id alone (a read of the thread's entries)
   left join lateral (
-    select e.depth, e.move_seq from entries as e where e.thread_id = t.id and e.id = t.current_leaf_id
+    select e.depth, e.move_seq from entries as e where e.thread_id = t.id and e.id = t.current_leaf_id offset 0
   ) as e on true
   where t.id = coalesce(:thread_id::text, (select f.thread_id from entries as f where f.id = :parent_id::bigint))
     and (not :check_leaf::boolean or t.current_leaf_id is not distinct from :expected_id::bigint)
