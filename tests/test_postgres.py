@@ -258,7 +258,6 @@ def test_the_leaves_of_a_thread_are_read_by_key_with_statistics_from_before_it_g
     [
         ("common_ancestor", lambda ids: {"a_id": ids["mid"], "b_id": ids["last"]}),
         ("branch_points", lambda ids: {"entry_id": ids["last"]}),
-        ("path_to", lambda ids: {"entry_id": ids["last"], "limit": 10**6}),
         ("live_path_from", lambda ids: {"thread_id": ids["thread"], "depth": 0}),
         ("subtree", lambda ids: {"entry_id": ids["root"]}),
         ("branch_newest", lambda ids: {"thread_id": ids["thread"], "entry_id": ids["root"]}),

@@ -7,7 +7,7 @@
 -- so `exists` stops at once for an only child), and the array only where there is one.
 -- A parent is matched by `=`, the roots by `is null`, each a search of entries_parent:
 -- `is not distinct from` is no index condition, and read the whole thread at every level.
--- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see path_to.sql).
+-- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see common_ancestor.sql).
 with recursive chain (id, thread_id, parent_entry_id) as (
   select id, thread_id, parent_entry_id
   from entries

@@ -6,7 +6,7 @@
 -- depth, 0 for NULL), :first_id (an id no entry ever had: next_entry_id), :thread_id.
 -- The walk of path_to.sql up from :entry_id, stopping at :start_id; rows go in parents first
 -- (the insert trigger checks each parent).
--- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see path_to.sql).
+-- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see common_ancestor.sql).
 with recursive chain (id, thread_id, parent_entry_id) as (
   select id, thread_id, parent_entry_id
   from entries

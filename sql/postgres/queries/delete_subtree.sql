@@ -4,7 +4,7 @@
 -- then finds none left). Bindings: :entry_id. The foreign keys are checked at the end of the
 -- statement, when no deleted entry has a child left and no thread points at one (move the
 -- leaf out first). The count is the entries'.
--- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see path_to.sql).
+-- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see common_ancestor.sql).
 with recursive tree (id, thread_id) as (
   select id, thread_id from entries where id = :entry_id
   union all

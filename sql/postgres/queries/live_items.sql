@@ -3,7 +3,6 @@
 -- items: (id, parent_entry_id, hidden, role, content, item, content_path). Only the :limit
 -- nearest the leaf. Bindings: :entry_id, :limit (a large number for all). The walk of
 -- path_to.sql (see there for why CROSS JOIN and no ORDER BY).
--- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see path_to.sql).
 with recursive chain (id, thread_id, parent_entry_id, steps) as (
   select id, thread_id, parent_entry_id, 1
   from entries
@@ -11,12 +10,9 @@ with recursive chain (id, thread_id, parent_entry_id, steps) as (
   union all
   select e.id, e.thread_id, e.parent_entry_id, chain.steps + 1
   from chain
-  cross join lateral (
-    select * from entries
-    where entries.id = chain.parent_entry_id and entries.id < chain.id and entries.thread_id = chain.thread_id
-    offset 0
-  ) as e
-  where chain.steps < :limit
+  cross join entries as e
+  where e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
+    and chain.steps < :limit
 )
 select e.id, e.parent_entry_id, e.hidden, e.role, e.content, e.item, e.content_path
 from chain

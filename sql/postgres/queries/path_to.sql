@@ -6,10 +6,6 @@
 -- ORDER BY steps: unlike SQLite, PostgreSQL may join the walk's rows back to entries in any
 -- order (a hash join did, on a thread whose parents had been rewritten into a cycle), so the
 -- order is asked for; Store._path_to puts them root first.
--- Each step of the walk is a LATERAL lookup kept apart by OFFSET 0: joined to entries as a
--- plain table, the planner (which guesses a recursive worktable large) hashed the whole table
--- once per level, before or after ANALYZE (0.9 s for common_ancestor over 3,000 levels, 9 ms
--- by key); the fence leaves it one key lookup a level, whatever the statistics.
 with recursive chain (id, thread_id, parent_entry_id, steps) as (
   select id, thread_id, parent_entry_id, 1
   from entries
@@ -17,12 +13,9 @@ with recursive chain (id, thread_id, parent_entry_id, steps) as (
   union all
   select e.id, e.thread_id, e.parent_entry_id, chain.steps + 1
   from chain
-  cross join lateral (
-    select * from entries
-    where entries.id = chain.parent_entry_id and entries.id < chain.id and entries.thread_id = chain.thread_id
-    offset 0
-  ) as e
-  where chain.steps < :limit
+  cross join entries as e
+  where e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
+    and chain.steps < :limit
 )
 select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage, e.merged_from
 from chain

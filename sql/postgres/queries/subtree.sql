@@ -2,7 +2,7 @@
 -- their children: a parent is always older). Bindings: :entry_id. One SEARCH on
 -- entries_parent per entry found; only younger children are followed, so a damaged
 -- file cannot make the walk loop.
--- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see path_to.sql).
+-- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see common_ancestor.sql).
 with recursive tree (id, thread_id) as (
   select id, thread_id from entries where id = :entry_id
   union all

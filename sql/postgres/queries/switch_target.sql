@@ -5,7 +5,7 @@
 -- Bindings: :thread_id, :entry_id. The walk of subtree.sql (one SEARCH of
 -- entries_parent per entry of the branch), one primary-key SEARCH of left_leaves per
 -- entry: the cost of the branch below the entry, whatever its depth.
--- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see path_to.sql).
+-- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see common_ancestor.sql).
 with recursive below (id) as (
   select id from entries where id = :entry_id and thread_id = :thread_id
   union all

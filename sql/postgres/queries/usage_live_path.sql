@@ -1,7 +1,6 @@
 -- usage_live_path: the usage (JSON text) of every entry on the path from :entry_id (a thread's
 -- current leaf) up to its root that has one. Bindings: :entry_id. The walk of path_to.sql,
 -- reading only the ids on the way.
--- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see path_to.sql).
 with recursive chain (id, thread_id, parent_entry_id) as (
   select id, thread_id, parent_entry_id
   from entries
@@ -9,11 +8,8 @@ with recursive chain (id, thread_id, parent_entry_id) as (
   union all
   select e.id, e.thread_id, e.parent_entry_id
   from chain
-  cross join lateral (
-    select * from entries
-    where entries.id = chain.parent_entry_id and entries.id < chain.id and entries.thread_id = chain.thread_id
-    offset 0
-  ) as e
+  cross join entries as e
+  where e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
 )
 select e.usage
 from chain
