@@ -79,19 +79,23 @@ def canonical_dump(db_path: os.PathLike[str] | str) -> dict[str, list[dict[str, 
                 for row in cur.fetchall()
             ]
             result[name] = sorted(rows, key=lambda r: sorted((k, str(v)) for k, v in r.items()))
-        if not _is_url(db_path):
-            _moves_as_rows(conn, result)
+        _moves_as_rows(conn, result, "postgres" if _is_url(db_path) else "sqlite")
         return result
     finally:
         conn.close()
 
 
-def _moves_as_rows(conn: Any, dump: dict[str, list[dict[str, Any]]]) -> None:
-    """SQLite keeps an append's or a fork's leaf move on its entry (migration 0011), PostgreSQL
-    in leaf_moves: put the dump in PostgreSQL's shape, the leaf history as the rows a copy
-    reads (every move), without the columns that hold moves on entries."""
+def _moves_as_rows(conn: Any, dump: dict[str, list[dict[str, Any]]], engine: str) -> None:
+    """Both engines keep an append's or a fork's leaf move on its entry when it fits (SQLite's
+    migration 0011, PostgreSQL's 0008), each by its own rule: put the dump in one shape, the
+    leaf history as the rows a copy reads (every move), without the columns that hold moves on
+    entries."""
     from threadtree._db.copy import DERIVED_COLUMNS
-    from threadtree._db.sqlite import SQL
+
+    if engine == "postgres":
+        from threadtree._db.postgres.engine import SQL
+    else:
+        from threadtree._db.sqlite import SQL
 
     for name, rows in dump.items():
         for row in rows:

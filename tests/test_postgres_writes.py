@@ -1,5 +1,6 @@
 """An append or fork of one message on PostgreSQL is one statement (``add_entry``): sent with
-its BEGIN, the thread's row lock and, for an append, its COMMIT, in one message. What that
+its BEGIN, the thread's row lock (for a fork, found through its parent) and its COMMIT, in one
+message. What that
 must not change: a writer that waited for the thread's lock builds on the write before it,
 and every case the statement leaves to the plain path (an unknown thread or parent, a parent
 of another thread, a lost compare-and-set) raises as before with nothing written.
@@ -7,6 +8,7 @@ Skips without $THREADTREE_TEST_POSTGRES (fails under CI)."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -64,18 +66,17 @@ def _rows(url: str) -> tuple[int, int, int]:
         )
 
 
-def test_an_append_is_one_round_trip_and_a_fork_two(url):
+def test_an_append_is_one_round_trip_and_so_is_a_fork(url):
     with threadtree.open(url) as store:
         tid = store.create_thread(thread_id="t").id
         first = store.append(tid, "user", "a")
         sent = _messages(store, lambda: store.append(tid, "user", "b", expected_leaf_id=first.id))
         assert len(sent) == 1, sent
         assert sent[0].startswith("begin;") and sent[0].endswith("commit;")
-        # a fork finds the parent's thread first; the COMMIT goes with the write (nothing was
-        # written before it in its transaction)
+        # a fork's lock finds the thread through the parent, in the same message
         sent = _messages(store, lambda: store.fork(first.id, "assistant", "c"))
-        assert len(sent) == 2, sent
-        assert sent[0].startswith("begin;") and sent[1].endswith("commit;")
+        assert len(sent) == 1, sent
+        assert sent[0].startswith("begin;") and sent[0].endswith("commit;")
         path = store.path(tid)
         assert [e.content for e in path] == ["a", "c"]
         assert [(m.seq, m.reason, m.from_entry_id, m.to_entry_id) for m in store.leaf_history(tid)] == [
@@ -95,8 +96,9 @@ def test_an_append_is_one_round_trip_and_a_fork_two(url):
         (lambda s, ids: s.append("t", "user", "x", parent_id=10**9), threadtree.NotFound),
         (lambda s, ids: s.append("t", "user", "x", expected_leaf_id=ids["root"]), threadtree.Conflict),
         (lambda s, ids: s.fork(ids["root"], "user", "x", expected_leaf_id=ids["root"]), threadtree.Conflict),
+        (lambda s, ids: s.fork(10**9, "user", "x"), threadtree.NotFound),
     ],
-    ids=["unknown-thread", "parent-elsewhere", "unknown-parent", "lost-cas", "lost-cas-fork"],
+    ids=["unknown-thread", "parent-elsewhere", "unknown-parent", "lost-cas", "lost-cas-fork", "unknown-parent-fork"],
 )
 def test_what_the_one_statement_leaves_to_the_plain_path_writes_nothing(url, call, error):
     with threadtree.open(url) as store:
@@ -161,7 +163,8 @@ def test_the_prepared_statement_outlives_a_change_of_the_tables(url):
 def test_the_generic_plan_of_add_entry_reads_keys_only(url):
     """After five runs the server may keep one generic plan for every call, made without the
     values (and, on a new database, without statistics): it must still look rows up by key,
-    not read a thread's entries or leaf history (the trap migration 0006 describes)."""
+    not read a thread's entries or leaf history (the trap migration 0006 describes; the leaf's
+    own lookup, joined on the thread's id, read all 1,500 entries of a thread per fork)."""
     with threadtree.open(url) as store:
         tid = store.create_thread(thread_id="t").id
         store.extend(tid, [{"role": "user", "content": str(k)} for k in range(50)])
@@ -169,15 +172,17 @@ def test_the_generic_plan_of_add_entry_reads_keys_only(url):
     with psycopg.connect(url) as conn:  # a transaction of its own: the explained insert is rolled back
         conn.execute(_prepare_sql())
         conn.execute("set plan_cache_mode = force_generic_plan")
-        bindings = {"thread_id": tid, "at_leaf": False, "parent_id": 5, "check_leaf": True, "expected_id": 5}
+        bindings = {"thread_id": tid, "at_leaf": False, "parent_id": 5, "check_leaf": False, "expected_id": None}
         bindings |= {"role": "user", "content": "c", "item": None, "now": 0.0, "hidden": False}
         bindings |= {"content_path": None, "usage": None, "merged_from": None, "reason": "fork"}
         cur = psycopg.ClientCursor(conn)
-        cur.execute("explain " + execute, bindings)
+        cur.execute("explain (analyze) " + execute, bindings)
         plan = "\n".join(row[0] for row in cur.fetchall())
         conn.rollback()
     assert "Seq Scan" not in plan, plan
     assert "entries_parent" not in plan, plan
+    removed = [int(n) for n in re.findall(r"Rows Removed by [ \w]+: (\d+)", plan)]
+    assert max(removed, default=0) < 5, plan  # no read of the thread's 50 entries, filtered
 
 
 def _prepare_sql() -> str:
@@ -218,3 +223,108 @@ def test_a_whole_write_after_a_write_waits_for_the_end_of_its_transaction(url):
         assert [e.content for e in store.path(tid)] == ["a"]
         assert store.get_thread(tid).current_leaf_id == first.id
         assert database_of(store).engine().connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_an_append_or_a_fork_keeps_its_move_on_its_entry(url):
+    """Migration 0008: add_entry writes an append's or a fork's leaf move on the new entry, not
+    as a row of leaf_moves; the history reads both, and a deleted entry leaves its move as a row."""
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        a = store.append(tid, "user", "a")
+        b = store.append(tid, "user", "b")
+        x = store.fork(a.id, "user", "x")
+        off = store.append(tid, "user", "off", parent_id=b.id)  # not under the leaf: a row
+        with psycopg.connect(url) as conn:
+            kept = conn.execute("select id, move_seq, move_from from entries where move_seq is not null order by id")
+            assert kept.fetchall() == [(a.id, 1, None), (b.id, 2, None), (x.id, 3, b.id)]
+            assert conn.execute("select seq, reason from leaf_moves").fetchall() == [(4, "append")]
+        history = [(m.seq, m.from_entry_id, m.to_entry_id, m.reason) for m in store.leaf_history(tid)]
+        assert history == [(4, x.id, off.id, "append"), (3, b.id, x.id, "fork"), (2, a.id, b.id, "append"),
+                           (1, None, a.id, "append")]  # fmt: skip
+        store.rewind(tid, x.id)
+        store.delete_branch(x.id)  # x's move outlives it, as a row
+        assert [(m.seq, m.from_entry_id, m.to_entry_id, m.reason) for m in store.leaf_history(tid)][:4] == [
+            (6, x.id, a.id, "delete_branch"), (5, off.id, x.id, "rewind")] + history[:2]  # fmt: skip
+        assert store.append(tid, "user", "c").id == store.leaf_history(tid, limit=1)[0].to_entry_id
+        assert store.leaf_history(tid, limit=1)[0].seq == 7
+        assert store.check() == []
+
+
+def test_a_kept_move_is_history_and_does_not_change(url):
+    with threadtree.open(url) as store:
+        a = store.append(store.create_thread(thread_id="t").id, "user", "a")
+    with psycopg.connect(url) as conn:
+        with pytest.raises(psycopg.errors.CheckViolation, match="history"):
+            conn.execute("update entries set move_seq = 9 where id = %s", (a.id,))
+
+
+def test_an_entry_one_level_too_deep_is_refused_by_the_server(url):
+    """The parent check runs in the leaves' trigger since 0008: still refused, leaves untouched."""
+    with threadtree.open(url) as store:
+        a = store.append(store.create_thread(thread_id="t").id, "user", "a")
+    with psycopg.connect(url) as conn:
+        with pytest.raises(psycopg.errors.CheckViolation, match="one level up"):
+            conn.execute(
+                "insert into entries (thread_id, parent_entry_id, role, content, created_at, depth)"
+                " values ('t', %s, 'user', 'b', 0, 2)",
+                (a.id,),
+            )
+        conn.rollback()
+        assert conn.execute("select entry_id from leaves").fetchall() == [(a.id,)]
+
+
+def test_a_database_of_schema_7_keeps_its_history_and_goes_on(url):
+    """Migration 0008 leaves the moves already recorded as rows; the ones after it go on the
+    entries, and the history reads both, with no gap in seq."""
+    from threadtree._db.postgres.connect import _VERSION_TABLE
+    from threadtree._db.postgres.engine import SQL
+
+    with psycopg.connect(url) as conn:
+        conn.execute(_VERSION_TABLE)
+        for _, script in SQL.migrations()[:7]:
+            conn.execute(script.encode())
+        conn.execute("insert into threadtree_schema (version) values (7)")
+        conn.execute("insert into threads (id, created_at, updated_at) values ('t', 0, 0)")
+        conn.execute(
+            "insert into entries (id, thread_id, parent_entry_id, role, content, created_at, depth) values"
+            " (1, 't', null, 'user', 'a', 1, 0), (2, 't', 1, 'user', 'b', 2, 1), (3, 't', 1, 'user', 'x', 3, 1)"
+        )
+        conn.execute("select setval('entries_id_seq', 3)")
+        conn.execute("update threads set current_leaf_id = 3 where id = 't'")
+        conn.execute(
+            "insert into leaf_moves values ('t', 1, null, 1, 'append', 1), ('t', 2, 1, 2, 'append', 2),"
+            " ('t', 3, 2, 3, 'fork', 3)"
+        )
+        conn.execute("insert into left_leaves values ('t', 2, 3)")
+    with threadtree.open(url) as store:
+        assert [(m.seq, m.to_entry_id, m.reason) for m in store.leaf_history("t")] == [
+            (3, 3, "fork"), (2, 2, "append"), (1, 1, "append")]  # fmt: skip
+        d = store.append("t", "user", "d")
+        y = store.fork(1, "user", "y")
+        assert [(m.seq, m.from_entry_id, m.to_entry_id, m.reason) for m in store.leaf_history("t", limit=3)] == [
+            (5, d.id, y.id, "fork"), (4, 3, d.id, "append"), (3, 2, 3, "fork")]  # fmt: skip
+        assert store.switch(d.id).id == d.id
+        assert store.check() == []
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select version from threadtree_schema").fetchone() == (8,)
+        assert conn.execute("select count(*) from leaf_moves where seq <= 3").fetchone() == (3,)
+
+
+def test_a_limited_history_reads_no_further_than_its_moves(url):
+    """The moves kept on entries are found by walking the thread's newest entries: after big
+    extends (whose entries keep no move) a limited history must not walk them all."""
+    from threadtree._db.postgres.engine import SQL
+
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        store.append(tid, "user", "first")
+        for _ in range(4):
+            store.extend(tid, [{"role": "user", "content": "x"}] * 2_500)
+        store.append(tid, "user", "last")
+        assert [m.reason for m in store.leaf_history(tid, limit=3)] == ["append", "extend", "extend"]
+    with psycopg.connect(url) as conn:
+        cur = psycopg.ClientCursor(conn)
+        explain = "explain (analyze, buffers, format json) " + SQL.query("leaf_history")
+        cur.execute(explain, {"thread_id": tid, "limit": 3})
+        plan = cur.fetchone()[0][0]["Plan"]
+    assert plan["Shared Hit Blocks"] + plan["Shared Read Blocks"] < 60, plan

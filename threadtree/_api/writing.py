@@ -132,17 +132,7 @@ class Writing(StoreBase):
         message = _validate.message(role, content, item, source_id, hidden, self._max_size, usage)
         expected = expected_leaf(expected_leaf_id)
         with self._db.write() as tx:
-            where = tree.place(tx, eid)
-            return tree.add(
-                tx,
-                where.thread_id,
-                eid,
-                expected,
-                [message],
-                "fork",
-                parent_place=where,
-                moves_on_entries=self._db.features.moves_on_entries,
-            )[0]
+            return tree.fork(tx, eid, expected, message, moves_on_entries=self._db.features.moves_on_entries)
 
     def rewind(self, thread_id: str, entry_id: int | None, *, expected_leaf_id: int | None = UNCHECKED) -> Entry | None:
         """Move the current leaf to ``entry_id``, any entry of the thread; return that entry.

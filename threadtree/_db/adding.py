@@ -24,11 +24,12 @@ __all__ = ["add_in_one"]
 
 
 def add_in_one(
-    tx: Tx, tid: str, parent: Any, expected: Any, message: Message, reason: str, merged_from: int | None
+    tx: Tx, tid: str | None, parent: Any, expected: Any, message: Message, reason: str, merged_from: int | None
 ) -> Entry | None:
     """:func:`~.tree.add` of one message in one statement (``add_entry``), or ``None`` when it wrote
     nothing and the statements one by one must decide (a missing thread or parent, a parent in
-    another thread, a lost compare-and-set): they raise what they raise on every engine."""
+    another thread, a lost compare-and-set): they raise what they raise on every engine.
+    ``tid=None``: a fork, in the thread of ``parent`` (the engine locks it through the entry)."""
     now = time.time()
     row = tx.one(
         "add_entry",
@@ -51,6 +52,8 @@ def add_in_one(
     )
     if row is None:
         return None
-    new_id, parent_id, depth = row
+    new_id, thread_id, parent_id, depth = row
     m = message
-    return Entry(new_id, tid, parent_id, m.role, m.content, m.item, now, depth, None, m.hidden, m.usage, merged_from)
+    return Entry(
+        new_id, thread_id, parent_id, m.role, m.content, m.item, now, depth, None, m.hidden, m.usage, merged_from
+    )

@@ -3,8 +3,9 @@ write transaction (see :mod:`threadtree._db.tree`, which uses and re-exports the
 
 On SQLite an append's or a fork's move may be kept on the entry it made (migration 0011): the
 storage functions still record every move through ``record_leaf_move``, and the database puts
-the ones that fit on their entry. The seq of the next move is read before the leaf pointer
-moves, where the engine can find the latest one.
+the ones that fit on their entry. On PostgreSQL only ``add_entry`` keeps moves on entries
+(migration 0008); every move recorded here is a row. The seq of the next move is read before
+the leaf pointer moves, where the engine can find the latest one.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ __all__ = [
     "entries_of",
     "entry",
     "find_entry",
+    "fork",
     "leaf",
     "leaf_history",
     "live_items",
@@ -134,14 +135,16 @@ def add(
     *,
     parent_place: Place | None = None,
     moves_on_entries: bool = False,
+    in_one: bool = True,
 ) -> list[Entry]:
     """Insert ``messages`` as a chain under ``parent`` (``LEAF``: the current leaf; ``None``: a
     new root) and move the leaf to the last one. A retry (every source_id already there, with
     the same message) writes nothing and returns the entries written the first time.
     ``merged_from``: the branch tip the new entries summarize (a merge). ``parent_place``: the
     parent's place, when the caller has read it already. ``moves_on_entries``: the engine keeps
-    an append's or a fork's leaf move on its entry (``Features.moves_on_entries``)."""
-    if len(messages) == 1 and messages[0].source_id is None and tx.features.add_in_one:
+    an append's or a fork's leaf move on its entry (``Features.moves_on_entries``).
+    ``in_one=False``: the caller tried :func:`~.adding.add_in_one` already (see :func:`fork`)."""
+    if in_one and len(messages) == 1 and messages[0].source_id is None and tx.features.add_in_one:
         done = add_in_one(tx, tid, parent, expected, messages[0], reason, merged_from)
         if done is not None:
             return [done]
@@ -227,6 +230,28 @@ def add(
     if remember:
         tx.run("remember_left_leaf", {"thread_id": tid, "entry_id": current, "seq": last_seq + 1})
     return added
+
+
+def fork(tx: Tx, eid: int, expected: Any, message: Message, *, moves_on_entries: bool = False) -> Entry:
+    """Add ``message`` as a new child of ``eid``, in its thread, and move the leaf to it. Where the
+    engine adds in one statement, that statement finds the thread itself (one round trip); it
+    leaves every error to the plain path, which reads the parent's place first."""
+    if message.source_id is None and tx.features.add_in_one:
+        done = add_in_one(tx, None, eid, expected, message, "fork", None)
+        if done is not None:
+            return done
+    where = place(tx, eid)
+    return add(
+        tx,
+        where.thread_id,
+        eid,
+        expected,
+        [message],
+        "fork",
+        parent_place=where,
+        moves_on_entries=moves_on_entries,
+        in_one=False,
+    )[0]
 
 
 def _existing(tx: Tx, tid: str, messages: list[Message]) -> list[Entry] | None:

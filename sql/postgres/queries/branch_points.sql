@@ -5,6 +5,9 @@
 -- Leaf first. Bindings: :entry_id. The walk of path_to.sql; at each level one SEARCH of
 -- entries_parent for a second child of the parent (the index holds the ids in order,
 -- so `exists` stops at once for an only child), and the array only where there is one.
+-- A parent is matched by `=`, the roots by `is null`, each a search of entries_parent:
+-- `is not distinct from` is no index condition, and read the whole thread at every level.
+-- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see common_ancestor.sql).
 with recursive chain (id, thread_id, parent_entry_id) as (
   select id, thread_id, parent_entry_id
   from entries
@@ -12,14 +15,24 @@ with recursive chain (id, thread_id, parent_entry_id) as (
   union all
   select e.id, e.thread_id, e.parent_entry_id
   from chain
-  cross join entries as e
-  where e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
+  cross join lateral (
+    select * from entries
+    where entries.id = chain.parent_entry_id and entries.id < chain.id and entries.thread_id = chain.thread_id
+    offset 0
+  ) as e
 )
 select chain.id, chain.parent_entry_id,
-       (select json_agg(s.id)::text from entries as s
-        where s.thread_id = chain.thread_id and s.parent_entry_id is not distinct from chain.parent_entry_id)
+       coalesce(
+         (select json_agg(s.id)::text from entries as s
+          where s.parent_entry_id = chain.parent_entry_id and s.thread_id = chain.thread_id),
+         (select json_agg(s.id)::text from entries as s
+          where chain.parent_entry_id is null and s.parent_entry_id is null and s.thread_id = chain.thread_id)
+       )
 from chain
 where exists (
   select 1 from entries as s
-  where s.thread_id = chain.thread_id and s.parent_entry_id is not distinct from chain.parent_entry_id and s.id <> chain.id
-)
+  where s.parent_entry_id = chain.parent_entry_id and s.thread_id = chain.thread_id and s.id <> chain.id
+) or (chain.parent_entry_id is null and exists (
+  select 1 from entries as s
+  where s.parent_entry_id is null and s.thread_id = chain.thread_id and s.id <> chain.id
+))

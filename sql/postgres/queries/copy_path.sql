@@ -6,6 +6,7 @@
 -- depth, 0 for NULL), :first_id (an id no entry ever had: next_entry_id), :thread_id.
 -- The walk of path_to.sql up from :entry_id, stopping at :start_id; rows go in parents first
 -- (the insert trigger checks each parent).
+-- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see common_ancestor.sql).
 with recursive chain (id, thread_id, parent_entry_id) as (
   select id, thread_id, parent_entry_id
   from entries
@@ -13,9 +14,12 @@ with recursive chain (id, thread_id, parent_entry_id) as (
   union all
   select e.id, e.thread_id, e.parent_entry_id
   from chain
-  cross join entries as e
-  where e.id = chain.parent_entry_id and e.id < chain.id and e.thread_id = chain.thread_id
-    and chain.id is distinct from :start_id
+  cross join lateral (
+    select * from entries
+    where entries.id = chain.parent_entry_id and entries.id < chain.id and entries.thread_id = chain.thread_id
+    offset 0
+  ) as e
+  where chain.id is distinct from :start_id
 )
 insert into entries (
   id, thread_id, parent_entry_id, role, content, item, created_at, depth, source_id, hidden, content_path, usage, merged_from

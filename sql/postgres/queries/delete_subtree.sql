@@ -4,13 +4,17 @@
 -- then finds none left). Bindings: :entry_id. The foreign keys are checked at the end of the
 -- statement, when no deleted entry has a child left and no thread points at one (move the
 -- leaf out first). The count is the entries'.
+-- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see common_ancestor.sql).
 with recursive tree (id, thread_id) as (
   select id, thread_id from entries where id = :entry_id
   union all
   select c.id, c.thread_id
   from tree
-  cross join entries as c
-  where c.thread_id = tree.thread_id and c.parent_entry_id = tree.id and c.id > tree.id
+  cross join lateral (
+    select * from entries
+    where entries.parent_entry_id = tree.id and entries.thread_id = tree.thread_id and entries.id > tree.id
+    offset 0
+  ) as c
 ),
 pinned as (
   delete from checkpoints as k

@@ -2,13 +2,17 @@
 -- their children: a parent is always older). Bindings: :entry_id. One SEARCH on
 -- entries_parent per entry found; only younger children are followed, so a damaged
 -- file cannot make the walk loop.
+-- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see common_ancestor.sql).
 with recursive tree (id, thread_id) as (
   select id, thread_id from entries where id = :entry_id
   union all
   select c.id, c.thread_id
   from tree
-  cross join entries as c
-  where c.thread_id = tree.thread_id and c.parent_entry_id = tree.id and c.id > tree.id
+  cross join lateral (
+    select * from entries
+    where entries.parent_entry_id = tree.id and entries.thread_id = tree.thread_id and entries.id > tree.id
+    offset 0
+  ) as c
 )
 select e.id, e.thread_id, e.parent_entry_id, e.role, e.content, e.item, e.created_at, e.depth, e.source_id, e.hidden, e.content_path, e.usage, e.merged_from
 from tree

@@ -5,13 +5,17 @@
 -- Bindings: :thread_id, :entry_id. The walk of subtree.sql (one SEARCH of
 -- entries_parent per entry of the branch), one primary-key SEARCH of left_leaves per
 -- entry: the cost of the branch below the entry, whatever its depth.
+-- Each step of the walk: a LATERAL key lookup kept apart by OFFSET 0 (see common_ancestor.sql).
 with recursive below (id) as (
   select id from entries where id = :entry_id and thread_id = :thread_id
   union all
   select c.id
   from below
-  cross join entries as c
-  where c.thread_id = :thread_id and c.parent_entry_id = below.id and c.id > below.id
+  cross join lateral (
+    select * from entries
+    where entries.parent_entry_id = below.id and entries.thread_id = :thread_id and entries.id > below.id
+    offset 0
+  ) as c
 )
 select coalesce(
   (select l.entry_id

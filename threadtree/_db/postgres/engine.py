@@ -17,9 +17,10 @@ How it keeps SQLite's guarantees without SQLite's one writer at a time:
 - A whole write of one statement (``add_entry``: an append or fork of one message, see
   ``_db/adding.py``) is prepared on the server once per session, each binding cast in its
   file, and run by EXECUTE; as the first statement of its transaction it is sent with the
-  BEGIN, the lock and the COMMIT: an append is one round trip. After reads only (a fork reads
-  its parent's place first) it carries the lock and the COMMIT: a fork is two. Nothing may follow it in the
-  write it ended, unless it wrote nothing (the plain path then goes on in a new transaction).
+  BEGIN, the lock and the COMMIT: an append is one round trip, and so is a fork, whose lock
+  finds the thread through the parent entry (``add_entry`` bound to no ``thread_id``). After
+  reads only it still carries the COMMIT. Nothing may follow it in the write it ended, unless
+  it wrote nothing (the plain path then goes on in a new transaction).
 """
 
 from __future__ import annotations
@@ -107,6 +108,11 @@ class PsycopgSql(SqlFolder):
 SQL = PsycopgSql("postgres")
 
 _LOCK_THREAD = "select 1 from threads where id = %(thread_id)s for update;"
+# A fork names its parent, not its thread: the lock finds the thread through the entry (which
+# never changes thread), in the same message as the fork itself (see _execute).
+_LOCK_PARENTS_THREAD = (
+    "select 1 from threads where id = (select thread_id from entries where id = %(parent_id)s) for update;"
+)
 
 # Queries that make a whole write on their own (see _execute).
 _WHOLE_WRITES = frozenset({"add_entry"})
@@ -154,6 +160,9 @@ class PostgresTx:
                 before += _LOCK_THREAD
                 skip += 1
                 self.locked.add(tid)
+            elif tid is None and name in _WHOLE_WRITES and bindings.get("parent_id") is not None:
+                before += _LOCK_PARENTS_THREAD  # a fork: its thread is its parent's
+                skip += 1
         # A whole write with nothing written before it in its transaction (its first
         # statement, or after reads only) ends it too: COMMIT goes in the same message. What
         # follows in the same db.write() (the plain path, when the statement wrote nothing)
