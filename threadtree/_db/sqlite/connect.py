@@ -257,10 +257,10 @@ def _configure(conn: apsw.Connection, timeout: float) -> None:
     conn.config(apsw.SQLITE_DBCONFIG_DQS_DML, 0)  # "text" is an identifier, never a string
     conn.config(apsw.SQLITE_DBCONFIG_DQS_DDL, 0)
     # The query planner stability guarantee: a plan that does not depend on the values bound.
-    # Without it SQLite 3.54 marks a statement whose plan might (a `thread_id = :thread_id`
-    # with an ORDER BY or a join, under a table with a partial index) to be prepared again
-    # after every new binding: thread_leaf_seq, thread_leaf, move_leaf's neighbours... at every
-    # append, some 70,000 instructions each, a fifth of an append. Our plans never depend on a
+    # Without it SQLite 3.54 marks a statement whose plan might depend on one to be prepared
+    # again after every new binding (measured: label_list's `thread_id = :thread_id ... order
+    # by name`, thread_leaf's join, thread_leaf_seq and a dozen more): 70,000 instructions for
+    # the statement an append starts with, a fifth of the append. Our plans never depend on a
     # value: tests/test_queries.py holds each to its index.
     conn.config(apsw.SQLITE_DBCONFIG_ENABLE_QPSG, 1)
 
