@@ -39,7 +39,7 @@ import threadtree.formats
 from threadtree import NotFound, ThreadTreeError
 
 from .faultvfs import KINDS, METHODS, FaultVFS
-from .helpers import BRANCHED, build, logical_dump
+from .helpers import BRANCHED, build, logical_dump, raw_conn
 
 DATA = Path(__file__).with_name("data")
 SAMPLE = DATA / "librechat" / "librechat__librechat-tree.json"  # one conversation, 9 nodes
@@ -432,7 +432,7 @@ def test_a_write_left_open_is_undone_by_the_next_call(tmp_path):
     "cannot start a transaction within a transaction" or committing it with its own."""
     with threadtree.open(tmp_path / "left.db") as store:
         store.create_thread(thread_id="t")
-        conn = store._db.engine().connection
+        conn = raw_conn(store)
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("insert into threads (id, metadata, created_at, updated_at) values ('ghost', '{}', 0, 0)")
         assert store.path("t") == [] and store.get_thread("t").current_leaf_id is None  # a snapshot ends it
