@@ -44,9 +44,10 @@ def logical_dump(db_path: os.PathLike[str] | str) -> dict[str, Any]:
 
 
 
-# What canonical_dump leaves out: each engine's own bookkeeping (SQLite's AUTOINCREMENT record
-# and full-text index, PostgreSQL's schema version), which has no counterpart on the other.
-ENGINE_TABLES = ("sqlite_sequence", "entries_search", "threadtree_schema")
+# What canonical_dump leaves out: each engine's own bookkeeping (SQLite's AUTOINCREMENT record,
+# floor of deleted entry ids and full-text index, PostgreSQL's schema version), which has no
+# counterpart on the other.
+ENGINE_TABLES = ("sqlite_sequence", "entries_floor", "entries_search", "threadtree_schema")
 
 
 def canonical_dump(db_path: os.PathLike[str] | str) -> dict[str, list[dict[str, Any]]]:

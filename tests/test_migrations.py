@@ -9,7 +9,7 @@ import threadtree
 from threadtree._db.sql import SqlFolder
 from threadtree._db.sqlite import SQL as _sql
 
-from .helpers import logical_dump
+from .helpers import logical_dump, raw_conn
 
 
 def test_migrations_are_numbered_without_gaps():
@@ -72,3 +72,45 @@ def _data_version_after(db_path, action) -> int:
         return watcher.pragma("data_version") - start
     finally:
         watcher.close()
+
+
+def _schema_sql(db_path) -> list[tuple[str, str]]:
+    conn = apsw.Connection(str(db_path))
+    try:
+        return conn.execute("select name, sql from sqlite_schema order by name").fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_migration_that_edits_the_schema_and_fails_leaves_nothing_behind(db_path, monkeypatch):
+    """0013's kind of migration (sqlite_schema edited in place) is all-or-nothing too."""
+    with threadtree.open(db_path) as store:
+        store.create_thread("old", thread_id="old")
+    before, schema = logical_dump(db_path), _schema_sql(db_path)
+    real = _sql.migrations()
+    broken = (len(real) + 1, "pragma writable_schema = on;\n"
+              "update sqlite_schema set sql = replace(sql, 'title text', 'title  text') where name = 'threads';\n"
+              "pragma writable_schema = reset;\n"
+              "select no_such_function();")
+    monkeypatch.setattr(_sql, "migrations", lambda: (*real, broken))
+    with pytest.raises(apsw.SQLError, match="no_such_function"):
+        threadtree.open(db_path)
+    assert logical_dump(db_path) == before and _schema_sql(db_path) == schema
+    monkeypatch.undo()
+    with threadtree.open(db_path) as store:
+        assert store.get_thread("old").title == "old"
+
+
+def test_only_a_schema_editing_migration_runs_without_the_defensive_setting(db_path, monkeypatch):
+    real = _sql.migrations()
+    edit = (len(real) + 1, "pragma writable_schema = on;\n"
+            "update sqlite_schema set sql = replace(sql, 'title text', 'title  text') where name = 'threads';\n"
+            "pragma writable_schema = reset;\n"
+            "create table later_feature (id integer primary key);")
+    monkeypatch.setattr(_sql, "migrations", lambda: (*real, edit))
+    with threadtree.open(db_path) as store:
+        conn = raw_conn(store)
+        assert "title  text" in conn.execute("select sql from sqlite_schema where name = 'threads'").get
+        conn.pragma("writable_schema", True)  # ignored: the connection is defensive again
+        with pytest.raises(apsw.Error, match="may not be modified"):
+            conn.execute("update sqlite_schema set sql = sql where name = 'threads'")

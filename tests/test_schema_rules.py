@@ -12,7 +12,7 @@ import pytest
 
 import threadtree
 
-from .helpers import build, raw_conn
+from .helpers import build, raw_conn, schema_at
 
 
 @pytest.fixture
@@ -132,11 +132,36 @@ class TestWithForeignKeys:
         assert raw_fk.execute("select thread_id from entries").fetchall() == [("b",)]
 
     def test_entry_ids_are_never_reused(self, raw_fk, tree):
+        """Without AUTOINCREMENT (migration 0013) SQLite would give the deleted newest id again:
+        the floor refuses it, given or not, and the id above it goes in."""
         _insert(raw_fk, "a", None, 0)
         newest = raw_fk.execute("select max(id) from entries").get
         raw_fk.execute("delete from entries where id = ?", (newest,))
-        _insert(raw_fk, "a", None, 0)
+        assert raw_fk.execute("select id from entries_floor").get == newest
+        for entry_id in (None, newest):
+            with pytest.raises(apsw.ConstraintError, match="never given again"):
+                _insert(raw_fk, "a", None, 0, entry_id=entry_id)
+        assert raw_fk.execute("select max(id) from entries").get == newest - 1
+        _insert(raw_fk, "a", None, 0, entry_id=newest + 1)
         assert raw_fk.execute("select max(id) from entries").get == newest + 1
+
+    def test_a_deleted_entry_below_a_newer_one_leaves_the_floor(self, raw_fk, tree):
+        """Only the newest ids could come back: deleting older ones writes nothing more."""
+        raw_fk.execute("delete from entries where id = ?", (tree["a2"],))
+        assert raw_fk.execute("select id from entries_floor").get == 0
+        _insert(raw_fk, "a", None, 0)
+        assert raw_fk.execute("select max(id) from entries").get == tree["b1"] + 1
+
+    @pytest.mark.parametrize("sql, match", [
+        ("delete from entries_floor", "cannot be deleted"),
+        ("update entries_floor set id = 0", "only rises"),
+        ("insert into entries_floor (only, id) values (2, 9)", "CHECK"),
+    ])
+    def test_the_floor_stays_one_row_that_only_rises(self, raw_fk, tree, sql, match):
+        raw_fk.execute("update entries_floor set id = 5")
+        with pytest.raises(apsw.ConstraintError, match=match):
+            raw_fk.execute(sql)
+        assert raw_fk.execute("select only, id from entries_floor").fetchall() == [(1, 5)]
 
 
 class TestTheLeavesTable:
@@ -185,3 +210,52 @@ class TestTheLeavesTable:
         raw_fk.execute("delete from threads where id = 'a'")
         assert raw_fk.execute("select distinct thread_id from leaves").fetchall() == [("b",)]
         self._assert_leaves_true(raw_fk)
+
+
+def test_a_schema_12_file_keeps_its_ids_past_migration_13(db_path):
+    """0013 drops AUTOINCREMENT by editing entries' CREATE TABLE in place: the rows stay, the
+    ids handed out before (sqlite_sequence's record) stay taken, the connection that migrated
+    and every later one write no sqlite_sequence row, and nothing else in the file moves."""
+    old = schema_at(db_path, 12)
+    old.execute("insert into threads (id, metadata, created_at, updated_at) values ('t', '{}', 0, 0)")
+    for k in range(5):
+        old.execute(
+            "insert into entries (thread_id, parent_entry_id, role, content, created_at, depth) "
+            "values ('t', ?, 'user', ?, 0, ?)",
+            (k or None, f"entry {k + 1}", k),
+        )
+    old.execute("delete from entries where id >= 4")  # the newest two: 4 and 5 must not come back
+    old.execute("update threads set current_leaf_id = 3 where id = 't'")
+    assert old.execute("select seq from sqlite_sequence where name = 'entries'").get == 5
+    old.close()
+    with threadtree.open(db_path) as store:
+        conn = raw_conn(store)
+        assert "autoincrement" not in conn.execute("select sql from sqlite_schema where name = 'entries'").get.lower()
+        assert conn.execute("select id from entries_floor").get == 5
+        assert [e.id for e in store.path("t")] == [1, 2, 3]
+        assert store.append("t", "user", "after").id == 6
+        assert conn.execute("select count(*) from sqlite_sequence where name = 'entries'").get == 0
+        assert conn.execute("pragma integrity_check").get == "ok"
+        assert store.check() == []
+    with threadtree.open(db_path) as again:
+        assert again.append("t", "user", "later").id == 7
+        assert raw_conn(again).execute("select count(*) from sqlite_sequence").get == 0
+
+
+def test_a_connection_open_before_the_migration_sees_it(db_path):
+    """Another process's connection, open on schema 12 while this one migrates, reloads the
+    schema (the migration moves the schema cookie): its next insert writes no sqlite_sequence
+    row and takes no deleted id."""
+    schema_at(db_path, 12).close()
+    other = apsw.Connection(str(db_path))
+    other.execute("insert into threads (id, metadata, created_at, updated_at) values ('t', '{}', 0, 0)")
+    with threadtree.open(db_path) as store:
+        store.append("t", "user", "one")
+        store.append("t", "user", "two")
+        store.rewind("t", 1)
+        store.delete_branch(2)
+    with pytest.raises(apsw.ConstraintError, match="never given again"):
+        _insert(other, "t", 1, 1)
+    _insert(other, "t", 1, 1, entry_id=3)
+    assert other.execute("select count(*) from sqlite_sequence").get == 0
+    other.close()

@@ -248,6 +248,7 @@ def test_a_file_of_schema_11_keeps_its_index_and_its_pending_rows(db_path):
 def test_an_id_below_the_mark_waits_in_the_pending_list(store, db_path, thread):
     """An insert with an id of its own below the mark (another tool's) is not lost to search."""
     entries = store.extend("t", [{"role": "user", "content": f"skua {k}"} for k in range(BATCH + 1)])
+    store.fork(entries[5].id, "user", "newer")  # the deleted ids are not the newest: not refused
     store.delete_branch(entries[10].id)
     store.close()
     conn = apsw.Connection(str(db_path))

@@ -68,7 +68,8 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
 DERIVED: dict[str, str] = {
     "leaves": "every branch tip: kept by the entries' triggers as the entries go in",
     "entries_search": "SQLite's full-text index of entries.content, its pending batch: kept by the entries' triggers",
-    "sqlite_sequence": "SQLite's AUTOINCREMENT record: the high-water mark is carried over (copy_advance_ids)",
+    "sqlite_sequence": "SQLite's AUTOINCREMENT record, which no table uses since SQLite migration 0013",
+    "entries_floor": "SQLite's floor of deleted entry ids: the high-water mark is carried over (copy_advance_ids)",
     "threadtree_schema": "PostgreSQL's schema version: the destination's own, from its migrations",
 }
 
@@ -115,9 +116,7 @@ def copy_into(source: Database, destination: Database, *, progress: Progress | N
                 dst.many("copy_thread_leaf", leaves)
             elif name == "checkpoints":
                 dst.many("copy_checkpoint_parent", later)
-        high_water = src.value("copy_high_water")
-        if dst.run("copy_advance_ids", {"entries": high_water}) == 0 and high_water:
-            dst.run("copy_start_ids", {"entries": high_water})
+        dst.run("copy_advance_ids", {"entries": src.value("copy_high_water")})
     return counts
 
 

@@ -8,7 +8,8 @@ insert into entries (
   move_seq, move_from
 )
 values (
-  :id, :thread_id, :parent_id, :role, :content, :item, :now, :depth, :source_id, :hidden, :content_path, :usage, :merged_from,
+  coalesce(:id, (select f.id + 1 from entries_floor as f where not exists (select 1 from entries as e where e.id > f.id))),
+  :thread_id, :parent_id, :role, :content, :item, :now, :depth, :source_id, :hidden, :content_path, :usage, :merged_from,
   :move_seq, :move_from
 )
 returning id

@@ -250,7 +250,7 @@ def _open(filename: str, flags: int, name: str | None = None) -> apsw.Connection
 def _configure(conn: apsw.Connection, timeout: float) -> None:
     """Connection settings only: nothing here writes to the file."""
     conn.set_busy_handler(_busy_handler(timeout))
-    conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)  # no writable_schema tricks
+    conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)  # no writable_schema tricks (but _migrate's)
     conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)  # schema can't call functions
     # apsw.bestpractice.connection_dqs, written out like _wal below: importing apsw.bestpractice
     # imports apsw.ext, a third of the start-up time of a CLI command (benchmarks/startup.py).
@@ -357,9 +357,23 @@ def _migrate(conn: apsw.Connection) -> None:
             current = conn.pragma("user_version")  # re-read under the lock: another process
             if current >= number:  # may have migrated since we looked
                 continue
-            for _ in conn.execute(script):
-                pass
+            _run_migration(conn, script)
             conn.pragma("user_version", number)
+
+
+def _run_migration(conn: apsw.Connection, script: str) -> None:
+    # A migration that edits sqlite_schema in place (0013 drops AUTOINCREMENT that way) needs
+    # SQLITE_DBCONFIG_DEFENSIVE lifted: for that script only, never for other SQL.
+    edits_schema = "pragma writable_schema" in script
+    if edits_schema:
+        conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 0)
+    try:
+        for _ in conn.execute(script):
+            pass
+    finally:
+        if edits_schema:  # off again even when the script failed half-way (then rolled back)
+            conn.pragma("writable_schema", False)
+            conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
 
 
 class WriteTransaction:
