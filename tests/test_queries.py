@@ -233,6 +233,8 @@ def _every_call(store, copy_database=None):
     # Agent state (threadtree/_api/state.py) and jobs and tools (threadtree/_api/jobs.py).
     store.save_checkpoint(thread.id, "p", 0)
     store.save_checkpoint(thread.id, "c", 1, entry_id=ids["a"], parent_checkpoint_id="p")
+    with pytest.raises(InvalidInput):  # p has a child, so its lineage is walked: a cycle
+        store.save_checkpoint(thread.id, "p", 0, parent_checkpoint_id="c")
     store.load_checkpoint(thread.id, "c")
     store.load_checkpoint(thread.id)
     store.list_checkpoints(thread.id)

@@ -323,6 +323,28 @@ class TestCheckpointsAndDeletedBranches:
         store.delete_branch(tree["b"])
         assert store.load_checkpoint("t", "ce").parent_checkpoint_id == "ca"
 
+    def test_saving_under_a_checkpoint_walks_its_lineage_only_when_a_cycle_is_possible(
+        self, store, thread, monkeypatch
+    ):
+        """A chain saved step after step (each under the newest) costs a lookup a save, not a
+        walk as long as the chain (on PostgreSQL 1,000 saves took 38 s): only a checkpoint
+        that is already some checkpoint's parent can be an ancestor of its new parent."""
+        from threadtree._db import state as agent_state
+
+        walks = []
+        real = agent_state.checkpoint_lineage
+        monkeypatch.setattr(agent_state, "checkpoint_lineage", lambda *a: walks.append(a[2]) or real(*a))
+        for k in range(1, 6):
+            store.save_checkpoint("t", f"c{k}", k, parent_checkpoint_id=f"c{k - 1}" if k > 1 else None)
+        store.save_checkpoint("t", "c5", "again", parent_checkpoint_id="c4")  # c5 has no child
+        assert walks == []
+        with pytest.raises(InvalidInput, match="descends from checkpoint 'c2'"):
+            store.save_checkpoint("t", "c2", "loop", parent_checkpoint_id="c5")
+        assert walks == ["c5"]
+        assert store.load_checkpoint("t", "c2").parent_checkpoint_id == "c1"
+        with pytest.raises(NotFound, match="'c9'"):
+            store.save_checkpoint("t", "c6", 6, parent_checkpoint_id="c9")
+
     def test_a_deep_branch_full_of_checkpoints_goes_in_one_call(self, store, db_path, thread):
         entries = store.extend("t", [{"role": "user", "content": str(k)} for k in range(2000)])
         previous = None

@@ -133,10 +133,10 @@ class AgentState(StoreBase):
             if eid is not None:
                 agent_state.entry_in_thread(tx, eid, tid, "entry_id")
             if parent is not None:
-                lineage = agent_state.checkpoint_lineage(tx, tid, parent)
-                if not lineage:
+                exists, has_children = agent_state.checkpoint_parent_check(tx, tid, cid, parent)
+                if not exists:
                     raise NotFound(f"checkpoint {parent!r} (parent_checkpoint_id) does not exist in thread {tid!r}")
-                if cid in lineage:
+                if has_children and cid in agent_state.checkpoint_lineage(tx, tid, parent):
                     raise InvalidInput(
                         f"parent_checkpoint_id {parent!r} descends from checkpoint {cid!r}: "
                         "a checkpoint cannot be its own ancestor"

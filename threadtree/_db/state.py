@@ -19,6 +19,7 @@ from .tree import leaf, place
 __all__ = [
     "checkpoint",
     "checkpoint_lineage",
+    "checkpoint_parent_check",
     "checkpoint_to_resume",
     "checkpoints",
     "delete_checkpoint",
@@ -43,6 +44,14 @@ def entry_in_thread(tx: Tx, eid: int, tid: str, field: str) -> None:
 
 
 # -- checkpoints --
+
+
+def checkpoint_parent_check(tx: Tx, tid: str, cid: str, parent: str) -> tuple[bool, bool]:
+    """Whether ``parent`` is a checkpoint of the thread, and whether ``cid`` is some
+    checkpoint's parent there (only then can ``parent`` descend from it)."""
+    row = tx.one("checkpoint_parent_check", {"thread_id": tid, "checkpoint_id": cid, "parent_checkpoint_id": parent})
+    assert row is not None  # the query has no FROM: always one row
+    return bool(row[0]), bool(row[1])
 
 
 def checkpoint_lineage(tx: Tx, tid: str, cid: str) -> list[str]:
