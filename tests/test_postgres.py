@@ -225,6 +225,9 @@ def test_the_leaves_of_a_thread_are_read_by_key_beside_a_bigger_thread(url, quer
         cur.execute("explain " + SQL.query(query), {"thread_id": bush})
         plan = "\n".join(row[0] for row in cur.fetchall())
     assert "Seq Scan on entries" not in plan, plan
+    # Nor a read of the whole thread filtered by the list of leaf ids (a linear search of the
+    # list per entry: 1,000 leaves of a 1,001-entry thread took 4.8 ms, 2.6 ms by key).
+    assert "ANY" not in plan, plan
 
 
 @pytest.mark.parametrize("query", ["leaves", "visible_leaves", "branch_newest", "switch_target"])
