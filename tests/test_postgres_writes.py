@@ -73,10 +73,11 @@ def test_an_append_is_one_round_trip_and_so_is_a_fork(url):
         sent = _messages(store, lambda: store.append(tid, "user", "b", expected_leaf_id=first.id))
         assert len(sent) == 1, sent
         assert sent[0].startswith("begin;") and sent[0].endswith("commit;")
-        # a fork's lock finds the thread through the parent, in the same message
+        # a fork's lock finds the thread through the parent, in the same message; the lock's
+        # PREPARE goes once a session, before the first fork
         sent = _messages(store, lambda: store.fork(first.id, "assistant", "c"))
-        assert len(sent) == 1, sent
-        assert sent[0].startswith("begin;") and sent[0].endswith("commit;")
+        assert [m.split()[:2] for m in sent[:-1]] == [["prepare", "threadtree_lock_parents_thread(bigint)"]], sent
+        assert sent[-1].startswith("begin;") and sent[-1].endswith("commit;")
         path = store.path(tid)
         assert [e.content for e in path] == ["a", "c"]
         assert [(m.seq, m.reason, m.from_entry_id, m.to_entry_id) for m in store.leaf_history(tid)] == [
@@ -86,6 +87,8 @@ def test_an_append_is_one_round_trip_and_so_is_a_fork(url):
         ]
         assert store.switch(first.id + 1).content == "b"  # the leaf the fork left was remembered
         assert database_of(store).engine().connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        sent = _messages(store, lambda: store.fork(first.id, "assistant", "d"))
+        assert len(sent) == 1 and sent[0].startswith("begin;") and sent[0].endswith("commit;"), sent
 
 
 @pytest.mark.parametrize(
