@@ -82,16 +82,22 @@ def _schema_sql(db_path) -> list[tuple[str, str]]:
         conn.close()
 
 
+def _schema_edit_then(statement: str) -> str:
+    """A migration in 0013's manner: threads' CREATE TABLE edited in place, then ``statement``."""
+    return (
+        "pragma writable_schema = on;\n"
+        "update sqlite_schema set sql = replace(sql, 'title text', 'title  text') where name = 'threads';\n"
+        f"pragma writable_schema = reset;\n{statement}"
+    )
+
+
 def test_a_migration_that_edits_the_schema_and_fails_leaves_nothing_behind(db_path, monkeypatch):
     """0013's kind of migration (sqlite_schema edited in place) is all-or-nothing too."""
     with threadtree.open(db_path) as store:
         store.create_thread("old", thread_id="old")
     before, schema = logical_dump(db_path), _schema_sql(db_path)
     real = _sql.migrations()
-    broken = (len(real) + 1, "pragma writable_schema = on;\n"
-              "update sqlite_schema set sql = replace(sql, 'title text', 'title  text') where name = 'threads';\n"
-              "pragma writable_schema = reset;\n"
-              "select no_such_function();")
+    broken = (len(real) + 1, _schema_edit_then("select no_such_function();"))
     monkeypatch.setattr(_sql, "migrations", lambda: (*real, broken))
     with pytest.raises(apsw.SQLError, match="no_such_function"):
         threadtree.open(db_path)
@@ -103,10 +109,7 @@ def test_a_migration_that_edits_the_schema_and_fails_leaves_nothing_behind(db_pa
 
 def test_only_a_schema_editing_migration_runs_without_the_defensive_setting(db_path, monkeypatch):
     real = _sql.migrations()
-    edit = (len(real) + 1, "pragma writable_schema = on;\n"
-            "update sqlite_schema set sql = replace(sql, 'title text', 'title  text') where name = 'threads';\n"
-            "pragma writable_schema = reset;\n"
-            "create table later_feature (id integer primary key);")
+    edit = (len(real) + 1, _schema_edit_then("create table later_feature (id integer primary key);"))
     monkeypatch.setattr(_sql, "migrations", lambda: (*real, edit))
     with threadtree.open(db_path) as store:
         conn = raw_conn(store)
