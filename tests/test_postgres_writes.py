@@ -331,3 +331,23 @@ def test_a_limited_history_reads_no_further_than_its_moves(url):
         cur.execute(explain, {"thread_id": tid, "limit": 3})
         plan = cur.fetchone()[0][0]["Plan"]
     assert plan["Shared Hit Blocks"] + plan["Shared Read Blocks"] < 60, plan
+
+
+def test_the_statements_prepared_on_the_session_outlive_a_rollback(url):
+    """psycopg prepares a statement it sees five times (the engine's plain COMMIT) and, at the
+    next ROLLBACK, drops every prepared statement of the session (DEALLOCATE ALL), add_entry
+    and the thread locks with them: the next write failed with 'prepared statement
+    "threadtree_lock_thread" does not exist'. The engine's connection prepares nothing of
+    psycopg's own."""
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        first = store.append(tid, "user", "a")
+        store.fork(first.id, "user", "b")
+        for k in range(8):  # writes that end with a plain COMMIT
+            store.create_thread(thread_id=f"more-{k}")
+        for _ in range(2):
+            with pytest.raises(threadtree.NotFound):  # a write that rolls back
+                store.delete_branch(10**9)
+        assert store.append(tid, "user", "c").content == "c"
+        assert store.fork(first.id, "user", "d").content == "d"
+        assert store.create_thread(thread_id="last").id == "last"

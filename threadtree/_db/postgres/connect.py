@@ -59,6 +59,10 @@ def connect(url: str, *, synchronous: str, timeout: float, readonly: bool) -> Po
     except psycopg.Error as exc:
         # psycopg's message names host, port and user, never the password.
         raise ThreadTreeError(f"cannot connect to {target!r}: {_first_line(exc)}") from exc
+    # The engine prepares its own statements (add_entry, the thread locks) and psycopg must not
+    # prepare any: once it has one, psycopg answers every ROLLBACK with DEALLOCATE ALL, which
+    # dropped ours too ('prepared statement "threadtree_lock_thread" does not exist').
+    conn.prepare_threshold = None
     try:
         _check_and_migrate(conn, target, readonly)
     except BaseException:
