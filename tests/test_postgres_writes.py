@@ -351,3 +351,24 @@ def test_the_statements_prepared_on_the_session_outlive_a_rollback(url):
         assert store.append(tid, "user", "c").content == "c"
         assert store.fork(first.id, "user", "d").content == "d"
         assert store.create_thread(thread_id="last").id == "last"
+
+
+def test_statements_dropped_behind_the_stores_back_are_prepared_again(url):
+    """A pooler or a tool that runs DEALLOCATE ALL on the session takes add_entry and the
+    thread locks away: the next write that needs one sends its message again, prepared anew,
+    instead of failing."""
+    with threadtree.open(url) as store:
+        tid = store.create_thread(thread_id="t").id
+        first = store.append(tid, "user", "a")
+        store.fork(first.id, "user", "b")
+        conn = database_of(store).engine().connection
+        for write in (
+            lambda: store.append(tid, "user", "c"),
+            lambda: store.fork(first.id, "user", "d"),
+            lambda: store.set_label(first.id, "kept"),
+        ):
+            conn.execute("deallocate all")
+            write()
+        assert [e.content for e in store.path(tid)] == ["a", "d"]
+        assert sorted(e.content for e in store.leaves(tid)) == ["c", "d"]
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE

@@ -152,6 +152,26 @@ class PostgresTx:
         self.begin: str | None = None
 
     def _execute(self, name: str, bindings: Bindings) -> psycopg.ClientCursor[Any]:
+        begin, read_only = self.begin, self.read_only
+        try:
+            return self._send(name, bindings)
+        except pgerrors.InvalidSqlStatementName:
+            # Our prepared statements were dropped from the session behind our back (DEALLOCATE
+            # ALL or DISCARD ALL, by a pooler or a tool): none is trusted any more. When this
+            # message began its transaction nothing of the transaction was done, so it is rolled
+            # back and sent again, the statements prepared anew; otherwise the write fails (and
+            # rolls back) and the next one prepares them.
+            engine = self._engine
+            engine.rollback()
+            engine.connection.execute("deallocate all")
+            engine.prepared.clear()
+            if begin is None:
+                raise
+            self.begin, self.read_only = begin, read_only
+            self.locked.clear()
+            return self._send(name, bindings)
+
+    def _send(self, name: str, bindings: Bindings) -> psycopg.ClientCursor[Any]:
         # One round trip for what the server need not answer on its own: a pending BEGIN and
         # the thread's row lock are sent in one message with the query (client-side binding
         # sends it as a simple query; the cursor is left on the query's result).
@@ -327,7 +347,7 @@ class PostgresEngine:
         try:
             self.connection.execute("commit")
         except psycopg.Error:
-            self._rollback()
+            self.rollback()
 
     def begin_write(self) -> None:
         self.tx.begin = "begin;"
@@ -342,15 +362,16 @@ class PostgresEngine:
             tx.begin = None
             return
         if not commit:
-            self._rollback()
+            self.rollback()
             return
         try:
             self.connection.execute("commit")
         except psycopg.Error as exc:
-            self._rollback()
+            self.rollback()
             raise self.translate(exc) from exc
 
-    def _rollback(self) -> None:
+    def rollback(self) -> None:
+        """ROLLBACK, if a transaction is open."""
         conn = self.connection
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             conn.execute("rollback")
