@@ -256,6 +256,20 @@ def test_the_leaves_of_a_thread_are_read_by_key_with_statistics_from_before_it_g
     assert "Rows Removed by Join Filter" not in plan, plan
 
 
+def _pages_read(url: str, query: str, bindings: dict) -> int:
+    """The pages (shared buffers hit or read) one run of the query ``query`` reads, rolled back."""
+    import psycopg
+
+    from threadtree._db.postgres.engine import SQL
+
+    with psycopg.connect(url) as conn:
+        cur = psycopg.ClientCursor(conn)
+        cur.execute("explain (analyze, buffers, format json) " + SQL.query(query), bindings)
+        plan = cur.fetchone()[0][0]["Plan"]
+        conn.rollback()
+    return plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+
+
 @pytest.mark.parametrize(
     "query, bindings",
     [
@@ -276,7 +290,6 @@ def test_a_walk_of_a_deep_branch_reads_each_level_by_key(url, query, bindings):
     and branch_points matched the parent with IS NOT DISTINCT FROM, which no index serves."""
     import psycopg
 
-    from threadtree._db.postgres.engine import SQL
 
     with threadtree.open(url) as store:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -288,12 +301,7 @@ def test_a_walk_of_a_deep_branch_reads_each_level_by_key(url, query, bindings):
         store.checkout(chain[-1].id)
         side = store.leaves(tid)[-1].id  # the tip of the branch forked at level 500
         ids = {"thread": tid, "root": chain[0].id, "mid": side, "last": chain[-1].id}
-    with psycopg.connect(url) as conn:
-        cur = psycopg.ClientCursor(conn)
-        cur.execute("explain (analyze, buffers, format json) " + SQL.query(query), bindings(ids))
-        plan = cur.fetchone()[0][0]["Plan"]
-        conn.rollback()
-    read = plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+    read = _pages_read(url, query, bindings(ids))
     assert read < 9_000, f"{read} pages for a walk of 1,000 levels"  # 3 to 6 a level by key, 18 to 28 before
 
 
@@ -303,7 +311,6 @@ def test_resuming_from_a_checkpoint_reads_each_level_of_the_live_path_by_key(url
     3,000-deep path beside 10,000 other entries: 2.2 s; 6 ms by key)."""
     import psycopg
 
-    from threadtree._db.postgres.engine import SQL
 
     with threadtree.open(url) as store:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -314,13 +321,7 @@ def test_resuming_from_a_checkpoint_reads_each_level_of_the_live_path_by_key(url
         tid = store.create_thread().id
         chain = store.extend(tid, [{"role": "user", "content": str(k)} for k in range(1000)])
         store.save_checkpoint(tid, "early", 1, entry_id=chain[10].id)
-    with psycopg.connect(url) as conn:
-        cur = psycopg.ClientCursor(conn)
-        cur.execute("explain (analyze, buffers, format json) " + SQL.query("checkpoint_resume"),
-                    {"thread_id": tid, "leaf_id": chain[-1].id})
-        plan = cur.fetchone()[0][0]["Plan"]
-        conn.rollback()
-    read = plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+    read = _pages_read(url, "checkpoint_resume", {"thread_id": tid, "leaf_id": chain[-1].id})
     assert read < 9_000, f"{read} pages for a walk of 1,000 levels"
 
 
@@ -330,7 +331,6 @@ def test_a_checkpoint_lineage_reads_each_level_by_key(url):
     thread at every level (1,000 levels: 184 ms and about 20 pages a level; 2.8 ms by key)."""
     import psycopg
 
-    from threadtree._db.postgres.engine import SQL
 
     with threadtree.open(url) as store:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -340,11 +340,5 @@ def test_a_checkpoint_lineage_reads_each_level_by_key(url):
         for k in range(1000):
             store.save_checkpoint(tid, f"c{k}", k, parent_checkpoint_id=previous)
             previous = f"c{k}"
-    with psycopg.connect(url) as conn:
-        cur = psycopg.ClientCursor(conn)
-        cur.execute("explain (analyze, buffers, format json) " + SQL.query("checkpoint_lineage"),
-                    {"thread_id": tid, "checkpoint_id": "c999"})
-        plan = cur.fetchone()[0][0]["Plan"]
-        conn.rollback()
-    read = plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+    read = _pages_read(url, "checkpoint_lineage", {"thread_id": tid, "checkpoint_id": "c999"})
     assert read < 6_000, f"{read} pages for a lineage of 1,000 levels"
